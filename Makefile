@@ -1,0 +1,37 @@
+# mlroles-template: `make demo` bakes and runs the defaults; `make test` runs the template's tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := build/demo
+export UV_PYTHON_DOWNLOADS ?= never
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test test-fast bench docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/pytest: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$$(grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r pyproject.toml --extra test
+	touch $@
+
+venv: $(BIN)/pytest ## create .venv with the template's pinned tools
+
+demo: venv ## bake the defaults into build/demo and run its setup, checks, pipeline and one prediction
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/demo.py --output $(DEMO_DIR)
+
+test: venv ## the template's whole test suite (bake, hooks and generated tiers)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: venv ## bake and hooks tiers only
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 -m "not generated"
+
+bench: venv ## print the template's figures (bake time, time to green)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bake.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/time_to_green.py
+
+clean: ## remove the virtualenv and build outputs
+	rm -rf $(VENV) build .pytest_cache

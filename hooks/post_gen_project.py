@@ -1,0 +1,79 @@
+"""Shape the baked repository to the answers: remove what the options turned off.
+
+REMOVALS is the one place that says which answer removes which paths. The hook is
+idempotent (running it twice, as `cruft update` may, gives the same tree) and
+self-contained: cookiecutter cannot import local modules from hooks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+# Rendered by cookiecutter; the unit tests import this file unrendered and call main().
+ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
+
+ANSWERS_FILE = ".cookiecutter.json"
+# Keys cookiecutter adds that describe the machine that baked, not the project.
+MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", "_copy_without_render"})
+
+# (option, value) -> paths relative to the project root, removed when the answer matches.
+# Paths may use {package_name}.
+REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("ci", "github"): (".gitlab-ci.yml", ".gitlab"),
+    ("ci", "gitlab"): (".github",),
+    ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows"),
+    ("cloud", "none"): ("infra/terraform",),
+    ("experiment_tracking", "none"): (
+        "pipelines/src/{package_name}_pipelines/register_mlflow.py",
+        "pipelines/tests/test_register_mlflow.py",
+    ),
+}
+
+
+def paths_to_remove(answers: Mapping[str, object]) -> list[str]:
+    """The removal table applied to these answers."""
+    package_name = str(answers.get("package_name", ""))
+    paths: list[str] = []
+    for (option, value), removed in REMOVALS.items():
+        if str(answers.get(option)) == value:
+            paths.extend(path.format(package_name=package_name) for path in removed)
+    return paths
+
+
+def remove_paths(root: Path, paths: Iterable[str]) -> None:
+    for relative in paths:
+        target = root / relative
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+
+
+def remove_empty_dirs(root: Path) -> None:
+    """Delete folders left empty by the removals, deepest first (never the root, never .git)."""
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if ".git" in folder.relative_to(root).parts:
+            continue
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def write_answers(root: Path, answers: Mapping[str, object]) -> None:
+    """Record the answers so the project can be re-baked (cookiecutter --replay) or linked with cruft."""
+    kept = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    (root / ANSWERS_FILE).write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main(answers: Mapping[str, object], root: Path) -> int:
+    remove_paths(root, paths_to_remove(answers))
+    remove_empty_dirs(root)
+    write_answers(root, answers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(ANSWERS_JSON), Path.cwd()))
