@@ -24,7 +24,7 @@ MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", 
 # Paths may use {package_name}.
 REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ci", "github"): (".gitlab-ci.yml", ".gitlab"),
-    ("ci", "gitlab"): (".github",),
+    ("ci", "gitlab"): (".github/workflows",),
     ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows"),
     ("cloud", "none"): ("infra/terraform",),
     ("experiment_tracking", "none"): (
@@ -32,6 +32,23 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
         "pipelines/tests/test_register_mlflow.py",
     ),
 }
+
+# (option, value) -> (source, destination) moves, applied before the removals.
+MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"),),
+}
+
+
+def moves_for(answers: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The move table applied to these answers."""
+    return [move for (option, value), moves in MOVES.items() if str(answers.get(option)) == value for move in moves]
+
+
+def move_paths(root: Path, moves: Iterable[tuple[str, str]]) -> None:
+    for source, destination in moves:
+        if (root / source).exists():
+            (root / destination).parent.mkdir(parents=True, exist_ok=True)
+            (root / source).replace(root / destination)
 
 
 def paths_to_remove(answers: Mapping[str, object]) -> list[str]:
@@ -69,6 +86,7 @@ def write_answers(root: Path, answers: Mapping[str, object]) -> None:
 
 
 def main(answers: Mapping[str, object], root: Path) -> int:
+    move_paths(root, moves_for(answers))
     remove_paths(root, paths_to_remove(answers))
     remove_empty_dirs(root)
     write_answers(root, answers)

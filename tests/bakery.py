@@ -1,0 +1,76 @@
+"""Helpers shared by the template's tests: bake a project, find interpreters, run commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+OPTIONS: dict[str, object] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+CHOICES: dict[str, list[str]] = {key: value for key, value in OPTIONS.items() if isinstance(value, list)}
+DEFAULTS: dict[str, str] = {key: value[0] for key, value in CHOICES.items()}
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv"))
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Bake the template with these answers (defaults elsewhere) and return the project folder."""
+    return Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+
+
+def combo_id(answers: Mapping[str, str]) -> str:
+    """Readable test id such as `cloud:gcp-ci:gitlab`."""
+    return "-".join(f"{key}:{value}" for key, value in answers.items()) or "defaults"
+
+
+def find_interpreter(version: str) -> str | None:
+    """An absolute path to a working python<version>, or None.
+
+    pyenv shims fail on this kind of machine, so look inside the pyenv versions first.
+    """
+    candidates = sorted(PYENV_ROOT.glob(f"versions/{version}.*/bin/python3"), reverse=True)
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        probe = subprocess.run([str(candidate), "-c", "import sys; print(sys.version)"], capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.startswith(version):
+            return str(candidate)
+    return None
+
+
+def project_env(python_version: str) -> dict[str, str]:
+    """Environment for commands run inside a bake: the right interpreter, no downloads, no outer venv."""
+    interpreter = find_interpreter(python_version)
+    if interpreter is None:
+        raise LookupError(f"no Python {python_version} interpreter on this machine")
+    env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env.update(UV_PYTHON=interpreter, UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
+    """Run a command, return its combined output, and fail with that output when it fails."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        shell=isinstance(command, str),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"`{command}` failed with exit {result.returncode} in {cwd}:\n{result.stdout[-8000:]}")
+    return result.stdout
+
+
+def project_files(root: Path) -> set[str]:
+    """Every file of a bake as a posix path relative to its root (git internals excluded)."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts}

@@ -1,0 +1,28 @@
+"""Core (Data Scientists + ML Engineers): the one data contract every area derives from."""
+
+from {{ cookiecutter.package_name }}_core.contract import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET,
+    TARGET_CLASSES,
+    Features,
+    LabelledRecord,
+    Violation,
+    find_violations,
+)
+from {{ cookiecutter.package_name }}_core.dataset import example_data_path, iter_example_records
+
+__all__ = [
+    "CATEGORICAL_COLUMNS",
+    "FEATURE_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "TARGET",
+    "TARGET_CLASSES",
+    "Features",
+    "LabelledRecord",
+    "Violation",
+    "find_violations",
+    "example_data_path",
+    "iter_example_records",
+]
