@@ -1,0 +1,58 @@
+variable "name" {
+  description = "Name of the IAM role CI assumes."
+  type        = string
+}
+
+variable "repository" {
+  description = "The repository whose CI may assume the role, as owner/name."
+  type        = string
+}
+
+variable "issuer_url" {
+  description = "OIDC issuer of the CI system (https://token.actions.githubusercontent.com or https://gitlab.com)."
+  type        = string
+  validation {
+    condition     = startswith(var.issuer_url, "https://")
+    error_message = "issuer_url must be an https:// URL."
+  }
+}
+
+variable "audience" {
+  description = "Audience (aud claim) the CI tokens carry."
+  type        = string
+}
+
+variable "subjects" {
+  description = "Subject (sub claim) patterns allowed to assume the role: one repository, its main branch and deploy environments."
+  type        = list(string)
+  validation {
+    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : !startswith(s, "*")])
+    error_message = "subjects must name at least one subject and none may start with a wildcard."
+  }
+}
+
+variable "repository_arn" {
+  description = "ECR repository CI pushes to."
+  type        = string
+}
+
+variable "bucket_arn" {
+  description = "Artifacts bucket CI reads and writes (DVC remote, MLflow artifacts)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key of the bucket."
+  type        = string
+}
+
+variable "cluster_arn" {
+  description = "EKS cluster CI deploys to."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags put on every resource."
+  type        = map(string)
+  default     = {}
+}
