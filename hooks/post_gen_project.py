@@ -26,6 +26,9 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ci", "github"): (".gitlab-ci.yml", ".gitlab"),
     ("ci", "gitlab"): (".github/workflows",),
     ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows"),
+    ("cloud", "aws"): ("infra/terraform/gcp", "infra/terraform/azure"),
+    ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
+    ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),
     ("cloud", "none"): ("infra/terraform",),
     ("experiment_tracking", "none"): (
         "pipelines/src/{package_name}_pipelines/register_mlflow.py",
