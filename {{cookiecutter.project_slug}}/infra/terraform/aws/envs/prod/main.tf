@@ -43,7 +43,7 @@ module "storage" {
 
 module "registry" {
   source      = "../../modules/registry"
-  name        = "${var.project}/${var.environment}/service"
+  prefix      = "${var.project}/${var.environment}"
   kms_key_arn = module.storage.kms_key_arn
 }
 
@@ -59,17 +59,17 @@ module "cluster" {
 }
 
 module "ci_identity" {
-  source         = "../../modules/ci_identity"
-  count          = var.ci_system == "none" ? 0 : 1
-  name           = "${local.name}-ci"
-  repository     = var.repository
-  issuer_url     = local.ci_oidc[var.ci_system].issuer_url
-  audience       = local.ci_oidc[var.ci_system].audience
-  subjects       = local.ci_oidc[var.ci_system].subjects
-  repository_arn = module.registry.repository_arn
-  bucket_arn     = module.storage.bucket_arn
-  kms_key_arn    = module.storage.kms_key_arn
-  cluster_arn    = module.cluster.arn
+  source          = "../../modules/ci_identity"
+  count           = var.ci_system == "none" ? 0 : 1
+  name            = "${local.name}-ci"
+  repository      = var.repository
+  issuer_url      = local.ci_oidc[var.ci_system].issuer_url
+  audience        = local.ci_oidc[var.ci_system].audience
+  subjects        = local.ci_oidc[var.ci_system].subjects
+  repository_arns = module.registry.repository_arns
+  bucket_arn      = module.storage.bucket_arn
+  kms_key_arn     = module.storage.kms_key_arn
+  cluster_arn     = module.cluster.arn
 }
 
 # What CI may do inside the cluster: edit workloads in this environment's namespace only.

@@ -11,8 +11,8 @@ output "mlflow_artifact_root" {
 }
 
 output "image_registry_url" {
-  description = "Where CI pushes the service image (IMAGE_REGISTRY)."
-  value       = module.registry.repository_url
+  description = "Prefix of the images CI pushes (IMAGE_REGISTRY): <this>/service and <this>/pipelines."
+  value       = module.registry.registry_url
 }
 
 output "ci_role" {

@@ -60,7 +60,7 @@ data "aws_iam_policy_document" "ci" {
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
-    resources = [var.repository_arn]
+    resources = var.repository_arns
   }
   statement {
     sid       = "ListArtifacts"

@@ -31,9 +31,9 @@ variable "subjects" {
   }
 }
 
-variable "repository_arn" {
-  description = "ECR repository CI pushes to."
-  type        = string
+variable "repository_arns" {
+  description = "ECR repositories CI pushes to."
+  type        = list(string)
 }
 
 variable "bucket_arn" {

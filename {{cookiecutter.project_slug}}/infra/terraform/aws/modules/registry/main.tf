@@ -1,7 +1,13 @@
-# Container registry for the service image. Tags are immutable: CI pushes one tag per commit.
+# Container registry: one ECR repository per image (the service and the pipeline) under a
+# common prefix. Tags are immutable: CI pushes one tag per commit.
 
-resource "aws_ecr_repository" "service" {
-  name                 = var.name
+data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
+
+resource "aws_ecr_repository" "images" {
+  for_each             = toset(var.images)
+  name                 = "${var.prefix}/${each.key}"
   image_tag_mutability = "IMMUTABLE"
   image_scanning_configuration {
     scan_on_push = true
@@ -13,8 +19,9 @@ resource "aws_ecr_repository" "service" {
   tags = var.tags
 }
 
-resource "aws_ecr_lifecycle_policy" "service" {
-  repository = aws_ecr_repository.service.name
+resource "aws_ecr_lifecycle_policy" "images" {
+  for_each   = aws_ecr_repository.images
+  repository = each.value.name
   policy = jsonencode({
     rules = [{
       rulePriority = 1

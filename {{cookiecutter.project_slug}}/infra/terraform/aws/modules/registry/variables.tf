@@ -1,10 +1,16 @@
-variable "name" {
-  description = "Repository name, e.g. churn-prediction/service."
+variable "prefix" {
+  description = "Common prefix of the repositories, e.g. churn-prediction/staging."
   type        = string
   validation {
-    condition     = can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.name))
-    error_message = "name must be lowercase path components separated by '/', e.g. churn-prediction/service."
+    condition     = can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.prefix))
+    error_message = "prefix must be lowercase path components separated by '/', e.g. churn-prediction/staging."
   }
+}
+
+variable "images" {
+  description = "Image names; one repository each under the prefix."
+  type        = list(string)
+  default     = ["service", "pipelines"]
 }
 
 variable "kms_key_arn" {
@@ -13,7 +19,7 @@ variable "kms_key_arn" {
 }
 
 variable "images_to_keep" {
-  description = "How many images the lifecycle policy keeps."
+  description = "How many images the lifecycle policy keeps per repository."
   type        = number
   default     = 50
   validation {

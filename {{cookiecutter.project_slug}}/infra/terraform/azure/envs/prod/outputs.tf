@@ -16,8 +16,8 @@ output "mlflow_artifact_root" {
 }
 
 output "image_registry_url" {
-  description = "Where CI pushes the service image (IMAGE_REGISTRY)."
-  value       = module.registry.login_server
+  description = "Prefix of the images CI pushes (IMAGE_REGISTRY): <this>/service and <this>/pipelines."
+  value       = "${module.registry.login_server}/${var.project}"
 }
 
 output "ci_client_id" {

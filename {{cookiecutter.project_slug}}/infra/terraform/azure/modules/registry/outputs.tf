@@ -1,5 +1,5 @@
 output "login_server" {
-  description = "Where CI pushes the service image (<name>.azurecr.io)."
+  description = "Login server of the registry (<name>.azurecr.io)."
   value       = azurerm_container_registry.service.login_server
 }
 

@@ -1,4 +1,4 @@
-# Artifact Registry repository for the service image, encrypted with the artifacts key.
+# Artifact Registry repository for the service and pipeline images, encrypted with the artifacts key.
 # Tags are immutable: CI pushes one tag per commit.
 
 data "google_project" "this" {
@@ -15,7 +15,7 @@ resource "google_artifact_registry_repository" "service" {
   project       = var.project_id
   location      = var.location
   repository_id = var.name
-  description   = "Service images of ${var.name}"
+  description   = "Service and pipeline images of ${var.name}"
   format        = "DOCKER"
   kms_key_name  = var.kms_key_id
   labels        = var.labels

@@ -1,5 +1,5 @@
 output "repository_url" {
-  description = "Where CI pushes the service image (<location>-docker.pkg.dev/<project>/<repository>)."
+  description = "Prefix of every image: <location>-docker.pkg.dev/<project>/<repository>; images are <this>/service and <this>/pipelines."
   value       = "${var.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.service.repository_id}"
 }
 
