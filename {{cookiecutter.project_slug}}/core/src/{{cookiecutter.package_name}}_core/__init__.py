@@ -22,7 +22,7 @@ __all__ = [
     "Features",
     "LabelledRecord",
     "Violation",
-    "find_violations",
     "example_data_path",
+    "find_violations",
     "iter_example_records",
 ]

@@ -1,0 +1,58 @@
+"""Pipelines (MLOps): command line of the stages — `python -m {{ cookiecutter.package_name }}_pipelines <stage>`.
+
+DVC calls one stage per command (see dvc.yaml); every stage reads params.yaml from the
+working directory. Only the stage's own module is imported, so a stage pays for the
+libraries it uses and no others. A known failure prints one clear line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
+from {{ cookiecutter.package_name }}_pipelines.params import load_params
+
+PACKAGE = "{{ cookiecutter.package_name }}_pipelines"
+# stage -> (module, function). A module an option removed (experiment_tracking=none
+# removes register_mlflow) simply makes its stage unavailable.
+STAGES: dict[str, tuple[str, str]] = {
+    "ingest": ("ingest", "stage"),
+    "validate": ("validate", "stage"),
+    "split": ("split", "stage"),
+    "train": ("train", "stage"),
+    "evaluate": ("evaluate", "stage"),
+    "export": ("export", "stage"),
+    "register": ("register_mlflow", "stage"),
+    "simulate_drift": ("monitor", "simulate_stage"),
+    "monitor": ("monitor", "stage"),
+}
+
+
+def available_stages() -> list[str]:
+    return [name for name, (module, _) in STAGES.items() if importlib.util.find_spec(f"{PACKAGE}.{module}")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {PACKAGE}", description=__doc__)
+    parser.add_argument("stage", choices=available_stages())
+    parser.add_argument(
+        "--params", type=Path, default=Path("params.yaml"), help="parameters file (default: %(default)s)"
+    )
+    arguments = parser.parse_args(argv)
+    module, function = STAGES[arguments.stage]
+    try:
+        params = load_params(arguments.params)
+        getattr(importlib.import_module(f"{PACKAGE}.{module}"), function)(params)
+    except (StageFailed, FileNotFoundError, ValueError) as error:
+        print(f"error: {arguments.stage}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Pipelines (MLOps): monitor — per-feature drift of a current batch against the training data.
+
+Each feature gets a population stability index (PSI) and a statistical test (two-sample
+Kolmogorov-Smirnov for numbers, chi-squared for categories, from scipy). A feature has
+drifted when both agree: PSI above its threshold and the test significant, which keeps
+tiny-but-significant shifts on large batches from paging anyone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, TARGET, find_violations
+from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
+from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_frame, write_json
+from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+EPSILON = 1e-4  # keeps empty bins from dividing by zero in the PSI
+
+
+class DriftDetected(StageFailed):
+    """The current batch drifted beyond monitor.drift_share_threshold (raised only when configured)."""
+
+
+def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """Population stability index between two distributions given as bin proportions."""
+    expected = np.clip(expected, EPSILON, None)
+    actual = np.clip(actual, EPSILON, None)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def numeric_drift(reference: pd.Series, current: pd.Series, bins: int = 10) -> dict[str, Any]:
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    expected = np.histogram(reference, edges)[0] / len(reference)
+    actual = np.histogram(current, edges)[0] / len(current)
+    test = stats.ks_2samp(reference, current)
+    return {
+        "kind": "numeric",
+        "psi": psi(expected, actual),
+        "test": "ks",
+        "statistic": float(test.statistic),
+        "p_value": float(test.pvalue),
+    }
+
+
+def categorical_drift(reference: pd.Series, current: pd.Series, categories: tuple[str, ...]) -> dict[str, Any]:
+    ref_counts = reference.value_counts().reindex(categories, fill_value=0).to_numpy()
+    cur_counts = current.value_counts().reindex(categories, fill_value=0).to_numpy()
+    observed = np.vstack([ref_counts, cur_counts])
+    observed = observed[:, observed.sum(axis=0) > 0]
+    if observed.shape[1] < 2:
+        # One category seen in both batches: nothing can have shifted between them.
+        statistic, p_value = 0.0, 1.0
+    else:
+        result = stats.chi2_contingency(observed)
+        statistic, p_value = float(result.statistic), float(result.pvalue)
+    return {
+        "kind": "categorical",
+        "psi": psi(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum()),
+        "test": "chi2",
+        "statistic": statistic,
+        "p_value": p_value,
+    }
+
+
+def drift_report(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    psi_threshold: float,
+    p_value: float,
+    drift_share_threshold: float,
+) -> dict[str, Any]:
+    features: dict[str, dict[str, Any]] = {}
+    for column in NUMERIC_COLUMNS:
+        features[column] = numeric_drift(reference[column].astype(float), current[column].astype(float))
+    for column, categories in CATEGORICAL_COLUMNS.items():
+        features[column] = categorical_drift(reference[column], current[column], categories)
+    for result in features.values():
+        result["psi"] = round(result["psi"], 6)
+        result["statistic"] = round(result["statistic"], 6)
+        result["p_value"] = round(result["p_value"], 8)
+        result["drifted"] = bool(result["psi"] >= psi_threshold and result["p_value"] < p_value)
+    drifted = sorted(name for name, result in features.items() if result["drifted"])
+    share = len(drifted) / len(features)
+    return {
+        "reference_rows": len(reference),
+        "current_rows": len(current),
+        "features": features,
+        "drifted_features": drifted,
+        "drift_share": round(share, 6),
+        "dataset_drift": share > drift_share_threshold,
+        "thresholds": {"psi": psi_threshold, "p_value": p_value, "drift_share": drift_share_threshold},
+    }
+
+
+def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
+    """A batch that looks like next season's data: heavier birds, more of them seen on one island.
+
+    Deterministic for a seed, and every row still satisfies the contract, so the monitor
+    sees drift, not bad data.
+    """
+    rng = np.random.default_rng(seed)
+    batch = test.drop(columns=[TARGET]).copy()
+    batch["body_mass_g"] = (batch["body_mass_g"] * (1 + shift)).clip(upper=7000.0).round(1)
+    batch["flipper_length_mm"] = (batch["flipper_length_mm"] * (1 + shift / 3)).clip(upper=250.0).round(1)
+    islands = CATEGORICAL_COLUMNS["island"]
+    moved = rng.random(len(batch)) < shift * 2
+    batch.loc[moved, "island"] = islands[-1]
+    assert all(not find_violations(row, labelled=False) for row in batch.to_dict(orient="records"))
+    return batch.reset_index(drop=True)
+
+
+def save_plot(report: dict[str, Any], path: Path) -> None:
+    names = list(report["features"])
+    values = [report["features"][name]["psi"] for name in names]
+    colours = ["tab:red" if report["features"][name]["drifted"] else "tab:blue" for name in names]
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    axis.barh(names, values, color=colours)
+    axis.axvline(report["thresholds"]["psi"], color="grey", linestyle="--", label="PSI threshold")
+    axis.set(
+        xlabel="Population stability index",
+        title=f"Feature drift (share drifted {report['drift_share']:.0%})",
+    )
+    axis.legend(loc="lower right")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run_simulation(test: Path, current: Path, *, shift: float, seed: int) -> None:
+    batch = simulate_drift(pd.read_parquet(test), shift, seed)
+    write_frame(batch, current)
+    print(f"simulate_drift: {len(batch)} rows shifted by {shift:.0%} -> {current}")
+
+
+def run(
+    train: Path,
+    current: Path,
+    reports: Path,
+    *,
+    psi_threshold: float,
+    p_value: float,
+    drift_share_threshold: float,
+    fail_on_drift: bool,
+) -> dict[str, Any]:
+    report = drift_report(
+        pd.read_parquet(train),
+        read_frame(current),
+        psi_threshold=psi_threshold,
+        p_value=p_value,
+        drift_share_threshold=drift_share_threshold,
+    )
+    write_json(report, reports / "drift.json")
+    save_plot(report, reports / "drift" / "drift.png")
+    summary = f"{len(report['drifted_features'])} of {len(report['features'])} features drifted ({', '.join(report['drifted_features']) or 'none'})"
+    if report["dataset_drift"]:
+        message = f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold={drift_share_threshold:.0%}; see {reports / 'drift.json'}"
+        if fail_on_drift:
+            raise DriftDetected(message)
+        print(message + " (monitor.fail_on_drift is false: reported, not failed)")
+    else:
+        print(f"monitor: no dataset drift in {current}: {summary}")
+    return report
+
+
+def simulate_stage(p: Params) -> None:
+    run_simulation(p.paths.test, p.monitor.current, shift=p.monitor.simulated_shift, seed=p.split.seed)
+
+
+def stage(p: Params) -> None:
+    run(
+        p.paths.train,
+        p.monitor.current,
+        p.paths.reports,
+        psi_threshold=p.monitor.psi_threshold,
+        p_value=p.monitor.p_value,
+        drift_share_threshold=p.monitor.drift_share_threshold,
+        fail_on_drift=p.monitor.fail_on_drift,
+    )

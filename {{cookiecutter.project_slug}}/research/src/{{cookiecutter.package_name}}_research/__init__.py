@@ -1,0 +1,1 @@
+"""Research (Data Scientists): helpers the exploration notebooks share."""
