@@ -1,0 +1,127 @@
+"""Service (ML Engineers): the ONNX model — loaded once, checked against the contract, fed numpy arrays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from {{ cookiecutter.package_name }}_core.contract import (
+    CATEGORICAL_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET_CLASSES,
+    Features,
+)
+
+CARD_NAME = "model_card.json"
+ONNX_TYPES = {"float": "tensor(float)", "string": "tensor(string)"}
+OUTPUTS = ("label", "probabilities")
+
+
+class ModelLoadError(RuntimeError):
+    """The model file, its card or the two together do not fit the contract."""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """The parts of the pipeline's model card that the service reads."""
+
+    name: str
+    version: str
+    target: str
+    classes: tuple[str, ...]
+    metrics: dict[str, float]
+    input_schema: dict[str, Any]
+    example: Features
+    parity_max_abs_diff: float | None
+
+    @classmethod
+    def read(cls, path: Path) -> ModelCard:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                name=str(data["name"]),
+                version=str(data["version"]),
+                target=str(data["target"]),
+                classes=tuple(str(label) for label in data["classes"]),
+                metrics={str(key): float(value) for key, value in data.get("metrics", {}).items()},
+                input_schema=dict(data["input_schema"]),
+                example=Features.model_validate(data["example"]),
+                parity_max_abs_diff=data.get("parity", {}).get("max_abs_diff"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ModelLoadError(f"cannot read the model card {path}: {error}") from error
+
+
+def expected_inputs() -> dict[str, str]:
+    """The ONNX inputs the contract implies: one per column, named as the column."""
+    return {
+        **dict.fromkeys(NUMERIC_COLUMNS, ONNX_TYPES["float"]),
+        **dict.fromkeys(CATEGORICAL_COLUMNS, ONNX_TYPES["string"]),
+    }
+
+
+class OnnxModel:
+    """An onnxruntime session plus its card; `predict` takes validated records, never a DataFrame."""
+
+    _numbers = attrgetter(*NUMERIC_COLUMNS)
+
+    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+        self._session = session
+        self.card = card
+        self._check_signature()
+        if not set(card.classes) <= set(TARGET_CLASSES):
+            raise ModelLoadError(f"model classes {card.classes} are not all in the contract's {TARGET_CLASSES}")
+        labels, probabilities = self.predict([card.example])
+        if probabilities.shape != (1, len(card.classes)) or labels[0] not in card.classes:
+            raise ModelLoadError("the model's outputs do not match the classes on its card")
+
+    @classmethod
+    def load(cls, path: Path, *, threads: int = 1) -> OnnxModel:
+        """Read the ONNX file and its sibling card; fail with a clear message if they do not fit."""
+        card = ModelCard.read(path.with_name(CARD_NAME))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types for unreadable files
+            raise ModelLoadError(f"cannot load the ONNX model {path}: {error}") from error
+        return cls(session, card)
+
+    def _check_signature(self) -> None:
+        actual = {node.name: node.type for node in self._session.get_inputs()}
+        if actual != expected_inputs():
+            raise ModelLoadError(f"model inputs {actual} differ from the contract's {expected_inputs()}")
+        outputs = {node.name for node in self._session.get_outputs()}
+        if not set(OUTPUTS) <= outputs:
+            raise ModelLoadError(f"model outputs {sorted(outputs)} lack {OUTPUTS}")
+
+    def feed(self, records: Sequence[Features]) -> dict[str, NDArray[Any]]:
+        """One [N, 1] array per input: float32 for numbers, strings for categories."""
+        count = len(records)
+        numbers = np.array([self._numbers(record) for record in records], dtype=np.float32).reshape(count, -1)
+        columns = np.ascontiguousarray(numbers.T)
+        inputs: dict[str, NDArray[Any]] = {
+            column: columns[index].reshape(count, 1) for index, column in enumerate(NUMERIC_COLUMNS)
+        }
+        for column in CATEGORICAL_COLUMNS:
+            inputs[column] = np.array([getattr(record, column) for record in records], dtype=object).reshape(count, 1)
+        return inputs
+
+    def run(self, inputs: dict[str, NDArray[Any]]) -> tuple[list[str], NDArray[np.float32]]:
+        """The labels and the [N, classes] probabilities, in the card's class order."""
+        labels, probabilities = self._session.run(list(OUTPUTS), inputs)
+        return [str(label) for label in labels], np.asarray(probabilities, dtype=np.float32)
+
+    def predict(self, records: Sequence[Features]) -> tuple[list[str], NDArray[np.float32]]:
+        return self.run(self.feed(records))

@@ -1,0 +1,52 @@
+"""Service (ML Engineers): the model's lifecycle — loading in the background, then ready or failed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
+from {{ cookiecutter.package_name }}_service.model import ModelLoadError, OnnxModel
+from {{ cookiecutter.package_name }}_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class ModelState:
+    """Holds the one model of the process. `model` is None until loaded; `failure` says why it never was."""
+
+    def __init__(self, settings: Settings, metrics: ServiceMetrics, model: OnnxModel | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.model: OnnxModel | None = None
+        self.failure: str | None = None
+        if model is not None:
+            self._set(model)
+
+    def _set(self, model: OnnxModel) -> None:
+        self.model = model
+        self.metrics.model_loaded(model.card.name, model.card.version)
+
+    async def load(self) -> None:
+        """Load once, off the event loop, so /healthz answers (and /readyz says 503) meanwhile."""
+        if self.model is not None:
+            return
+        path = self.settings.model_path
+        started = time.perf_counter()
+        try:
+            model = await asyncio.to_thread(OnnxModel.load, path, threads=self.settings.onnx_threads)
+        except ModelLoadError as error:
+            self.failure = str(error)
+            logger.error("model not loaded; /readyz stays 503", extra={"model_path": str(path), "reason": str(error)})
+            return
+        self._set(model)
+        logger.info(
+            "model loaded",
+            extra={
+                "model_path": str(path),
+                "model_name": model.card.name,
+                "model_version": model.card.version,
+                "load_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )

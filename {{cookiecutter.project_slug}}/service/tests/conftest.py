@@ -1,0 +1,89 @@
+"""Service (ML Engineers): fixtures — a model trained and exported by the pipeline's own code, and the app.
+
+Tests run in the development environment, where every workspace member is installed, so the
+fixture can train with core's recipe and export with the pipeline's `export_model`: the
+service is tested against exactly the artefacts `make repro` writes. The service code itself
+never imports scikit-learn, pandas or the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }}_service import create_app
+from {{ cookiecutter.package_name }}_service.model import OnnxModel
+from {{ cookiecutter.package_name }}_service.settings import Settings
+
+MAX_BATCH_RECORDS = 25
+MAX_BODY_BYTES = 16_384
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The scikit-learn model, its held-out rows and the exported files."""
+
+    model: Any
+    test_frame: Any
+    onnx_path: Path
+    card: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from {{ cookiecutter.package_name }}_core import (
+        FEATURE_COLUMNS,
+        TARGET,
+        find_violations,
+        iter_example_records,
+    )
+    from {{ cookiecutter.package_name }}_core.features import build_model
+    from {{ cookiecutter.package_name }}_pipelines.export import export_model
+
+    frame = pd.DataFrame([row for row in iter_example_records() if not find_violations(row)])
+    train, test = train_test_split(frame, test_size=0.25, random_state=0, stratify=frame[TARGET])
+    test = test.reset_index(drop=True)
+    model = build_model().fit(train[list(FEATURE_COLUMNS)], train[TARGET])
+    folder = tmp_path_factory.mktemp("models")
+    card = export_model(model, test, folder / "model.onnx", folder / "model_card.json", metrics={"accuracy": 0.99})
+    return Trained(model=model, test_frame=test, onnx_path=folder / "model.onnx", card=card)
+
+
+@pytest.fixture(scope="session")
+def settings(trained: Trained) -> Settings:
+    return Settings(
+        model_path=trained.onnx_path,
+        max_batch_records=MAX_BATCH_RECORDS,
+        max_body_bytes=MAX_BODY_BYTES,
+        access_log=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def onnx_model(trained: Trained) -> OnnxModel:
+    return OnnxModel.load(trained.onnx_path)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, onnx_model: OnnxModel) -> FastAPI:
+    return create_app(settings, model=onnx_model)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def example(trained: Trained) -> dict[str, Any]:
+    return dict(trained.card["example"])
