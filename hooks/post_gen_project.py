@@ -24,8 +24,8 @@ MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", 
 # Paths may use {package_name}.
 REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ci", "github"): (".gitlab-ci.yml", ".gitlab"),
-    ("ci", "gitlab"): (".github/workflows",),
-    ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows"),
+    ("ci", "gitlab"): (".github/workflows", ".github/actions"),
+    ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows", ".github/actions"),
     ("cloud", "aws"): ("infra/terraform/gcp", "infra/terraform/azure"),
     ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
     ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),
