@@ -1,0 +1,23 @@
+"""Service (ML Engineers): the container's HEALTHCHECK — exit 0 when /healthz answers 200 on PORT."""
+
+from __future__ import annotations
+
+import sys
+import urllib.error
+import urllib.request
+
+from {{ cookiecutter.package_name }}_service.settings import Settings
+
+
+def main(path: str = "/healthz", timeout: float = 2.0) -> int:
+    url = f"http://127.0.0.1:{Settings().port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 0 if response.status == 200 else 1
+    except (urllib.error.URLError, OSError) as error:
+        print(f"healthcheck: {url}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:2]))
