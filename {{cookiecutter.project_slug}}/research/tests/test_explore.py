@@ -25,7 +25,8 @@ def test_numeric_summary_has_one_row_per_class() -> None:
 
 def test_category_shares_sum_to_one_per_class() -> None:
     shares = category_shares(load_examples(), "island")
-    assert shares.sum(axis=1).round(6).eq(1.0).all()
+    # Shares are rounded to three decimals, so a row may sum to 0.999.
+    assert (shares.sum(axis=1) - 1).abs().max() <= 0.002
 
 
 def test_category_shares_refuses_a_numeric_column() -> None:

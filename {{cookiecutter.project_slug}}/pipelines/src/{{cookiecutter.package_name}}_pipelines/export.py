@@ -44,6 +44,8 @@ def to_onnx(model: Pipeline) -> bytes:
         options={id(model[-1]): {"zipmap": False}},
         final_types=None,
     )
+    # skl2onnx names the graph with a random UUID; a fixed name keeps the bytes (and the version) reproducible.
+    onnx_model.graph.name = "{{ cookiecutter.package_name }}_model"
     serialized: bytes = onnx_model.SerializeToString()
     return serialized
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, TARGET, find_violations
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_frame, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
@@ -112,7 +112,7 @@ def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
     sees drift, not bad data.
     """
     rng = np.random.default_rng(seed)
-    batch = test.drop(columns=[TARGET]).copy()
+    batch = test[list(FEATURE_COLUMNS)].copy()
     batch["body_mass_g"] = (batch["body_mass_g"] * (1 + shift)).clip(upper=7000.0).round(1)
     batch["flipper_length_mm"] = (batch["flipper_length_mm"] * (1 + shift / 3)).clip(upper=250.0).round(1)
     islands = CATEGORICAL_COLUMNS["island"]

@@ -47,6 +47,8 @@ def champion_score(client: MlflowClient, name: str, alias: str, metric: str) -> 
         holder = client.get_model_version_by_alias(name, alias)
     except MlflowException:
         return None, None
+    if holder.run_id is None:  # registered outside a run: nothing to compare against
+        return str(holder.version), None
     score = client.get_run(holder.run_id).data.metrics.get(metric)
     return str(holder.version), score
 

@@ -1,0 +1,99 @@
+"""Pipelines: each stage on small data, through the same command line DVC uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
+from {{ cookiecutter.package_name }}_pipelines.__main__ import main
+from {{ cookiecutter.package_name }}_pipelines.params import Params, load_params
+
+CORE_STAGES = ["ingest", "validate", "split", "train", "evaluate", "export", "simulate_drift", "monitor"]
+
+
+def run_stages(params_file: Path, *stages: str) -> Params:
+    for stage in stages:
+        assert main([stage, "--params", str(params_file)]) == 0, stage
+    return load_params(params_file)
+
+
+def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
+    p = run_stages(params_file, *CORE_STAGES)
+    assert pd.read_parquet(p.paths.raw).shape[0] == 344
+    assert pd.read_csv(p.paths.quarantine).shape[0] == 11
+    assert set(pd.read_parquet(p.paths.validated).columns) == {*FEATURE_COLUMNS, TARGET}
+    metrics = json.loads((p.paths.reports / "metrics.json").read_text())
+    assert metrics["f1_macro"] > 0.9
+    for image in ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"):
+        assert (p.paths.reports / "plots" / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    card = json.loads(p.paths.card.read_text())
+    assert card["parity"]["max_abs_diff"] <= p.export.max_abs_diff
+    assert p.paths.onnx.stat().st_size > 0
+    drift = json.loads((p.paths.reports / "drift.json").read_text())
+    assert drift["dataset_drift"] is True  # the simulated batch is drifted on purpose
+
+
+def test_the_split_is_deterministic(params_file: Path, tmp_path: Path) -> None:
+    p = run_stages(params_file, "ingest", "validate", "split")
+    first = pd.read_parquet(p.paths.test)
+    assert main(["split", "--params", str(params_file)]) == 0
+    pd.testing.assert_frame_equal(first, pd.read_parquet(p.paths.test))
+
+
+def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
+    params_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = yaml.safe_load(params_file.read_text())
+    params["validate"]["max_invalid_fraction"] = 0.01
+    params_file.write_text(yaml.safe_dump(params))
+    run_stages(params_file, "ingest")
+    assert main(["validate", "--params", str(params_file)]) == 1
+    message = capsys.readouterr().err
+    assert "column 'sex'" in message
+    assert "rule 'missing'" in message
+    assert "e.g. value None" in message
+    # Nothing is lost: every bad row is in quarantine with its reason, the validated data is not written.
+    quarantine = pd.read_csv(params["paths"]["quarantine"])
+    assert len(quarantine) == 11
+    assert quarantine["reason"].str.len().gt(0).all()
+    assert not Path(params["paths"]["validated"]).exists()
+
+
+def test_a_bad_parameter_is_named(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    params = yaml.safe_load(params_file.read_text())
+    params["split"]["test_size"] = 1.5
+    params_file.write_text(yaml.safe_dump(params))
+    assert main(["split", "--params", str(params_file)]) == 1
+    assert "split.test_size=1.5" in capsys.readouterr().err
+
+
+def test_a_missing_source_is_reported(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    params = yaml.safe_load(params_file.read_text())
+    params["ingest"]["source"] = "no/such/file.csv"
+    params_file.write_text(yaml.safe_dump(params))
+    assert main(["ingest", "--params", str(params_file)]) == 1
+    assert "'no/such/file.csv' does not exist" in capsys.readouterr().err
+
+
+def test_ingest_reads_a_local_csv(params_file: Path, example_frame: pd.DataFrame, tmp_path: Path) -> None:
+    source = tmp_path / "batch.csv"
+    example_frame.to_csv(source, index=False)
+    params = yaml.safe_load(params_file.read_text())
+    params["ingest"]["source"] = str(source)
+    params_file.write_text(yaml.safe_dump(params))
+    p = run_stages(params_file, "ingest")
+    assert len(pd.read_parquet(p.paths.raw)) == len(example_frame)
+
+
+def test_drift_fails_the_stage_only_when_configured(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_stages(params_file, "ingest", "validate", "split", "simulate_drift")
+    params = yaml.safe_load(params_file.read_text())
+    params["monitor"]["fail_on_drift"] = True
+    params_file.write_text(yaml.safe_dump(params))
+    assert main(["monitor", "--params", str(params_file)]) == 1
+    assert "DRIFT DETECTED" in capsys.readouterr().err
