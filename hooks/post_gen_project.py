@@ -33,6 +33,7 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("experiment_tracking", "none"): (
         "pipelines/src/{package_name}_pipelines/register_mlflow.py",
         "pipelines/tests/test_register_mlflow.py",
+        "infra/k8s/components/mlflow-server",
     ),
 }
 
