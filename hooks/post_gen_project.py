@@ -23,9 +23,9 @@ MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", 
 # (option, value) -> paths relative to the project root, removed when the answer matches.
 # Paths may use {package_name}.
 REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("ci", "github"): (".gitlab-ci.yml", ".gitlab"),
+    ("ci", "github"): (".gitlab-ci.yml",),
     ("ci", "gitlab"): (".github/workflows", ".github/actions"),
-    ("ci", "none"): (".gitlab-ci.yml", ".gitlab", ".github/workflows", ".github/actions"),
+    ("ci", "none"): (".gitlab-ci.yml", ".github/workflows", ".github/actions"),
     ("cloud", "aws"): ("infra/terraform/gcp", "infra/terraform/azure"),
     ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
     ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 # Rendered by cookiecutter; the unit tests import this file unrendered and call main().
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
 
+MAX_NAME_LENGTH = 32  # keeps generated lines within the formatter's width for any answer
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -40,12 +41,13 @@ DEPENDENCY_NAMES = frozenset(
 
 
 def is_slug(value: str) -> bool:
-    return bool(SLUG.match(value))
+    return bool(SLUG.match(value)) and len(value) <= MAX_NAME_LENGTH
 
 
 def is_package_name(value: str) -> bool:
     return (
         bool(IDENTIFIER.match(value))
+        and len(value) <= MAX_NAME_LENGTH
         and not keyword.iskeyword(value)
         and value not in sys.stdlib_module_names
         and value not in DEPENDENCY_NAMES
@@ -72,8 +74,8 @@ Check = Callable[[str], bool]
 TEAM_MESSAGE = "is neither @org/team nor @user; use e.g. '@acme-ml/{example}'"
 RULES: tuple[tuple[str, Check, str], ...] = (
     ("project_name", is_one_line, "must be one line of text without double quotes; use e.g. 'Churn Prediction'"),
-    ("project_slug", is_slug, "is not a lowercase folder name (letters, digits, single dashes); use e.g. 'churn-prediction'"),
-    ("package_name", is_package_name, "is not a usable Python package prefix (a lowercase identifier that is no keyword and shadows no standard-library or dependency module); use e.g. 'churn_prediction'"),
+    ("project_slug", is_slug, "is not a lowercase folder name (letters, digits, single dashes, at most 32 characters); use e.g. 'churn-prediction'"),
+    ("package_name", is_package_name, "is not a usable Python package prefix (a lowercase identifier of at most 32 characters that is no keyword and shadows no standard-library or dependency module); use e.g. 'churn_prediction'"),
     ("description", is_one_line, "must be one line of text without double quotes; use e.g. 'Predict which customers will leave.'"),
     ("author_name", is_one_line, "must be one line of text without double quotes; use e.g. 'Ada Lovelace'"),
     ("author_email", is_email, "is not an e-mail address; use e.g. 'ada@example.com'"),

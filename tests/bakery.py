@@ -13,7 +13,9 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 OPTIONS: dict[str, object] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-CHOICES: dict[str, list[str]] = {key: value for key, value in OPTIONS.items() if isinstance(value, list)}
+CHOICES: dict[str, list[str]] = {
+    key: value for key, value in OPTIONS.items() if isinstance(value, list) and not key.startswith("_")
+}
 DEFAULTS: dict[str, str] = {key: value[0] for key, value in CHOICES.items()}
 PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv"))
 
@@ -77,3 +79,43 @@ def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout
 def project_files(root: Path) -> set[str]:
     """Every file of a bake as a posix path relative to its root (git internals excluded)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def pairwise(choices: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """A small, deterministic set of answer combinations covering every pair of choice values.
+
+    Greedy: each new combination takes, option by option, the value that covers the most
+    still-uncovered pairs with the values already chosen (ties go to the earlier value).
+    """
+    names = list(choices)
+    uncovered = {
+        ((a, va), (b, vb))
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        for va in choices[a]
+        for vb in choices[b]
+    }
+    combos: list[dict[str, str]] = []
+    while uncovered:
+        first_pair = min(uncovered, key=lambda pair: (names.index(pair[0][0]), names.index(pair[1][0]), pair))
+        combo = {first_pair[0][0]: first_pair[0][1], first_pair[1][0]: first_pair[1][1]}
+        for name in names:
+            if name in combo:
+                continue
+            combo[name] = max(
+                choices[name],
+                key=lambda value: (
+                    sum(
+                        (((other, combo[other]), (name, value)) in uncovered)
+                        or (((name, value), (other, combo[other])) in uncovered)
+                        for other in combo
+                    ),
+                    -list(choices[name]).index(value),
+                ),
+            )
+        ordered = {name: combo[name] for name in names}
+        uncovered -= {
+            ((a, ordered[a]), (b, ordered[b])) for i, a in enumerate(names) for b in names[i + 1 :]
+        }
+        combos.append(ordered)
+    return combos

@@ -1,0 +1,152 @@
+"""Bake tier: every option value bakes into a clean tree of the expected files and only those."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from bakery import CHOICES, DEFAULTS, bake, combo_id, pairwise, project_files
+
+COMBOS = pairwise(CHOICES)
+TEXT_SUFFIXES = {".py", ".md", ".toml", ".yaml", ".yml", ".json", ".ipynb", ".cfg", ".txt", ".tf", ".hcl", ""}
+# Paths each answer must produce (present) or must not produce (absent).
+OPTION_PATHS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
+    ("ci", "github"): ({".github/CODEOWNERS", ".github/workflows/ci.yml"}, {".gitlab-ci.yml", ".gitlab/CODEOWNERS"}),
+    ("ci", "gitlab"): ({".gitlab-ci.yml", ".gitlab/CODEOWNERS"}, {".github/CODEOWNERS", ".github/workflows/ci.yml"}),
+    ("ci", "none"): ({".github/CODEOWNERS"}, {".gitlab-ci.yml", ".github/workflows/ci.yml", ".gitlab/CODEOWNERS"}),
+    ("experiment_tracking", "none"): (set(), {"pipelines/src/{package}_pipelines/register_mlflow.py"}),
+    ("experiment_tracking", "mlflow"): ({"pipelines/src/{package}_pipelines/register_mlflow.py"}, set()),
+}
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Parses YAML with application tags (mkdocs' !!python/name, GitLab's !reference) as plain nodes."""
+
+
+_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+@pytest.fixture(scope="module", params=COMBOS, ids=combo_id)
+def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+    answers: dict[str, str] = request.param
+    return answers, bake(tmp_path_factory.mktemp("bake"), **answers)
+
+
+def test_every_choice_value_is_baked_at_least_once() -> None:
+    for option, values in CHOICES.items():
+        assert {combo[option] for combo in COMBOS} == set(values), option
+
+
+def test_the_combinations_cover_every_pair_of_values() -> None:
+    names = list(CHOICES)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            seen = {(combo[a], combo[b]) for combo in COMBOS}
+            assert seen == {(va, vb) for va in CHOICES[a] for vb in CHOICES[b]}, (a, b)
+
+
+def test_option_paths_are_present_or_absent(baked: tuple[dict[str, str], Path]) -> None:
+    answers, root = baked
+    files = project_files(root)
+    package = root.name.replace("-", "_")
+    for (option, value), (present, absent) in OPTION_PATHS.items():
+        if answers[option] != value:
+            continue
+        assert {p.format(package=package) for p in present} <= files, (option, value)
+        assert not {p.format(package=package) for p in absent} & files, (option, value)
+
+
+def test_terraform_only_for_a_cloud(baked: tuple[dict[str, str], Path]) -> None:
+    answers, root = baked
+    assert (root / "infra" / "terraform").is_dir() == (answers["cloud"] != "none")
+
+
+def test_no_empty_folders(baked: tuple[dict[str, str], Path]) -> None:
+    _, root = baked
+    empty = [p for p in root.rglob("*") if p.is_dir() and ".git" not in p.parts and not any(p.iterdir())]
+    assert empty == []
+
+
+def test_no_template_syntax_is_left(baked: tuple[dict[str, str], Path]) -> None:
+    _, root = baked
+    leftovers = []
+    for relative in project_files(root):
+        path = root / relative
+        if path.suffix not in TEXT_SUFFIXES:
+            continue
+        text = path.read_text(encoding="utf-8")
+        # `${{ ... }}` is GitHub Actions syntax, not Jinja.
+        if "cookiecutter." in text or "{%" in text or re.search(r"(?<!\$)\{\{", text):
+            leftovers.append(relative)
+    assert leftovers == []
+
+
+def test_every_python_file_compiles(baked: tuple[dict[str, str], Path]) -> None:
+    _, root = baked
+    for path in root.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_every_data_file_parses(baked: tuple[dict[str, str], Path]) -> None:
+    _, root = baked
+    for relative in sorted(project_files(root)):
+        path = root / relative
+        text = path.read_text(encoding="utf-8") if path.suffix in {".json", ".ipynb", ".toml", ".yml", ".yaml"} else None
+        if path.suffix in {".json", ".ipynb"}:
+            json.loads(text or "")
+        elif path.suffix == ".toml":
+            tomllib.loads(text or "")
+        elif path.suffix in {".yml", ".yaml"}:
+            list(yaml.load_all(text or "", Loader=_AnyTagLoader))  # noqa: S506 - a SafeLoader subclass
+
+
+def test_requires_python_follows_the_answer(baked: tuple[dict[str, str], Path]) -> None:
+    answers, root = baked
+    for pyproject in root.glob("**/pyproject.toml"):
+        project = tomllib.loads(pyproject.read_text())["project"]
+        assert project["requires-python"] == f">={answers['python_version']}", pyproject
+
+
+def test_the_license_is_the_one_chosen(baked: tuple[dict[str, str], Path]) -> None:
+    answers, root = baked
+    first_line = (root / "LICENSE").read_text().splitlines()[0]
+    expected = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause License"}
+    assert first_line.startswith(expected.get(answers["license"], "Copyright"))
+
+
+def test_the_answers_file_records_the_answers(baked: tuple[dict[str, str], Path]) -> None:
+    answers, root = baked
+    recorded = json.loads((root / ".cookiecutter.json").read_text())
+    assert {key: recorded[key] for key in answers} == answers
+    assert "_output_dir" not in recorded
+
+
+def test_no_default_leaks_into_a_bake_that_set_other_answers(tmp_path: Path) -> None:
+    root = bake(
+        tmp_path,
+        project_name="Seabird Census",
+        description="Count seabirds from survey sheets.",
+        author_name="Grace Hopper",
+        author_email="grace@globex.example",
+        github_org="globex",
+    )
+    defaults = ["Churn Prediction", "churn", "acme-ml", "Ada Lovelace", "ada@example.com", "A machine-learning project"]
+    leaks = {}
+    for relative in project_files(root):
+        path = root / relative
+        if path.suffix in TEXT_SUFFIXES:
+            text = path.read_text(encoding="utf-8")
+            found = [value for value in defaults if value.lower() in text.lower()]
+            if found:
+                leaks[relative] = found
+    assert leaks == {}
+
+
+def test_defaults_bake_into_the_documented_folder(tmp_path: Path) -> None:
+    root = bake(tmp_path)
+    assert root.name == "churn-prediction"
+    assert DEFAULTS["cloud"] == "aws"

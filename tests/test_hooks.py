@@ -1,0 +1,134 @@
+"""Hooks tier: each bad answer stops the bake with a message naming field, value and a good example."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from bakery import CHOICES, TEMPLATE_DIR, bake, project_files
+
+HOOKS = TEMPLATE_DIR / "hooks"
+
+
+def load_hook(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, HOOKS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
+
+GOOD_ANSWERS = {
+    "project_name": "Churn Prediction",
+    "project_slug": "churn-prediction",
+    "package_name": "churn_prediction",
+    "description": "Predict churn.",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.com",
+    "github_org": "acme-ml",
+    "data_science_team": "@acme-ml/data-scientists",
+    "ml_engineering_team": "@acme-ml/ml-engineers",
+    "mlops_team": "@ada",
+}
+
+# (field, bad value, words the message must contain besides the field and the value)
+REJECTIONS = [
+    ("project_slug", "Churn Prediction", "lowercase folder name"),
+    ("project_slug", "churn--prediction", "lowercase folder name"),
+    ("project_slug", "-churn", "lowercase folder name"),
+    ("package_name", "churn-prediction", "identifier"),
+    ("package_name", "class", "keyword"),
+    ("package_name", "json", "standard-library"),
+    ("package_name", "test", "dependency"),
+    ("package_name", "sklearn", "dependency"),
+    ("package_name", "mlflow", "dependency"),
+    ("package_name", "a" * 33, "at most 32"),
+    ("author_email", "ada-at-example.com", "e-mail"),
+    ("github_org", "acme_ml", "GitHub name"),
+    ("github_org", "-acme", "GitHub name"),
+    ("data_science_team", "data-scientists", "@org/team nor @user"),
+    ("ml_engineering_team", "@acme/", "@org/team nor @user"),
+    ("mlops_team", "acme/mlops", "@org/team nor @user"),
+    ("project_name", 'Say "hi"', "double quotes"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
+def test_a_bad_answer_stops_the_bake_and_leaves_no_folder(field: str, value: str, words: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR), f"{field}={value}", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert f"{field} {value!r}" in result.stderr
+    assert words in result.stderr
+    assert "e.g." in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
+def test_find_errors_names_exactly_the_bad_field(field: str, value: str, words: str) -> None:
+    errors = pre_gen.find_errors({**GOOD_ANSWERS, field: value})
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{field} {value!r}")
+
+
+def test_good_answers_have_no_errors() -> None:
+    assert pre_gen.find_errors(GOOD_ANSWERS) == []
+
+
+@pytest.mark.parametrize("handle", ["@acme-ml/data-scientists", "@ada", "@Acme/ML_team.v2"])
+def test_team_handles_accept_org_teams_and_users(handle: str) -> None:
+    assert pre_gen.is_team_handle(handle)
+
+
+def test_main_reports_every_error_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pre_gen.main({**GOOD_ANSWERS, "author_email": "x", "github_org": "_"}) == 1
+    stderr = capsys.readouterr().err
+    assert "author_email" in stderr
+    assert "github_org" in stderr
+    assert "Nothing was generated" in stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [(o, v) for o, values in CHOICES.items() for v in values])
+def test_removal_paths_only_name_files_the_template_has(option: str, value: str) -> None:
+    template_files = {
+        p.relative_to(TEMPLATE_DIR / "{{cookiecutter.project_slug}}").as_posix().replace("{{cookiecutter.package_name}}", "pkg")
+        for p in (TEMPLATE_DIR / "{{cookiecutter.project_slug}}").rglob("*")
+    }
+    for path in post_gen.paths_to_remove({option: value, "package_name": "pkg"}):
+        assert path in template_files, path
+
+
+def test_post_gen_removes_moves_and_is_idempotent(tmp_path: Path) -> None:
+    answers = {"ci": "gitlab", "cloud": "none", "experiment_tracking": "none", "package_name": "pkg", "_output_dir": "/x"}
+    for relative in [".github/CODEOWNERS", ".github/workflows/ci.yml", "infra/terraform/main.tf", "infra/k8s/a.yaml"]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x\n")
+    assert post_gen.main(answers, tmp_path) == 0
+    first = project_files(tmp_path)
+    assert post_gen.main(answers, tmp_path) == 0
+    assert project_files(tmp_path) == first == {".gitlab/CODEOWNERS", "infra/k8s/a.yaml", ".cookiecutter.json"}
+    assert not (tmp_path / ".github").exists()
+
+
+def test_the_answers_file_leaves_out_machine_paths(tmp_path: Path) -> None:
+    post_gen.write_answers(tmp_path, {"project_name": "X", "_output_dir": "/tmp/x", "_template": "gh:o/t"})
+    assert json.loads((tmp_path / ".cookiecutter.json").read_text()) == {"project_name": "X", "_template": "gh:o/t"}
+
+
+def test_a_rejected_bake_through_the_api_raises(tmp_path: Path) -> None:
+    from cookiecutter.exceptions import FailedHookException
+
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, github_org="not valid")
+    assert list(tmp_path.iterdir()) == []
