@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def project_env(python_version: str) -> dict[str, str]:
     dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(UV_PYTHON=interpreter, UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
+    # The template's own venv carries uv; pyenv shims would pick the bake's .python-version.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
