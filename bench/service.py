@@ -1,0 +1,263 @@
+"""Figures for the generated service: HTTP floor, the tutorial baseline, tail latency, model time, memory.
+
+    python bench/service.py                      # bakes the defaults, sets up, trains, measures
+    python bench/service.py --keep DIR           # the same, keeping the bake in DIR
+    python bench/service.py --project DIR/<slug> # reuse a bake that already ran make setup && make repro
+
+One run, one machine, one server process per app, loopback only. The load generator is the
+baked project's own `service/loadtest/loopback.py` (keep-alive HTTP/1.1, bounded requests and
+seconds). Prints each figure next to the goal from the service issue; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+
+from bakery import DEFAULTS, bake, project_env, run  # noqa: E402
+
+CONNECTIONS = 16
+REQUESTS = 6000
+SECONDS = 20.0
+
+MODEL_TIME = r"""
+import json, statistics, sys, time
+from itertools import cycle, islice
+from pathlib import Path
+from {pkg}_core import find_violations, iter_example_records, Features, FEATURE_COLUMNS
+from {pkg}_service.model import OnnxModel
+
+model = OnnxModel.load(Path("models/model.onnx"))
+rows = [r for r in iter_example_records() if not find_violations(r)]
+records = [Features.model_validate({{c: r[c] for c in FEATURE_COLUMNS}}) for r in islice(cycle(rows), 1000)]
+feed = model.feed(records)
+
+def best(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, min(times) * 1000
+
+run_median, run_min = best(lambda: model.run(feed), 200)
+full_median, full_min = best(lambda: model.predict(records), 100)
+one = records[:1]
+one_feed = model.feed(one)
+one_median, _ = best(lambda: model.run(one_feed), 2000)
+
+import joblib, pandas as pd
+sk = joblib.load("models/model.joblib")
+frame1 = pd.DataFrame([records[0].model_dump()])
+sk_median, _ = best(lambda: sk.predict_proba(frame1), 300)
+print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_min,
+                  "predict_1000_with_conversion_ms": full_median, "onnx_run_1_ms": one_median,
+                  "sklearn_predict_proba_1_row_ms": sk_median}}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def load_loopback(project: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("loopback", project / "service" / "loadtest" / "loopback.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["loopback"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} not ready after {seconds}s")
+
+
+class Server:
+    """A server process we start and stop ourselves (its own process group, SIGTERM, bounded wait)."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str], ready_url: str, log: Path) -> None:
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        wait_http(ready_url, self.process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+def prepare(work: Path) -> tuple[Path, dict[str, str]]:
+    env = project_env(DEFAULTS["python_version"])
+    project = bake(work)
+    print(f"baked {project}; make setup && make repro ...", flush=True)
+    run("make setup", project, env, timeout=1800)
+    run("make repro", project, env, timeout=1800)
+    return project, env
+
+
+def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    package = answers["package_name"]
+    python = str(project / ".venv" / "bin" / "python")
+    loopback = load_loopback(project)
+    logs = Path(tempfile.mkdtemp(prefix="bench-service-logs-"))
+    host = "127.0.0.1"
+    figures: dict[str, Any] = {}
+
+    port = free_port()
+    service_env = {**env, "PORT": str(port), "MODEL_PATH": str(project / "models" / "model.onnx")}
+    service = Server(
+        [python, "-m", f"{package}_service"], project, service_env, f"http://{host}:{port}/readyz", logs / "service.log"
+    )
+    try:
+        example = json.loads(urllib.request.urlopen(f"http://{host}:{port}/v1/model", timeout=5).read())["example"]
+        single = json.dumps(example).encode()
+        batch = json.dumps({"records": [example] * 100}).encode()
+        options = {"connections": CONNECTIONS, "requests": REQUESTS, "seconds": SECONDS}
+        figures["service_healthz"] = loopback.measure("GET /healthz", host, port, "GET", "/healthz", **options)
+        figures["service_predict"] = loopback.measure(
+            "POST /v1/predict", host, port, "POST", "/v1/predict", single, **options
+        )
+        figures["service_batch100"] = loopback.measure(
+            "POST /v1/predict/batch (100)",
+            host,
+            port,
+            "POST",
+            "/v1/predict/batch",
+            batch,
+            connections=CONNECTIONS,
+            requests=REQUESTS // 10,
+            seconds=SECONDS,
+        )
+        figures["service_rss_mb"] = rss_mb(service.process.pid)
+    finally:
+        service.stop()
+
+    port = free_port()
+    reference = Server(
+        [python, str(BENCH_DIR / "reference_app.py"), "--model", "models/model.joblib", "--port", str(port)],
+        project,
+        env,
+        f"http://{host}:{port}/healthz",
+        logs / "reference.log",
+    )
+    try:
+        figures["reference_predict"] = loopback.measure(
+            "reference POST /v1/predict",
+            host,
+            port,
+            "POST",
+            "/v1/predict",
+            single,
+            connections=CONNECTIONS,
+            requests=REQUESTS // 2,
+            seconds=SECONDS,
+        )
+        figures["reference_rss_mb"] = rss_mb(reference.process.pid)
+    finally:
+        reference.stop()
+
+    output = run([python, "-c", MODEL_TIME.format(pkg=package)], project, env)
+    figures["model"] = json.loads(output.strip().splitlines()[-1])
+    return figures
+
+
+def report(figures: dict[str, Any]) -> None:
+    healthz, predict = figures["service_healthz"], figures["service_predict"]
+    batch, reference = figures["service_batch100"], figures["reference_predict"]
+    model = figures["model"]
+    print()
+    print(f"{'endpoint':<32} {'conns':>5} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for row in (healthz, predict, batch, reference):
+        print(
+            f"{row.name:<32} {row.connections:>5} {row.requests:>8} {row.errors:>6} "
+            f"{row.requests_per_second:>9.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f}"
+        )
+    print()
+    rows = [
+        (
+            "/v1/predict throughput / /healthz throughput",
+            f"{predict.requests_per_second / healthz.requests_per_second:.2f}",
+            ">= 0.85",
+        ),
+        (
+            "service / tutorial reference (/v1/predict req/s)",
+            f"{predict.requests_per_second / reference.requests_per_second:.1f}x",
+            ">= 4x",
+        ),
+        (f"p99 /v1/predict at {CONNECTIONS} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
+        ("onnxruntime, 1,000-row batch (median)", f"{model['onnx_run_1000_ms']:.2f} ms", "<= 5 ms"),
+        ("  + JSON records -> arrays (median)", f"{model['predict_1000_with_conversion_ms']:.2f} ms", ""),
+        ("onnxruntime, 1 row (median)", f"{model['onnx_run_1_ms'] * 1000:.0f} us", ""),
+        ("scikit-learn predict_proba, 1-row DataFrame", f"{model['sklearn_predict_proba_1_row_ms'] * 1000:.0f} us", ""),
+        ("service resident memory after the load", f"{figures['service_rss_mb']:.0f} MiB", ""),
+        ("reference app resident memory after its load", f"{figures['reference_rss_mb']:.0f} MiB", ""),
+    ]
+    for name, value, goal in rows:
+        print(f"{name:<50} {value:>10}   {goal}")
+    errors = sum(row.errors for row in (healthz, predict, batch, reference))
+    load = os.getloadavg()[0]
+    print(f"\nerror responses during the load: {errors}; load average now {load:.2f} on {os.cpu_count()} cores")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--project", type=Path, help="a bake that already ran make setup && make repro")
+    parser.add_argument("--keep", type=Path, help="bake into this folder and keep it (reuse it with --project)")
+    options = parser.parse_args()
+    if options.project:
+        project, env = options.project.resolve(), project_env(DEFAULTS["python_version"])
+        report(measure(project, env))
+        return 0
+    if options.keep:
+        project, env = prepare(options.keep.resolve())
+        report(measure(project, env))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-service-") as work:
+        project, env = prepare(Path(work))
+        report(measure(project, env))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

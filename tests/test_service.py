@@ -1,0 +1,264 @@
+"""Generated tier: the baked service runs, answers every endpoint and refuses bad input cleanly.
+
+One bake of the defaults is set up (`make setup`), trained (`make repro`) and served
+(`make serve` on a free loopback port) for the whole module; the tests then talk to it over
+HTTP like any client would. A second, service-only environment (what the image installs)
+proves the service runs without the pipeline's or research's packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bakery import DEFAULTS, bake, project_env, run
+
+pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
+
+SETUP_TIMEOUT = 1800
+START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    env: dict[str, str]
+    slug: str
+    package: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def call(base: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Answer:
+    """One HTTP request to the loopback server; error statuses are answers, not exceptions."""
+    request = urllib.request.Request(f"{base}{path}", data=body, headers=headers or {})
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if call(base, "/readyz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the service was not ready after {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen[bytes], log: Path, sig: signal.Signals = signal.SIGINT) -> None:
+    """Signal the process group we started, as Ctrl-C in a terminal does, and expect a graceful shutdown."""
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        raise AssertionError(f"the service did not stop within 30s of {sig.name}") from None
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    messages = " | ".join(line["message"] for line in lines)
+    assert "Finished server process" in messages, log.read_text()[-4000:]
+    assert not [line for line in lines if line["level"] in {"error", "critical"}], log.read_text()[-4000:]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    try:
+        env = project_env(DEFAULTS["python_version"])
+    except LookupError as error:
+        pytest.skip(str(error))
+    root = bake(tmp_path_factory.mktemp("service"))
+    answers = json.loads((root / ".cookiecutter.json").read_text())
+    run("make setup", root, env, timeout=SETUP_TIMEOUT)
+    run("make repro", root, env, timeout=SETUP_TIMEOUT)
+    return Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
+
+
+@pytest.fixture(scope="module")
+def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "serve", f"PORT={port}"],
+            cwd=project.root,
+            env=project.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_ready(base, process, log)
+            yield base
+        finally:
+            stop(process, log)
+
+
+@pytest.fixture(scope="module")
+def example(server: str) -> dict[str, Any]:
+    return dict(call(server, "/v1/model").json()["example"])
+
+
+def test_health_and_readiness(server: str, project: Project) -> None:
+    assert call(server, "/healthz").json() == {"status": "ok"}
+    card = json.loads((project.root / "models" / "model_card.json").read_text())
+    assert call(server, "/readyz").json() == {"status": "ready", "model_version": card["version"]}
+
+
+def test_model_endpoint_serves_the_pipelines_card(server: str, project: Project) -> None:
+    card = json.loads((project.root / "models" / "model_card.json").read_text())
+    info = call(server, "/v1/model").json()
+    assert (info["name"], info["version"], info["classes"]) == (card["name"], card["version"], card["classes"])
+    assert info["metrics"] == card["metrics"]
+    assert info["example"] == card["example"]
+
+
+def test_predict_scores_the_example(server: str, example: dict[str, Any]) -> None:
+    answer = call(server, "/v1/predict", json.dumps(example).encode())
+    assert answer.status == 200
+    body = answer.json()
+    assert body["prediction"] in body["probabilities"]
+    assert abs(sum(body["probabilities"].values()) - 1.0) < 1e-5
+    assert answer.headers["x-request-id"]
+
+
+def test_batch_scores_records_in_order(server: str, example: dict[str, Any]) -> None:
+    records = [example, {**example, "island": "Torgersen"}, example]
+    answer = call(server, "/v1/predict/batch", json.dumps({"records": records}).encode())
+    assert answer.status == 200
+    predictions = answer.json()["predictions"]
+    assert len(predictions) == 3
+    assert predictions[0] == predictions[2]
+
+
+def test_a_bad_record_gets_422_with_the_field_and_reason(server: str, example: dict[str, Any]) -> None:
+    answer = call(server, "/v1/predict", json.dumps({**example, "body_mass_g": 70000}).encode())
+    assert answer.status == 422
+    detail = answer.json()["detail"]
+    assert [item["field"] for item in detail] == ["body_mass_g"]
+    assert "less than or equal" in detail[0]["reason"]
+
+
+def test_a_bad_record_in_a_batch_is_located(server: str, example: dict[str, Any]) -> None:
+    body = json.dumps({"records": [example, {**example, "sex": "?"}]}).encode()
+    answer = call(server, "/v1/predict/batch", body)
+    assert answer.status == 422
+    assert answer.json()["detail"][0]["field"] == "records.1.sex"
+
+
+def test_broken_json_gets_400(server: str) -> None:
+    answer = call(server, "/v1/predict", b'{"island": "Dream",')
+    assert answer.status == 400
+    assert answer.json()["error"] == "invalid_json"
+
+
+def test_a_body_over_the_limit_gets_413(server: str) -> None:
+    answer = call(server, "/v1/predict/batch", b" " * (1_048_576 + 1))
+    assert answer.status == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
+def test_unknown_paths_and_methods_get_json_errors(server: str) -> None:
+    assert call(server, "/v1/nothing").status == 404
+    assert call(server, "/v1/predict").status == 405
+
+
+def test_openapi_documents_every_error(server: str) -> None:
+    schema = call(server, "/openapi.json").json()
+    for path in ("/v1/predict", "/v1/predict/batch"):
+        assert {"200", "400", "413", "422", "503"} <= set(schema["paths"][path]["post"]["responses"])
+
+
+def test_metrics_show_latency_classes_errors_and_no_server_error(server: str, example: dict[str, Any]) -> None:
+    call(server, "/v1/predict", json.dumps(example).encode())
+    text = call(server, "/metrics").body.decode()
+    assert 'http_request_duration_seconds_count{method="POST",route="/v1/predict"}' in text
+    assert 'http_request_errors_total{route="/v1/predict",status="422"}' in text
+    assert "model_predictions_total{class=" in text
+    assert "model_info{" in text
+    # The only 5xx allowed is /readyz saying 503 while the model was still loading.
+    errors = [line for line in text.splitlines() if line.startswith("http_request_errors_total")]
+    server_errors = [line for line in errors if 'status="5' in line]
+    assert all('route="/readyz",status="503"' in line for line in server_errors), server_errors
+
+
+def test_the_service_only_environment_serves_without_training_packages(project: Project, tmp_path: Path) -> None:
+    """What the image installs (`uv sync --package <slug>-service --no-dev`): core + service, nothing else."""
+    env = {**project.env, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "service-env")}
+    run(f"uv sync --package {project.slug}-service --no-dev --no-editable", project.root, env, timeout=SETUP_TIMEOUT)
+    python = str(tmp_path / "service-env" / "bin" / "python")
+    probe = (
+        "import importlib.util as u; "
+        f"names = ['{project.package}_service', '{project.package}_core', 'onnxruntime', 'fastapi', "
+        f"'{project.package}_pipelines', '{project.package}_research', 'sklearn', 'pandas', 'mlflow', 'dvc']; "
+        "print(json.dumps({n: u.find_spec(n) is not None for n in names}))"
+    )
+    found = json.loads(run([python, "-c", "import json; " + probe], project.root, env).strip().splitlines()[-1])
+    assert found == {
+        f"{project.package}_service": True,
+        f"{project.package}_core": True,
+        "onnxruntime": True,
+        "fastapi": True,
+        f"{project.package}_pipelines": False,
+        f"{project.package}_research": False,
+        "sklearn": False,
+        "pandas": False,
+        "mlflow": False,
+        "dvc": False,
+    }
+    # And it serves: the same module the image's CMD runs, then its HEALTHCHECK.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    serve_env = {**env, "PORT": str(port), "MODEL_PATH": str(project.root / "models" / "model.onnx")}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [python, "-m", f"{project.package}_service"],
+            cwd=tmp_path,
+            env=serve_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_ready(base, process, log)
+            example = call(base, "/v1/model").json()["example"]
+            assert call(base, "/v1/predict", json.dumps(example).encode()).status == 200
+            run([python, "-m", f"{project.package}_service.healthcheck"], tmp_path, serve_env)
+        finally:
+            stop(process, log, signal.SIGTERM)  # as Kubernetes and `docker stop` do
