@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
 from {{ cookiecutter.package_name }}_service.middleware import ObservabilityMiddleware
 from {{ cookiecutter.package_name }}_service.model import OnnxModel
 from {{ cookiecutter.package_name }}_service.openapi import install_openapi
-from {{ cookiecutter.package_name }}_service.routes import ROUTES, build_router
+from {{ cookiecutter.package_name }}_service.routes import ROUTES, add_routes
 from {{ cookiecutter.package_name }}_service.schemas import PredictRequest, batch_request_model
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import ModelState
@@ -42,7 +42,16 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         with contextlib.suppress(asyncio.CancelledError):
             await loading
 
-    app = FastAPI(title=TITLE, version="1", description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
+    # The OpenAPI and docs routes are added after the API's own (see routes.py): routes match in order.
+    app = FastAPI(
+        title=TITLE,
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.model_state = state
     install_error_handlers(app)
     app.add_middleware(
@@ -51,6 +60,6 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
     )
-    app.include_router(build_router(state, batch_model))
+    add_routes(app, state, batch_model)
     install_openapi(app, [PredictRequest, batch_model])
     return app

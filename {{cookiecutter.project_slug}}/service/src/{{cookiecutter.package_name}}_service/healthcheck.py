@@ -9,8 +9,8 @@ import urllib.request
 from {{ cookiecutter.package_name }}_service.settings import Settings
 
 
-def main(path: str = "/healthz", timeout: float = 2.0) -> int:
-    url = f"http://127.0.0.1:{Settings().port}{path}"
+def main(timeout: float = 2.0) -> int:
+    url = f"http://127.0.0.1:{Settings().port}/healthz"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return 0 if response.status == 200 else 1
@@ -20,4 +20,4 @@ def main(path: str = "/healthz", timeout: float = 2.0) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(*sys.argv[1:2]))
+    raise SystemExit(main())

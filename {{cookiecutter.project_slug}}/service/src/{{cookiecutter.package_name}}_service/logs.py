@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+import time
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
+
+from pydantic_core import to_json
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -25,7 +26,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(record.created))}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -35,7 +36,7 @@ class JsonFormatter(logging.Formatter):
         payload.update((key, value) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES)
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+        return to_json(payload, fallback=str).decode()
 
 
 class _JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]

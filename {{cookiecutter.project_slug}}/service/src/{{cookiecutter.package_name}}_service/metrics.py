@@ -52,6 +52,12 @@ class ServiceMetrics:
         self.batch_records = Histogram(
             "model_batch_records", "Records per batch request.", buckets=BATCH_BUCKETS, registry=self.registry
         )
+        self.coalesced = Histogram(
+            "model_coalesced_records",
+            "Single-record predictions scored together in one model call (micro-batching).",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         self.model_info = Gauge(
             "model_info", "The model being served (value 1).", ["name", "version"], registry=self.registry
         )
@@ -71,6 +77,10 @@ class ServiceMetrics:
         histogram.observe(seconds)
         if status >= 400:
             self.errors.labels(route, str(status)).inc()
+
+    def count_prediction(self, label: str) -> None:
+        counter = self._class_counters.get(label) or self.predictions.labels(label)
+        counter.inc()
 
     def count_predictions(self, labels: Iterable[str]) -> None:
         counts: dict[str, int] = {}

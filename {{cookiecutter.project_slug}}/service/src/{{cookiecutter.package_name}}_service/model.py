@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }}_core.contract import (
 
 CARD_NAME = "model_card.json"
 ONNX_TYPES = {"float": "tensor(float)", "string": "tensor(string)"}
-OUTPUTS = ("label", "probabilities")
+OUTPUTS = ["label", "probabilities"]
 
 
 class ModelLoadError(RuntimeError):
@@ -109,19 +109,26 @@ class OnnxModel:
     def feed(self, records: Sequence[Features]) -> dict[str, NDArray[Any]]:
         """One [N, 1] array per input: float32 for numbers, strings for categories."""
         count = len(records)
+        if count == 1:  # the common case, built directly
+            record = records[0]
+            inputs = {column: np.array([[getattr(record, column)]], dtype=np.float32) for column in NUMERIC_COLUMNS}
+            for column in CATEGORICAL_COLUMNS:
+                inputs[column] = np.array([[getattr(record, column)]], dtype=object)
+            return inputs
         numbers = np.array([self._numbers(record) for record in records], dtype=np.float32).reshape(count, -1)
         columns = np.ascontiguousarray(numbers.T)
-        inputs: dict[str, NDArray[Any]] = {
-            column: columns[index].reshape(count, 1) for index, column in enumerate(NUMERIC_COLUMNS)
-        }
+        inputs = {column: columns[index].reshape(count, 1) for index, column in enumerate(NUMERIC_COLUMNS)}
         for column in CATEGORICAL_COLUMNS:
-            inputs[column] = np.array([getattr(record, column) for record in records], dtype=object).reshape(count, 1)
+            strings = np.array([getattr(record, column) for record in records], dtype=object)
+            inputs[column] = strings.reshape(count, 1)
         return inputs
 
     def run(self, inputs: dict[str, NDArray[Any]]) -> tuple[list[str], NDArray[np.float32]]:
         """The labels and the [N, classes] probabilities, in the card's class order."""
-        labels, probabilities = self._session.run(list(OUTPUTS), inputs)
-        return [str(label) for label in labels], np.asarray(probabilities, dtype=np.float32)
+        labels, probabilities = self._session.run(OUTPUTS, inputs)
+        names: list[str] = labels.tolist()
+        scores: NDArray[np.float32] = probabilities
+        return names, scores
 
     def predict(self, records: Sequence[Features]) -> tuple[list[str], NDArray[np.float32]]:
         return self.run(self.feed(records))

@@ -1,16 +1,18 @@
 """Service (ML Engineers): the endpoints — predict, batch, health, readiness, model card and metrics.
 
 Prediction bodies are parsed and validated in one pass by pydantic-core straight from bytes
-(`model_validate_json`), turned into numpy arrays and scored; responses are serialised once.
-The OpenAPI schema still documents every body and every error (see `openapi.py`).
+(`model_validate_json`), turned into numpy arrays and scored (single records through the
+micro-batcher); responses are serialised once. The OpenAPI schema still documents every body
+and every error (see `openapi.py`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -30,7 +32,7 @@ from {{ cookiecutter.package_name }}_service.schemas import (
 from {{ cookiecutter.package_name }}_service.state import ModelState
 
 JSON = "application/json"
-ROUTES = ("/healthz", "/readyz", "/metrics", "/v1/model", "/v1/predict", "/v1/predict/batch")
+ROUTES = ("/v1/predict", "/v1/predict/batch", "/healthz", "/readyz", "/v1/model", "/metrics")
 HEALTHY = to_json({"status": "ok"})
 
 
@@ -79,33 +81,11 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
     )
 
 
-def build_router(state: ModelState, batch_model: type[BatchRequest]) -> APIRouter:
-    router = APIRouter()
+def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest]) -> None:
+    """Register the endpoints on the app itself, the hot ones first: routes are matched in order."""
     metrics = state.metrics
 
-    @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
-    async def healthz() -> Response:
-        return Response(HEALTHY, media_type=JSON)
-
-    @router.get(
-        "/readyz",
-        response_model=Readiness,
-        summary="Readiness: the model is loaded",
-        responses={503: {"model": Readiness, "description": "Still loading, or failed (with the reason)."}},
-    )
-    async def readyz() -> Response:
-        if state.model is not None:
-            return _json({"status": "ready", "model_version": state.model.card.version})
-        status = "failed" if state.failure else "loading"
-        return Response(to_json({"status": status, "reason": state.failure}), status_code=503, media_type=JSON)
-
-    @router.get("/v1/model", response_model=ModelInfo, summary="The served model's card", responses=NOT_READY)
-    async def model_card() -> Response:
-        if state.model is None:
-            return _not_ready(state)
-        return Response(_model_info(state, state.model).model_dump_json(), media_type=JSON)
-
-    @router.post(
+    @app.post(
         "/v1/predict",
         response_model=PredictResponse,
         summary="Score one record",
@@ -113,24 +93,25 @@ def build_router(state: ModelState, batch_model: type[BatchRequest]) -> APIRoute
         openapi_extra=request_body(PredictRequest),
     )
     async def predict(request: Request) -> Response:
-        model = state.model
-        if model is None:
+        batcher = state.batcher
+        if batcher is None:
             return _not_ready(state)
         try:
             record = PredictRequest.model_validate_json(await request.body())
         except ValidationError as error:
             return validation_error_response(error)
-        labels, probabilities = model.predict([record])
-        metrics.count_predictions(labels)
+        label, probabilities = await batcher.submit(record)
+        metrics.count_prediction(label)
+        card = batcher.card
         return _json(
             {
-                "prediction": labels[0],
-                "probabilities": dict(zip(model.card.classes, probabilities[0].tolist(), strict=True)),
-                "model_version": model.card.version,
+                "prediction": label,
+                "probabilities": dict(zip(card.classes, probabilities, strict=True)),
+                "model_version": card.version,
             }
         )
 
-    @router.post(
+    @app.post(
         "/v1/predict/batch",
         response_model=BatchResponse,
         summary="Score up to MAX_BATCH_RECORDS records",
@@ -155,7 +136,29 @@ def build_router(state: ModelState, batch_model: type[BatchRequest]) -> APIRoute
         ]
         return _json({"predictions": predictions, "model_version": model.card.version})
 
-    @router.get(
+    @app.get("/healthz", response_model=Health, summary="Liveness: the process answers")
+    async def healthz() -> Response:
+        return Response(HEALTHY, media_type=JSON)
+
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        summary="Readiness: the model is loaded",
+        responses={503: {"model": Readiness, "description": "Still loading, or failed (with the reason)."}},
+    )
+    async def readyz() -> Response:
+        if state.model is not None:
+            return _json({"status": "ready", "model_version": state.model.card.version})
+        status = "failed" if state.failure else "loading"
+        return Response(to_json({"status": status, "reason": state.failure}), status_code=503, media_type=JSON)
+
+    @app.get("/v1/model", response_model=ModelInfo, summary="The served model's card", responses=NOT_READY)
+    async def model_card() -> Response:
+        if state.model is None:
+            return _not_ready(state)
+        return Response(_model_info(state, state.model).model_dump_json(), media_type=JSON)
+
+    @app.get(
         "/metrics",
         response_class=PlainTextResponse,
         summary="Prometheus metrics",
@@ -164,4 +167,10 @@ def build_router(state: ModelState, batch_model: type[BatchRequest]) -> APIRoute
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    return router
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_document() -> Response:
+        return _json(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — docs")

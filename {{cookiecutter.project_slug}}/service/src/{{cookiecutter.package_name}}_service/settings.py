@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies get 413 before they are read."
     )
+    micro_batch_records: int = Field(
+        default=64, ge=1, le=10_000, description="Most single predictions scored in one model call."
+    )
     onnx_threads: int = Field(
         default=1, ge=0, description="onnxruntime intra-op threads (0: one per core). Scale with replicas."
     )

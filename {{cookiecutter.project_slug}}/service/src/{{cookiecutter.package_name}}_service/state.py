@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 
+from {{ cookiecutter.package_name }}_service.batching import MicroBatcher
 from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
 from {{ cookiecutter.package_name }}_service.model import ModelLoadError, OnnxModel
 from {{ cookiecutter.package_name }}_service.settings import Settings
@@ -20,11 +21,15 @@ class ModelState:
         self.settings = settings
         self.metrics = metrics
         self.model: OnnxModel | None = None
+        self.batcher: MicroBatcher | None = None
         self.failure: str | None = None
         if model is not None:
             self._set(model)
 
     def _set(self, model: OnnxModel) -> None:
+        self.batcher = MicroBatcher(
+            model, max_records=self.settings.micro_batch_records, on_flush=self.metrics.coalesced.observe
+        )
         self.model = model
         self.metrics.model_loaded(model.card.name, model.card.version)
 
