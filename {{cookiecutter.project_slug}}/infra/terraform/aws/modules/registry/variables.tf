@@ -1,9 +1,9 @@
 variable "prefix" {
-  description = "Common prefix of the repositories, e.g. churn-prediction/staging."
+  description = "Common prefix of the repositories, e.g. my-project/staging."
   type        = string
   validation {
     condition     = can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.prefix))
-    error_message = "prefix must be lowercase path components separated by '/', e.g. churn-prediction/staging."
+    error_message = "prefix must be lowercase path components separated by '/', e.g. my-project/staging."
   }
 }
 
