@@ -29,9 +29,10 @@ test: venv ## the template's whole test suite (bake, hooks and generated tiers)
 test-fast: venv ## bake and hooks tiers only
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 -m "not generated"
 
-bench: venv ## print the template's figures (bake time, time to green)
+bench: venv ## print the template's figures (bake, time to green, pipeline, service)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bake.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/time_to_green.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/pipeline.py
 
 clean: ## remove the virtualenv and build outputs
 	rm -rf $(VENV) build .pytest_cache
