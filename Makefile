@@ -15,7 +15,7 @@ $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$$(grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r pyproject.toml --extra test
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r pyproject.toml --extra test
 	touch $@
 
 venv: $(BIN)/pytest ## create .venv with the template's pinned tools
