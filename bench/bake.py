@@ -19,7 +19,9 @@ RUNS = 5
 def bake_once(output: Path) -> float:
     cookiecutter = shutil.which("cookiecutter", path=str(Path(sys.executable).parent)) or "cookiecutter"
     started = time.perf_counter()
-    subprocess.run([cookiecutter, "--no-input", "-f", "-o", str(output), str(TEMPLATE_DIR)], check=True, capture_output=True)
+    subprocess.run(
+        [cookiecutter, "--no-input", "-f", "-o", str(output), str(TEMPLATE_DIR)], check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 
@@ -29,8 +31,10 @@ def main() -> None:
         bake_once(output)  # warm-up: imports, file cache
         times = [bake_once(output) for _ in range(RUNS)]
         files = len(project_files(output / "churn-prediction"))
-    print(f"bake (defaults, `cookiecutter --no-input`): median {statistics.median(times):.2f} s over {RUNS} runs "
-          f"(min {min(times):.2f}, max {max(times):.2f}); {files} files")
+    print(
+        f"bake (defaults, `cookiecutter --no-input`): median {statistics.median(times):.2f} s over {RUNS} runs "
+        f"(min {min(times):.2f}, max {max(times):.2f}); {files} files"
+    )
 
 
 if __name__ == "__main__":

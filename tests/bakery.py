@@ -81,7 +81,11 @@ def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout
 
 def project_files(root: Path) -> set[str]:
     """Every file of a bake as a posix path relative to its root (git internals excluded)."""
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
 
 
 def pairwise(choices: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
@@ -117,8 +121,6 @@ def pairwise(choices: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
                 ),
             )
         ordered = {name: combo[name] for name in names}
-        uncovered -= {
-            ((a, ordered[a]), (b, ordered[b])) for i, a in enumerate(names) for b in names[i + 1 :]
-        }
+        uncovered -= {((a, ordered[a]), (b, ordered[b])) for i, a in enumerate(names) for b in names[i + 1 :]}
         combos.append(ordered)
     return combos

@@ -95,7 +95,9 @@ def test_every_data_file_parses(baked: tuple[dict[str, str], Path]) -> None:
     _, root = baked
     for relative in sorted(project_files(root)):
         path = root / relative
-        text = path.read_text(encoding="utf-8") if path.suffix in {".json", ".ipynb", ".toml", ".yml", ".yaml"} else None
+        text = (
+            path.read_text(encoding="utf-8") if path.suffix in {".json", ".ipynb", ".toml", ".yml", ".yaml"} else None
+        )
         if path.suffix in {".json", ".ipynb"}:
             json.loads(text or "")
         elif path.suffix == ".toml":

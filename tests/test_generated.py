@@ -43,12 +43,24 @@ class Project:
 COMBOS: dict[str, tuple[dict[str, str], bool]] = {
     "defaults": ({}, True),
     "python:3.13-cloud:gcp-ci:gitlab-experiment_tracking:none": (
-        {"python_version": "3.13", "cloud": "gcp", "ci": "gitlab", "experiment_tracking": "none", "license": "Apache-2.0"},
+        {
+            "python_version": "3.13",
+            "cloud": "gcp",
+            "ci": "gitlab",
+            "experiment_tracking": "none",
+            "license": "Apache-2.0",
+        },
         True,
     ),
     "python:3.11-cloud:azure-ci:none-longest-name": (
         # 32 characters: the longest name the hooks accept must still format and lint cleanly.
-        {"python_version": "3.11", "cloud": "azure", "ci": "none", "license": "BSD-3-Clause", "project_name": "Seabird Census Forecasting Lab X"},
+        {
+            "python_version": "3.11",
+            "cloud": "azure",
+            "ci": "none",
+            "license": "BSD-3-Clause",
+            "project_name": "Seabird Census Forecasting Lab X",
+        },
         False,
     ),
 }
@@ -83,7 +95,9 @@ def get_project(name: str, projects: dict[str, Project], tmp_path_factory: pytes
 
 
 @pytest.fixture
-def project(request: pytest.FixtureRequest, projects: dict[str, Project], tmp_path_factory: pytest.TempPathFactory) -> Project:
+def project(
+    request: pytest.FixtureRequest, projects: dict[str, Project], tmp_path_factory: pytest.TempPathFactory
+) -> Project:
     return get_project(request.param, projects, tmp_path_factory)
 
 
@@ -111,7 +125,12 @@ def test_repro_writes_every_output(project: Project) -> None:
     metrics = json.loads((root / "reports/metrics.json").read_text())
     assert set(metrics) == {"accuracy", "f1_macro", "roc_auc_ovr", "log_loss"}
     assert metrics["f1_macro"] > 0.9
-    for image in ["plots/roc_curve.png", "plots/confusion_matrix.png", "plots/feature_importance.png", "drift/drift.png"]:
+    for image in [
+        "plots/roc_curve.png",
+        "plots/confusion_matrix.png",
+        "plots/feature_importance.png",
+        "drift/drift.png",
+    ]:
         assert (root / "reports" / image).read_bytes()[:4] == b"\x89PNG", image
     card = json.loads((root / "models/model_card.json").read_text())
     assert card["version"] == hashlib.sha256((root / "models/model.onnx").read_bytes()).hexdigest()[:12]
@@ -146,7 +165,10 @@ def test_a_second_repro_runs_nothing(project: Project) -> None:
 def test_a_forced_rerun_reproduces_metrics_and_model_card(project: Project) -> None:
     if not project.reproduced:
         project.repro()
-    before = {name: sha256(project.root / name) for name in ["reports/metrics.json", "models/model_card.json", "models/model.onnx"]}
+    before = {
+        name: sha256(project.root / name)
+        for name in ["reports/metrics.json", "models/model_card.json", "models/model.onnx"]
+    }
     project.run("uv run --no-sync dvc repro --force")
     after = {name: sha256(project.root / name) for name in before}
     assert after == before
@@ -227,7 +249,9 @@ def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Pr
             model = json.loads(response.read())["registered_model"]
         versions = model["latest_versions"]
         assert [v["version"] for v in versions] == ["1"]
-        with urllib.request.urlopen(f"{base}/api/2.0/mlflow/runs/get?run_id={versions[0]['run_id']}", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"{base}/api/2.0/mlflow/runs/get?run_id={versions[0]['run_id']}", timeout=10
+        ) as response:
             metrics = {m["key"] for m in json.loads(response.read())["run"]["data"]["metrics"]}
         assert {"accuracy", "f1_macro", "roc_auc_ovr"} <= metrics
         assert [alias["alias"] for alias in model.get("aliases", [])] == ["champion"]

@@ -64,7 +64,16 @@ REJECTIONS = [
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
 def test_a_bad_answer_stops_the_bake_and_leaves_no_folder(field: str, value: str, words: str, tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR), f"{field}={value}", "-o", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            str(TEMPLATE_DIR),
+            f"{field}={value}",
+            "-o",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
     )
@@ -102,7 +111,9 @@ def test_main_reports_every_error_at_once(capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(("option", "value"), [(o, v) for o, values in CHOICES.items() for v in values])
 def test_removal_paths_only_name_files_the_template_has(option: str, value: str) -> None:
     template_files = {
-        p.relative_to(TEMPLATE_DIR / "{{cookiecutter.project_slug}}").as_posix().replace("{{cookiecutter.package_name}}", "pkg")
+        p.relative_to(TEMPLATE_DIR / "{{cookiecutter.project_slug}}")
+        .as_posix()
+        .replace("{{cookiecutter.package_name}}", "pkg")
         for p in (TEMPLATE_DIR / "{{cookiecutter.project_slug}}").rglob("*")
     }
     for path in post_gen.paths_to_remove({option: value, "package_name": "pkg"}):
@@ -110,7 +121,13 @@ def test_removal_paths_only_name_files_the_template_has(option: str, value: str)
 
 
 def test_post_gen_removes_moves_and_is_idempotent(tmp_path: Path) -> None:
-    answers = {"ci": "gitlab", "cloud": "none", "experiment_tracking": "none", "package_name": "pkg", "_output_dir": "/x"}
+    answers = {
+        "ci": "gitlab",
+        "cloud": "none",
+        "experiment_tracking": "none",
+        "package_name": "pkg",
+        "_output_dir": "/x",
+    }
     for relative in [".github/CODEOWNERS", ".github/workflows/ci.yml", "infra/terraform/main.tf", "infra/k8s/a.yaml"]:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("x\n")
