@@ -258,3 +258,17 @@ def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Pr
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
+def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Project) -> None:
+    cloud = project.answers.get("cloud", "aws")
+    scheme, plugin = {"aws": ("s3", "dvc_s3"), "gcp": ("gs", "dvc_gs"), "azure": ("azure", "dvc_azure")}[cloud]
+    url = f"{scheme}://{project.root.name}-staging-artifacts/dvc"
+    try:
+        listing = project.run(f"make dvc-remote DVC_REMOTE_URL={url}")
+        assert f"storage\t{url}" in listing
+        assert project.run("uv run --no-sync dvc remote default").strip() == "storage"
+        project.run(f"uv run --no-sync python -c 'import {plugin}'")
+    finally:
+        project.run("uv run --no-sync dvc remote default local")
