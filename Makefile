@@ -34,5 +34,8 @@ bench: venv ## print the template's figures (bake, time to green, pipeline, serv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/time_to_green.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/pipeline.py
 
+docs: venv ## build this documentation site (mkdocs-material, strict) into site/
+	$(BIN)/mkdocs build --strict
+
 clean: ## remove the virtualenv and build outputs
 	rm -rf $(VENV) build .pytest_cache

@@ -271,4 +271,4 @@ def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Pr
         assert project.run("uv run --no-sync dvc remote default").strip() == "storage"
         project.run(f"uv run --no-sync python -c 'import {plugin}'")
     finally:
-        project.run("uv run --no-sync dvc remote default local")
+        project.run("git checkout -- .dvc/config")  # back to the committed local remote

@@ -46,7 +46,9 @@ INFRA_COMBOS: list[dict[str, str]] = [
     {"cloud": "none", "ci": "github"},
 ]
 # The CI files log in to the chosen cloud: lint each CI system against every cloud.
-CI_COMBOS: list[dict[str, str]] = [{"cloud": cloud, "ci": ci} for ci in ("github", "gitlab") for cloud in (*CLOUDS, "none")]
+CI_COMBOS: list[dict[str, str]] = [
+    {"cloud": cloud, "ci": ci} for ci in ("github", "gitlab") for cloud in (*CLOUDS, "none")
+]
 
 # Kubernetes minor releases of the last two years (1.32 shipped in December 2024) that the
 # pinned kubernetes-validate carries schemas for.
@@ -59,25 +61,52 @@ K8S_VERSIONS = sorted(
 # What each cloud's Terraform must define.
 EXPECTED_RESOURCES: dict[str, set[str]] = {
     "aws": {
-        "aws_s3_bucket", "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
-        "aws_s3_bucket_public_access_block", "aws_s3_bucket_lifecycle_configuration", "aws_kms_key",
-        "aws_ecr_repository", "aws_ecr_lifecycle_policy", "aws_iam_openid_connect_provider", "aws_iam_role",
-        "aws_eks_cluster", "aws_eks_node_group", "aws_eks_access_entry", "aws_eks_access_policy_association",
+        "aws_s3_bucket",
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_kms_key",
+        "aws_ecr_repository",
+        "aws_ecr_lifecycle_policy",
+        "aws_iam_openid_connect_provider",
+        "aws_iam_role",
+        "aws_eks_cluster",
+        "aws_eks_node_group",
+        "aws_eks_access_entry",
+        "aws_eks_access_policy_association",
     },
     "gcp": {
-        "google_storage_bucket", "google_kms_crypto_key", "google_artifact_registry_repository",
-        "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider", "google_service_account",
-        "google_service_account_iam_member", "google_container_cluster", "google_container_node_pool",
+        "google_storage_bucket",
+        "google_kms_crypto_key",
+        "google_artifact_registry_repository",
+        "google_iam_workload_identity_pool",
+        "google_iam_workload_identity_pool_provider",
+        "google_service_account",
+        "google_service_account_iam_member",
+        "google_container_cluster",
+        "google_container_node_pool",
     },
     "azure": {
-        "azurerm_resource_group", "azurerm_storage_account", "azurerm_storage_container",
-        "azurerm_storage_management_policy", "azurerm_container_registry", "azurerm_user_assigned_identity",
-        "azurerm_federated_identity_credential", "azurerm_role_assignment", "azurerm_kubernetes_cluster",
-        "azurerm_kubernetes_cluster_node_pool", "azurerm_log_analytics_workspace",
+        "azurerm_resource_group",
+        "azurerm_storage_account",
+        "azurerm_storage_container",
+        "azurerm_storage_management_policy",
+        "azurerm_container_registry",
+        "azurerm_user_assigned_identity",
+        "azurerm_federated_identity_credential",
+        "azurerm_role_assignment",
+        "azurerm_kubernetes_cluster",
+        "azurerm_kubernetes_cluster_node_pool",
+        "azurerm_log_analytics_workspace",
     },
 }
 COMMON_OUTPUTS = {"dvc_remote_url", "mlflow_artifact_root", "image_registry_url", "cluster_name", "k8s_namespace"}
-CI_OUTPUTS = {"aws": {"ci_role"}, "gcp": {"ci_service_account", "ci_workload_identity_provider"}, "azure": {"ci_client_id", "tenant_id"}}
+CI_OUTPUTS = {
+    "aws": {"ci_role"},
+    "gcp": {"ci_service_account", "ci_workload_identity_provider"},
+    "azure": {"ci_client_id", "tenant_id"},
+}
 REMOTE_SCHEMES = {"aws": "s3://", "gcp": "gs://", "azure": "azure://"}
 BACKENDS = {"aws": "s3", "gcp": "gcs", "azure": "azurerm"}
 # A bad value per variable, the words its error must contain; checked against every root.
@@ -340,11 +369,39 @@ def test_terraform_rejects_bad_variable_values(baked: Any, combo: dict[str, str]
         for name, value, message in BAD_VALUES["common"] + BAD_VALUES[cloud]:
             result = subprocess.run(
                 [terraform, "plan", "-input=false", "-no-color", "-lock=false", "-var", f"{name}={value}"],
-                cwd=work, env=env, capture_output=True, text=True, timeout=120,
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             assert result.returncode != 0, f"{environment}: {name}={value} was accepted"
             assert "Invalid value for variable" in result.stderr, result.stderr
             assert message in " ".join(result.stderr.split()), f"{name}={value}: {result.stderr}"
+
+
+@pytest.mark.generated
+@pytest.mark.parametrize("combo", TF_COMBOS)
+def test_terraform_roots_validate_where_providers_install(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    """`terraform validate` of the real roots. It needs the providers: where they cannot be
+    downloaded (as on the template's own CI machine), the test skips and says so."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not installed: roots not validated")
+    tree = tmp_path / combo["cloud"]
+    shutil.copytree(baked(combo) / "infra" / "terraform" / combo["cloud"], tree)
+    env = {**tool_env(), "TF_PLUGIN_CACHE_DIR": str(tmp_path / "plugins")}
+    (tmp_path / "plugins").mkdir()
+    for environment in ("staging", "prod"):
+        root = tree / "envs" / environment
+        init = subprocess.run(
+            [terraform, "init", "-backend=false", "-input=false", "-no-color"],
+            cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if init.returncode != 0:
+            reason = next((line for line in init.stderr.splitlines() if "registry" in line or "provider" in line), "")
+            pytest.skip(f"terraform providers cannot be installed here, roots not validated: {reason.strip()[:200]}")
+        run([terraform, "validate", "-no-color"], cwd=root, env=env)
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,8 +464,15 @@ def test_base_has_the_promised_objects_and_hardening(baked: Any, combo: dict[str
     resources = render(root / "infra" / "k8s" / "overlays" / "staging")
     kinds = {r["kind"] for r in resources}
     assert {
-        "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
-        "ServiceAccount", "ConfigMap", "Job", "CronJob",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "ServiceAccount",
+        "ConfigMap",
+        "Job",
+        "CronJob",
     } <= kinds
     assert {r["metadata"].get("namespace") for r in resources} == {f"{root.name}-staging"}
 
@@ -430,7 +494,9 @@ def test_base_has_the_promised_objects_and_hardening(baked: Any, combo: dict[str
             assert sc["allowPrivilegeEscalation"] is False, name
             assert sc["readOnlyRootFilesystem"] is True, name
             assert sc["capabilities"]["drop"] == ["ALL"], name
-            assert {"cpu", "memory"} <= set(c["resources"]["requests"]) and {"cpu", "memory"} <= set(c["resources"]["limits"]), name
+            assert {"cpu", "memory"} <= set(c["resources"]["requests"]) and {"cpu", "memory"} <= set(
+                c["resources"]["limits"]
+            ), name
     images = {c["image"] for _, spec in pod_specs(resources) for c in spec["containers"]}
     assert images == {f"{root.name}/service:0.1.0-rc.1", f"{root.name}/pipelines:0.1.0-rc.1"}
 
@@ -440,7 +506,9 @@ def test_overlays_differ_in_size_tag_and_namespace(baked: Any, combo: dict[str, 
     root = baked(combo)
     staging = render(root / "infra" / "k8s" / "overlays" / "staging")
     prod = render(root / "infra" / "k8s" / "overlays" / "prod")
-    replicas = {name: by_kind(r, "Deployment", "service")["spec"]["replicas"] for name, r in [("s", staging), ("p", prod)]}
+    replicas = {
+        name: by_kind(r, "Deployment", "service")["spec"]["replicas"] for name, r in [("s", staging), ("p", prod)]
+    }
     assert replicas["s"] < replicas["p"]
     hpa = {name: by_kind(r, "HorizontalPodAutoscaler")["spec"] for name, r in [("s", staging), ("p", prod)]}
     assert hpa["s"]["maxReplicas"] < hpa["p"]["maxReplicas"]
@@ -466,7 +534,13 @@ def test_components_add_gpus_and_mlflow(baked: Any, combo: dict[str, str]) -> No
     has_mlflow = (root / "infra" / "k8s" / "components" / "mlflow-server").exists()
     assert any(r["kind"] == "Deployment" and r["metadata"]["name"] == "mlflow" for r in resources) == has_mlflow
     if has_mlflow:
-        pipeline_config = next(r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith("pipeline-") and "DVC_REMOTE_URL" in r["data"])
+        pipeline_config = next(
+            r
+            for r in resources
+            if r["kind"] == "ConfigMap"
+            and r["metadata"]["name"].startswith("pipeline-")
+            and "DVC_REMOTE_URL" in r["data"]
+        )
         assert pipeline_config["data"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
 
 
@@ -476,7 +550,9 @@ def test_deploy_script_pins_both_images(baked: Any, combo: dict[str, str]) -> No
         pytest.skip("kubectl is not installed: kustomize overlays cannot be rendered")
     root = baked(combo)
     script = root / "infra" / "k8s" / "deploy.sh"
-    output = run(["sh", str(script), "prod", "registry.example.com/team", "abc123", "--render-only"], cwd=root, env=tool_env())
+    output = run(
+        ["sh", str(script), "prod", "registry.example.com/team", "abc123", "--render-only"], cwd=root, env=tool_env()
+    )
     images = set(re.findall(r"image: (\S+)", output))
     assert images == {"registry.example.com/team/service:abc123", "registry.example.com/team/pipelines:abc123"}
     assert not list((root / "infra" / "k8s").glob(".release.*")), "the release overlay was left behind"
@@ -540,7 +616,10 @@ def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, comb
         assert "group" in document["concurrency"], path.name
         for name, job in document["jobs"].items():
             granted = job.get("permissions", {})
-            assert set(granted.values()) <= {"read", "write"} and granted.get("contents", "read") == "read", (path.name, name)
+            assert set(granted.values()) <= {"read", "write"} and granted.get("contents", "read") == "read", (
+                path.name,
+                name,
+            )
             assert "timeout-minutes" in job, (path.name, name)
     text = (root / ".github" / "workflows" / "ci.yml").read_text()
     assert "enable-cache: true" in text and "make check" in text

@@ -44,7 +44,7 @@ def test_every_operation_honours_its_schema(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=60 if path in WITH_BODY else 5,
+        max_examples=30 if path in WITH_BODY else 3,
         deadline=None,
         derandomize=True,
         database=None,
