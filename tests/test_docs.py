@@ -1,0 +1,152 @@
+"""Docs: the template's site builds strictly and documents every option; each bake's handbook builds too.
+
+mkdocs-material is installed in the template's own environment (the `test` extra) with the same pin
+as `_versions.mkdocs_material`, so a baked handbook is built here without a full `make setup`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import yaml
+from bakery import CHOICES, OPTIONS, TEMPLATE_DIR, bake, combo_id, run
+
+OPTIONS_PAGE = TEMPLATE_DIR / "docs" / "options.md"
+QUESTIONS = [key for key in OPTIONS if not key.startswith("_")]
+# Every area of a bake and the answers naming the team(s) that own it.
+AREA_OWNERS = {
+    "core": ("data_science_team", "ml_engineering_team"),
+    "research": ("data_science_team",),
+    "pipelines": ("mlops_team",),
+    "service": ("ml_engineering_team",),
+    "infra": ("mlops_team",),
+}
+HANDBOOK_COMBOS = [{}, {"cloud": "none", "ci": "gitlab", "experiment_tracking": "none"}]
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!!python/name` tags are not for this test to resolve."""
+
+
+_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def mkdocs_build(config: Path, site: Path) -> str:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--config-file",
+        str(config),
+        "--site-dir",
+        str(site),
+    ]
+    return run(command, config.parent, env, timeout=300)
+
+
+def nav_pages(config: Path) -> list[str]:
+    """Every page file named in an mkdocs.yml nav, in order."""
+    pages: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            pages.append(node)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+
+    walk(yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader)["nav"])  # noqa: S506 - SafeLoader subclass
+    return pages
+
+
+def built_pages(site: Path) -> set[Path]:
+    return {page for page in site.rglob("index.html") if page.parent.name != "search"}
+
+
+def option_sections() -> dict[str, str]:
+    """`### \\`option\\`` heading of the options page -> the text under it."""
+    text = OPTIONS_PAGE.read_text(encoding="utf-8")
+    parts = re.split(r"^### `([a-z_]+)`\s*$", text, flags=re.MULTILINE)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def test_the_template_site_builds_strictly(tmp_path: Path) -> None:
+    config = TEMPLATE_DIR / "mkdocs.yml"
+    mkdocs_build(config, tmp_path / "site")
+    assert len(built_pages(tmp_path / "site")) == len(nav_pages(config))
+    for page in nav_pages(config):
+        assert (TEMPLATE_DIR / "docs" / page).is_file(), page
+
+
+@pytest.mark.parametrize("option", QUESTIONS)
+def test_every_option_is_documented_with_its_choices(option: str) -> None:
+    sections = option_sections()
+    assert option in sections, f"docs/options.md has no '### `{option}`' section"
+    for choice in CHOICES.get(option, []):
+        assert f"`{choice}`" in sections[option], f"docs/options.md does not name {option}={choice}"
+
+
+def test_the_options_page_documents_no_option_that_does_not_exist() -> None:
+    assert set(option_sections()) <= set(QUESTIONS)
+
+
+def test_one_mkdocs_material_pin_for_the_template_and_the_bakes() -> None:
+    pin = OPTIONS["_versions"]["mkdocs_material"]  # type: ignore[index]
+    extra = tomllib.loads((TEMPLATE_DIR / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    assert f"mkdocs-material=={pin}" in extra
+    assert version("mkdocs-material") == pin
+
+
+def test_the_bake_has_a_docs_verb_and_its_tool(tmp_path: Path) -> None:
+    root = bake(tmp_path)
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert f"mkdocs-material=={OPTIONS['_versions']['mkdocs_material']}" in pyproject["dependency-groups"]["dev"]  # type: ignore[index]
+    assert re.search(r"^docs:.*\n\t\$\(RUN\) mkdocs build --strict$", (root / "Makefile").read_text(), re.MULTILINE)
+    assert "site/" in (root / ".gitignore").read_text().splitlines()
+
+
+def test_every_area_readme_names_its_owner_what_belongs_and_its_commands(tmp_path: Path) -> None:
+    root = bake(tmp_path, github_org="globex")
+    answers = {key: str(value) for key, value in OPTIONS.items() if key.endswith("_team")}
+    answers = {key: value.replace("{{ cookiecutter.github_org }}", "globex") for key, value in answers.items()}
+    for area, owners in AREA_OWNERS.items():
+        text = (root / area / "README.md").read_text(encoding="utf-8")
+        for owner in owners:
+            assert answers[owner] in text, (area, owner)
+        assert re.search(r"belongs?", text, re.IGNORECASE), f"{area}/README.md does not say what belongs there"
+        assert re.search(r"does not|doesn't|lives elsewhere", text, re.IGNORECASE), (
+            f"{area}/README.md does not say what does not belong"
+        )
+        assert re.search(r"^```(bash|sh)$", text, re.MULTILINE), f"{area}/README.md shows no commands"
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("docs")
+@pytest.mark.parametrize("answers", HANDBOOK_COMBOS, ids=combo_id)
+def test_the_baked_handbook_builds_strictly(answers: dict[str, str], tmp_path: Path) -> None:
+    root = bake(tmp_path, project_name="Seabird Census", github_org="globex", **answers)
+    mkdocs_build(root / "mkdocs.yml", root / "site")
+    pages = built_pages(root / "site")
+    assert len(pages) == len(nav_pages(root / "mkdocs.yml"))
+    home = (root / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Seabird Census handbook" in home
+    assert "@globex/mlops" in home
+    rollback = (root / "docs" / "runbooks" / "rollback.md").read_text(encoding="utf-8")
+    if answers.get("experiment_tracking", "mlflow") == "mlflow":
+        assert "set_registered_model_alias" in rollback and "git tag" not in rollback
+    else:
+        assert "git tag" in rollback and "set_registered_model_alias" not in rollback
+    codeowners = ".gitlab/CODEOWNERS" if answers.get("ci") == "gitlab" else ".github/CODEOWNERS"
+    assert codeowners in (root / "docs" / "index.md").read_text(encoding="utf-8")
