@@ -8,11 +8,13 @@ and every error (see `openapi.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -34,6 +36,7 @@ from {{ cookiecutter.package_name }}_service.state import ModelState
 JSON = "application/json"
 ROUTES = ("/v1/predict", "/v1/predict/batch", "/healthz", "/readyz", "/v1/model", "/metrics")
 HEALTHY = to_json({"status": "ok"})
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -81,11 +84,31 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
     )
 
 
+class RawRoute(APIRoute):
+    """An endpoint that takes the request and returns a finished response.
+
+    FastAPI still documents it (response model, error responses, request body) but calls it
+    directly, without solving dependencies or parsing the body: the endpoint does both in one pass.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
+
+
 def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest]) -> None:
     """Register the endpoints on the app itself, the hot ones first: routes are matched in order."""
     metrics = state.metrics
 
-    @app.post(
+    def route(method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        def register(endpoint: Endpoint) -> Endpoint:
+            app.router.add_api_route(path, endpoint, methods=[method], route_class_override=RawRoute, **options)
+            return endpoint
+
+        return register
+
+    @route(
+        "POST",
         "/v1/predict",
         response_model=PredictResponse,
         summary="Score one record",
@@ -111,7 +134,8 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest])
             }
         )
 
-    @app.post(
+    @route(
+        "POST",
         "/v1/predict/batch",
         response_model=BatchResponse,
         summary="Score up to MAX_BATCH_RECORDS records",
@@ -136,41 +160,43 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest])
         ]
         return _json({"predictions": predictions, "model_version": model.card.version})
 
-    @app.get("/healthz", response_model=Health, summary="Liveness: the process answers")
-    async def healthz() -> Response:
+    @route("GET", "/healthz", response_model=Health, summary="Liveness: the process answers")
+    async def healthz(_: Request) -> Response:
         return Response(HEALTHY, media_type=JSON)
 
-    @app.get(
+    @route(
+        "GET",
         "/readyz",
         response_model=Readiness,
         summary="Readiness: the model is loaded",
         responses={503: {"model": Readiness, "description": "Still loading, or failed (with the reason)."}},
     )
-    async def readyz() -> Response:
+    async def readyz(_: Request) -> Response:
         if state.model is not None:
             return _json({"status": "ready", "model_version": state.model.card.version})
         status = "failed" if state.failure else "loading"
         return Response(to_json({"status": status, "reason": state.failure}), status_code=503, media_type=JSON)
 
-    @app.get("/v1/model", response_model=ModelInfo, summary="The served model's card", responses=NOT_READY)
-    async def model_card() -> Response:
+    @route("GET", "/v1/model", response_model=ModelInfo, summary="The served model's card", responses=NOT_READY)
+    async def model_card(_: Request) -> Response:
         if state.model is None:
             return _not_ready(state)
         return Response(_model_info(state, state.model).model_dump_json(), media_type=JSON)
 
-    @app.get(
+    @route(
+        "GET",
         "/metrics",
         response_class=PlainTextResponse,
         summary="Prometheus metrics",
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
-    async def prometheus() -> Response:
+    async def prometheus(_: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/openapi.json", include_in_schema=False)
-    async def openapi_document() -> Response:
+    @route("GET", "/openapi.json", include_in_schema=False)
+    async def openapi_document(_: Request) -> Response:
         return _json(app.openapi())
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
+    @route("GET", "/docs", include_in_schema=False)
+    async def swagger_ui(_: Request) -> Response:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — docs")
