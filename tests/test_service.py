@@ -187,10 +187,18 @@ def test_broken_json_gets_400(server: str) -> None:
     assert answer.json()["error"] == "invalid_json"
 
 
-def test_a_body_over_the_limit_gets_413(server: str) -> None:
-    answer = call(server, "/v1/predict/batch", b" " * (1_048_576 + 1))
-    assert answer.status == 413
-    assert answer.json()["error"] == "body_too_large"
+def test_a_body_over_the_limit_gets_413_before_it_is_sent(server: str) -> None:
+    """The server answers from the headers alone and closes; it never waits for the 1 MiB."""
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        head = f"POST /v1/predict/batch HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        connection.sendall(f"{head}Content-Length: {1_048_576 + 1}\r\n\r\n".encode() + b"{")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"413"
+    assert json.loads(rest.partition(b"\r\n\r\n")[2])["error"] == "body_too_large"
 
 
 def test_unknown_paths_and_methods_get_json_errors(server: str) -> None:
