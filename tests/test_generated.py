@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -267,7 +268,7 @@ def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Pr
     url = f"{scheme}://{project.root.name}-staging-artifacts/dvc"
     try:
         listing = project.run(f"make dvc-remote DVC_REMOTE_URL={url}")
-        assert f"storage\t{url}" in listing
+        assert re.search(rf"^storage\s+{re.escape(url)}", listing, re.MULTILINE), listing
         assert project.run("uv run --no-sync dvc remote default").strip() == "storage"
         project.run(f"uv run --no-sync python -c 'import {plugin}'")
     finally:

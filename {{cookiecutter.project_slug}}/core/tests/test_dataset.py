@@ -1,6 +1,12 @@
 """Core: the bundled example data is present, complete and mostly valid."""
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, example_data_path, find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import (
+    FEATURE_COLUMNS,
+    TARGET,
+    example_data_path,
+    find_violations,
+    iter_example_records,
+)
 
 
 def test_the_example_data_ships_with_the_package() -> None:

@@ -1,6 +1,11 @@
 """Core: the feature transformer encodes exactly the contract's columns."""
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    NUMERIC_COLUMNS,
+    find_violations,
+    iter_example_records,
+)
 from {{ cookiecutter.package_name }}_core.features import build_preprocessor
 
 

@@ -15,6 +15,7 @@ import joblib
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
+from onnx.helper import make_opsetid
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
@@ -44,8 +45,13 @@ def to_onnx(model: Pipeline) -> bytes:
         options={id(model[-1]): {"zipmap": False}},
         final_types=None,
     )
-    # skl2onnx names the graph with a random UUID; a fixed name keeps the bytes (and the version) reproducible.
+    # skl2onnx names the graph with a random UUID and lists opsets in set order (which varies with
+    # the interpreter's hash seed); a fixed name and sorted opsets keep the bytes, and so the version,
+    # reproducible.
     onnx_model.graph.name = "{{ cookiecutter.package_name }}_model"
+    opsets = sorted((opset.domain, opset.version) for opset in onnx_model.opset_import)
+    del onnx_model.opset_import[:]
+    onnx_model.opset_import.extend(make_opsetid(domain, version) for domain, version in opsets)
     serialized: bytes = onnx_model.SerializeToString()
     return serialized
 
