@@ -33,6 +33,7 @@ bench: venv ## print the template's figures (bake, time to green, pipeline, serv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bake.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/time_to_green.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/pipeline.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/service.py
 
 docs: venv ## build this documentation site (mkdocs-material, strict) into site/
 	$(BIN)/mkdocs build --strict

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,8 +44,14 @@ def request(url: str, body: object | None = None, timeout: float = 5) -> object:
 def predict_once(root: Path, env: dict[str, str]) -> None:
     port = free_port()
     print(f"==> serve: make serve PORT={port}", flush=True)
+    # A session of its own, so stopping it reaches uvicorn under `make` and `uv run` too.
     server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ["make", "serve", f"PORT={port}"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -61,7 +69,7 @@ def predict_once(root: Path, env: dict[str, str]) -> None:
         print(f"    POST /v1/predict {json.dumps(example)}")
         print(f"    -> {json.dumps(prediction)}")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=30)
 
 
