@@ -22,7 +22,7 @@ AREAS: dict[str, set[str]] = {
     "pipelines/src/x.py": {OPS},
     "dvc.yaml": {OPS},
     "infra/k8s/base/deployment.yaml": {OPS},
-    "infra/terraform/aws/envs/prod/main.tf": {OPS},
+    "infra/terraform/aws/envs/prod.tfvars": {OPS},
     "pyproject.toml": {OPS},
     "Makefile": {OPS},
 }

@@ -2,10 +2,11 @@
 
 What runs here, and what cannot:
 - Terraform: `terraform fmt -check`, every file parsed with python-hcl2 (resources, outputs,
-  variables, partial backend), and each root's variable validation evaluated by terraform
-  itself: the root's variables.tf is copied into a provider-free module and planned with good
-  and bad values. `terraform validate`/`plan` of the real roots need the cloud providers, which
-  cannot be downloaded here: not run.
+  variables, partial backend, each environment's tfvars and backend file), and the root's
+  variable validation evaluated by terraform itself: the root's variables.tf is copied into a
+  provider-free module and planned with each environment's values and with bad values.
+  `terraform validate`/`plan` of the real root need the cloud providers, which cannot be
+  downloaded here: not run.
 - Kubernetes: `kubectl kustomize` renders each overlay (and both components);
   kubernetes-validate --strict checks every rendered resource against each Kubernetes minor
   release of the last two years.
@@ -296,44 +297,43 @@ def test_terraform_defines_what_pipeline_and_ci_need(baked: Any, combo: dict[str
     tree = baked(combo) / "infra" / "terraform" / cloud
     modules = {folder.name: load_hcl(folder) for folder in sorted((tree / "modules").iterdir())}
     assert set(modules) == {"storage", "registry", "ci_identity", "cluster"}
-    roots = {env: load_hcl(tree / "envs" / env) for env in ("staging", "prod")}
-    defined = set().union(*(resource_types(m) for m in [*modules.values(), *roots.values()]))
+    root = load_hcl(tree)
+    defined = set().union(*(resource_types(m) for m in [*modules.values(), root]))
     assert EXPECTED_RESOURCES[cloud] <= defined, EXPECTED_RESOURCES[cloud] - defined
 
-    for env, module in roots.items():
-        outputs = {unquote(n): body for block in module["output"] for n, body in block.items()}
-        assert COMMON_OUTPUTS | CI_OUTPUTS[cloud] <= set(outputs), env
-        assert unquote(outputs["dvc_remote_url"]["value"]).startswith(REMOTE_SCHEMES[cloud])
-        assert all(unquote(o.get("description", "")) for o in outputs.values()), f"{env}: an output lacks a description"
-        # Partial backend: the block is empty, the values live in backend.hcl.
-        (settings,) = module["terraform"]
-        (backend,) = settings["backend"]
-        (kind,) = [unquote(k) for k in backend]
-        assert kind == BACKENDS[cloud]
-        assert set(backend[next(iter(backend))]) <= {"__is_block__"}, "the backend block must stay partial"
-        with (tree / "envs" / env / "backend.hcl").open() as handle:
-            assert hcl2.load(handle), f"{env}: backend.hcl is empty"
-        with (tree / "envs" / env / "terraform.tfvars").open() as handle:
+    outputs = {unquote(n): body for block in root["output"] for n, body in block.items()}
+    assert COMMON_OUTPUTS | CI_OUTPUTS[cloud] <= set(outputs)
+    assert unquote(outputs["dvc_remote_url"]["value"]).startswith(REMOTE_SCHEMES[cloud])
+    assert all(unquote(o.get("description", "")) for o in outputs.values()), "an output lacks a description"
+    # Partial backend: the block is empty, the values live in envs/<env>.backend.hcl.
+    (settings,) = root["terraform"]
+    (backend,) = settings["backend"]
+    (kind,) = [unquote(k) for k in backend]
+    assert kind == BACKENDS[cloud]
+    assert set(backend[next(iter(backend))]) <= {"__is_block__"}, "the backend block must stay partial"
+
+    # One root, one values file and one state per environment.
+    assert sorted(p.name for p in (tree / "envs").iterdir()) == sorted(
+        f"{env}{suffix}" for env in ("staging", "prod") for suffix in (".tfvars", ".backend.hcl")
+    )
+    backends = {}
+    for env in ("staging", "prod"):
+        with (tree / "envs" / f"{env}.backend.hcl").open() as handle:
+            backends[env] = hcl2.load(handle)
+        assert backends[env], f"{env}.backend.hcl is empty"
+        with (tree / "envs" / f"{env}.tfvars").open() as handle:
             tfvars = hcl2.load(handle)
         assert unquote(tfvars["environment"]) == env
+    assert backends["staging"] != backends["prod"], "staging and prod must not share a state"
 
-    for folder, module in [*(("modules/" + k, v) for k, v in modules.items()), *roots.items()]:
+    for folder, module in [*(("modules/" + k, v) for k, v in modules.items()), ("root", root)]:
         for block in module.get("variable", []):
             for name, body in block.items():
                 assert "type" in body and unquote(body.get("description", "")), f"{folder}: variable {name}"
 
-    root_variables = {unquote(n): b for block in roots["staging"]["variable"] for n, b in block.items()}
+    root_variables = {unquote(n): b for block in root["variable"] for n, b in block.items()}
     for name in ("environment", "project", "region" if cloud != "azure" else "location", "repository", "ci_system"):
         assert root_variables[name].get("validation"), f"root variable {name} has no validation block"
-
-
-@pytest.mark.parametrize("combo", TF_COMBOS)
-def test_staging_and_prod_roots_differ_only_in_their_values(baked: Any, combo: dict[str, str]) -> None:
-    envs = baked(combo) / "infra" / "terraform" / combo["cloud"] / "envs"
-    staging = {p.name: p.read_text() for p in (envs / "staging").glob("*.tf")}
-    prod = {p.name: p.read_text() for p in (envs / "prod").glob("*.tf")}
-    assert staging == prod
-    assert (envs / "staging" / "backend.hcl").read_text() != (envs / "prod" / "backend.hcl").read_text()
 
 
 @pytest.mark.parametrize("combo", TF_COMBOS)
@@ -347,9 +347,9 @@ def test_checkov_skips_give_a_reason(baked: Any, combo: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("combo", TF_COMBOS)
 def test_terraform_rejects_bad_variable_values(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
-    """The roots' own variables.tf, evaluated by terraform in a provider-free module.
+    """The root's own variables.tf, evaluated by terraform in a provider-free module.
 
-    Good values (the environment's terraform.tfvars) plan cleanly; each bad value fails the
+    Good values (each environment's envs/<env>.tfvars) plan cleanly; each bad value fails the
     plan with its validation message. Exercises the real validation blocks, not a copy.
     """
     terraform = shutil.which("terraform")
@@ -357,12 +357,12 @@ def test_terraform_rejects_bad_variable_values(baked: Any, combo: dict[str, str]
         pytest.skip("terraform is not installed: variable validation not exercised")
     cloud = combo["cloud"]
     env = tool_env()
+    root = baked(combo) / "infra" / "terraform" / cloud
     for environment in ("staging", "prod"):
-        root = baked(combo) / "infra" / "terraform" / cloud / "envs" / environment
         work = tmp_path / environment
         work.mkdir()
         shutil.copy(root / "variables.tf", work / "variables.tf")
-        shutil.copy(root / "terraform.tfvars", work / "terraform.tfvars")
+        shutil.copy(root / "envs" / f"{environment}.tfvars", work / "terraform.tfvars")
         run([terraform, "init", "-input=false", "-no-color"], cwd=work, env=env)
         run([terraform, "validate", "-no-color"], cwd=work, env=env)
         run([terraform, "plan", "-input=false", "-no-color", "-lock=false"], cwd=work, env=env)
@@ -382,26 +382,24 @@ def test_terraform_rejects_bad_variable_values(baked: Any, combo: dict[str, str]
 
 @pytest.mark.generated
 @pytest.mark.parametrize("combo", TF_COMBOS)
-def test_terraform_roots_validate_where_providers_install(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
-    """`terraform validate` of the real roots. It needs the providers: where they cannot be
+def test_terraform_root_validates_where_providers_install(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    """`terraform validate` of the real root. It needs the providers: where they cannot be
     downloaded (as on the template's own CI machine), the test skips and says so."""
     terraform = shutil.which("terraform")
     if terraform is None:
-        pytest.skip("terraform is not installed: roots not validated")
-    tree = tmp_path / combo["cloud"]
-    shutil.copytree(baked(combo) / "infra" / "terraform" / combo["cloud"], tree)
+        pytest.skip("terraform is not installed: root not validated")
+    root = tmp_path / combo["cloud"]
+    shutil.copytree(baked(combo) / "infra" / "terraform" / combo["cloud"], root)
     env = {**tool_env(), "TF_PLUGIN_CACHE_DIR": str(tmp_path / "plugins")}
     (tmp_path / "plugins").mkdir()
-    for environment in ("staging", "prod"):
-        root = tree / "envs" / environment
-        init = subprocess.run(
-            [terraform, "init", "-backend=false", "-input=false", "-no-color"],
-            cwd=root, env=env, capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        if init.returncode != 0:
-            reason = next((line for line in init.stderr.splitlines() if "registry" in line or "provider" in line), "")
-            pytest.skip(f"terraform providers cannot be installed here, roots not validated: {reason.strip()[:200]}")
-        run([terraform, "validate", "-no-color"], cwd=root, env=env)
+    init = subprocess.run(
+        [terraform, "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if init.returncode != 0:
+        reason = next((line for line in init.stderr.splitlines() if "registry" in line or "provider" in line), "")
+        pytest.skip(f"terraform providers cannot be installed here, root not validated: {reason.strip()[:200]}")
+    run([terraform, "validate", "-no-color"], cwd=root, env=env)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # One environment of {{ cookiecutter.project_slug }} on AWS: artifacts bucket (DVC remote + MLflow
-# artifacts), image registry, CI identity and an EKS cluster. staging and prod are separate
-# roots with separate state; their .tf files are kept identical and differ only in
-# terraform.tfvars and backend.hcl.
+# artifacts), image registry, CI identity and an EKS cluster. One root for every environment;
+# staging and prod differ only in their values (envs/<env>.tfvars) and their state
+# (envs/<env>.backend.hcl).
 
 provider "aws" {
   region = var.region
@@ -36,19 +36,19 @@ locals {
 }
 
 module "storage" {
-  source                  = "../../modules/storage"
+  source                  = "./modules/storage"
   bucket_name             = "${local.name}-${data.aws_caller_identity.current.account_id}"
   noncurrent_version_days = var.noncurrent_version_days
 }
 
 module "registry" {
-  source      = "../../modules/registry"
+  source      = "./modules/registry"
   prefix      = "${var.project}/${var.environment}"
   kms_key_arn = module.storage.kms_key_arn
 }
 
 module "cluster" {
-  source              = "../../modules/cluster"
+  source              = "./modules/cluster"
   name                = local.name
   kubernetes_version  = var.kubernetes_version
   subnet_ids          = var.subnet_ids
@@ -59,7 +59,7 @@ module "cluster" {
 }
 
 module "ci_identity" {
-  source          = "../../modules/ci_identity"
+  source          = "./modules/ci_identity"
   count           = var.ci_system == "none" ? 0 : 1
   name            = "${local.name}-ci"
   repository      = var.repository

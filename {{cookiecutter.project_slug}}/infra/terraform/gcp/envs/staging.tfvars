@@ -1,4 +1,5 @@
-# Values of the staging environment. Replace the project and network with yours.
+# Values of the staging environment (terraform plan -var-file=envs/staging.tfvars).
+# Replace the project and network with yours.
 environment = "staging"
 project_id  = "{{ cookiecutter.project_slug }}-staging"
 region      = "europe-west1"

@@ -9,7 +9,7 @@ terraform {
     }
   }
 
-  # Partial backend: the storage account, container and key come from backend.hcl beside this
-  # file (terraform init -backend-config=backend.hcl).
+  # Partial backend: the storage account, container and key come from envs/<env>.backend.hcl
+  # (terraform init -backend-config=envs/<env>.backend.hcl -reconfigure).
   backend "azurerm" {}
 }

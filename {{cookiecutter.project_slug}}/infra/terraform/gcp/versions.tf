@@ -9,7 +9,7 @@ terraform {
     }
   }
 
-  # Partial backend: the bucket and prefix come from backend.hcl beside this file
-  # (terraform init -backend-config=backend.hcl).
+  # Partial backend: the bucket and prefix come from envs/<env>.backend.hcl
+  # (terraform init -backend-config=envs/<env>.backend.hcl -reconfigure).
   backend "gcs" {}
 }

@@ -1,4 +1,5 @@
-# Values of the prod environment. Replace the project and network with yours.
+# Values of the prod environment (terraform plan -var-file=envs/prod.tfvars).
+# Replace the project and network with yours.
 environment = "prod"
 project_id  = "{{ cookiecutter.project_slug }}-prod"
 region      = "europe-west1"

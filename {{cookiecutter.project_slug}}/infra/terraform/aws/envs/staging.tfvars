@@ -1,4 +1,5 @@
-# Values of the staging environment. Replace the subnet IDs with private subnets of your VPC.
+# Values of the staging environment (terraform plan -var-file=envs/staging.tfvars).
+# Replace the subnet IDs with private subnets of your VPC.
 environment = "staging"
 region      = "eu-west-1"
 subnet_ids  = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]

@@ -1,7 +1,7 @@
 # One environment of {{ cookiecutter.project_slug }} on Google Cloud: artifacts bucket (DVC remote +
 # MLflow artifacts), Artifact Registry repository, CI identity (Workload Identity Federation)
-# and a GKE cluster. staging and prod are separate roots with separate state; their .tf files
-# are kept identical and differ only in terraform.tfvars and backend.hcl.
+# and a GKE cluster. One root for every environment; staging and prod differ only in their
+# values (envs/<env>.tfvars) and their state (envs/<env>.backend.hcl).
 
 provider "google" {
   project        = var.project_id
@@ -43,7 +43,7 @@ locals {
 }
 
 module "storage" {
-  source                  = "../../modules/storage"
+  source                  = "./modules/storage"
   project_id              = var.project_id
   bucket_name             = "${local.name}-${var.project_id}"
   location                = var.region
@@ -52,7 +52,7 @@ module "storage" {
 }
 
 module "registry" {
-  source     = "../../modules/registry"
+  source     = "./modules/registry"
   project_id = var.project_id
   location   = var.region
   name       = local.name
@@ -61,7 +61,7 @@ module "registry" {
 }
 
 module "cluster" {
-  source                 = "../../modules/cluster"
+  source                 = "./modules/cluster"
   project_id             = var.project_id
   name                   = local.short_name
   region                 = var.region
@@ -78,7 +78,7 @@ module "cluster" {
 }
 
 module "ci_identity" {
-  source            = "../../modules/ci_identity"
+  source            = "./modules/ci_identity"
   count             = var.ci_system == "none" ? 0 : 1
   project_id        = var.project_id
   name              = "${local.short_name}-ci"

@@ -9,7 +9,7 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "Deployment environment; one root (and one state) per environment."
+  description = "Deployment environment; one state (envs/<env>.backend.hcl) per environment."
   type        = string
   validation {
     condition     = contains(["staging", "prod"], var.environment)
@@ -17,12 +17,31 @@ variable "environment" {
   }
 }
 
-variable "region" {
-  description = "AWS region, e.g. eu-west-1."
+variable "subscription_id" {
+  description = "Azure subscription that hosts this environment."
   type        = string
   validation {
-    condition     = can(regex("^(af|ap|ca|eu|il|me|mx|sa|us)(-gov)?-(central|north|northeast|northwest|south|southeast|southwest|east|west)-[1-9]$", var.region))
-    error_message = "region must be an AWS region name such as eu-west-1 or us-east-2."
+    condition     = can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", var.subscription_id))
+    error_message = "subscription_id must be a subscription GUID such as 00000000-0000-0000-0000-000000000000."
+  }
+}
+
+variable "location" {
+  description = "Azure region, e.g. westeurope."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z]+[0-9]?$", var.location))
+    error_message = "location must be an Azure region name in lowercase without spaces, such as westeurope or eastus2."
+  }
+}
+
+variable "name_suffix" {
+  description = "Up to 6 lowercase letters or digits appended to the storage account and registry names, which must be globally unique."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^[a-z0-9]{0,6}$", var.name_suffix))
+    error_message = "name_suffix must be at most 6 lowercase letters or digits."
   }
 }
 
@@ -56,39 +75,39 @@ variable "kubernetes_version" {
   }
 }
 
-variable "subnet_ids" {
-  description = "Private subnets of an existing VPC, in at least two availability zones."
-  type        = list(string)
+variable "subnet_id" {
+  description = "Resource ID of an existing subnet for the cluster nodes."
+  type        = string
   validation {
-    condition     = length(var.subnet_ids) >= 2 && alltrue([for id in var.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
-    error_message = "subnet_ids must list at least two subnet IDs (subnet-...)."
+    condition     = can(regex("^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.Network/virtualNetworks/[^/]+/subnets/[^/]+$", var.subnet_id))
+    error_message = "subnet_id must be a subnet resource ID (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)."
   }
 }
 
-variable "cluster_public_access_cidrs" {
-  description = "CIDRs allowed to reach the cluster API from the internet (e.g. your CI runners); empty keeps it private."
+variable "allowed_ip_ranges" {
+  description = "Public IPs or CIDRs allowed to reach the storage account and the registry (CI runners, offices)."
   type        = list(string)
   default     = []
   validation {
-    condition     = alltrue([for c in var.cluster_public_access_cidrs : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
-    error_message = "cluster_public_access_cidrs must be CIDR blocks and may not be 0.0.0.0/0."
+    condition     = alltrue([for c in var.allowed_ip_ranges : can(cidrhost(strcontains(c, "/") ? c : "${c}/32", 0)) && c != "0.0.0.0/0"])
+    error_message = "allowed_ip_ranges must be IP addresses or CIDR blocks and may not be 0.0.0.0/0."
   }
 }
 
-variable "node_instance_type" {
-  description = "EC2 instance type of the default node group."
+variable "vm_size" {
+  description = "VM size of the workload node pool."
   type        = string
-  default     = "t3.large"
+  default     = "Standard_D4ds_v5"
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[0-9]*[a-z]+$", var.node_instance_type))
-    error_message = "node_instance_type must be an EC2 instance type such as t3.large."
+    condition     = can(regex("^Standard_[A-Za-z0-9_]+$", var.vm_size))
+    error_message = "vm_size must be an Azure VM size such as Standard_D4ds_v5."
   }
 }
 
 variable "node_count_min" {
-  description = "Smallest number of nodes."
+  description = "Smallest number of workload nodes."
   type        = number
-  default     = 2
+  default     = 1
   validation {
     condition     = var.node_count_min >= 1 && var.node_count_min <= 50
     error_message = "node_count_min must be between 1 and 50."
@@ -96,9 +115,9 @@ variable "node_count_min" {
 }
 
 variable "node_count_max" {
-  description = "Largest number of nodes."
+  description = "Largest number of workload nodes."
   type        = number
-  default     = 4
+  default     = 3
   validation {
     condition     = var.node_count_max >= var.node_count_min && var.node_count_max <= 100
     error_message = "node_count_max must be at least node_count_min and at most 100."
@@ -106,7 +125,7 @@ variable "node_count_max" {
 }
 
 variable "noncurrent_version_days" {
-  description = "Days an overwritten artifact version is kept before it expires."
+  description = "Days an overwritten artifact version is kept before it is deleted."
   type        = number
   default     = 90
   validation {

@@ -1,8 +1,8 @@
 # One environment of {{ cookiecutter.project_slug }} on Azure: resource group, Log Analytics
 # workspace, storage account (DVC remote + MLflow artifacts), container registry, CI identity
-# (workload identity federation) and an AKS cluster. staging and prod are separate roots with
-# separate state; their .tf files are kept identical and differ only in terraform.tfvars and
-# backend.hcl.
+# (workload identity federation) and an AKS cluster. One root for every environment; staging
+# and prod differ only in their values (envs/<env>.tfvars) and their state
+# (envs/<env>.backend.hcl).
 
 provider "azurerm" {
   subscription_id = var.subscription_id
@@ -51,7 +51,7 @@ resource "azurerm_log_analytics_workspace" "this" {
 }
 
 module "storage" {
-  source                     = "../../modules/storage"
+  source                     = "./modules/storage"
   account_name               = local.compact_name
   resource_group_name        = azurerm_resource_group.this.name
   location                   = azurerm_resource_group.this.location
@@ -62,7 +62,7 @@ module "storage" {
 }
 
 module "registry" {
-  source              = "../../modules/registry"
+  source              = "./modules/registry"
   name                = local.compact_name
   resource_group_name = azurerm_resource_group.this.name
   location            = azurerm_resource_group.this.location
@@ -71,7 +71,7 @@ module "registry" {
 }
 
 module "cluster" {
-  source                     = "../../modules/cluster"
+  source                     = "./modules/cluster"
   name                       = "aks-${local.name}"
   resource_group_name        = azurerm_resource_group.this.name
   location                   = azurerm_resource_group.this.location
@@ -87,7 +87,7 @@ module "cluster" {
 }
 
 module "ci_identity" {
-  source              = "../../modules/ci_identity"
+  source              = "./modules/ci_identity"
   count               = var.ci_system == "none" ? 0 : 1
   name                = "id-${local.name}-ci"
   resource_group_name = azurerm_resource_group.this.name

@@ -9,7 +9,8 @@ terraform {
     }
   }
 
-  # Partial backend: the bucket, key and region come from backend.hcl beside this file
-  # (terraform init -backend-config=backend.hcl), so no account detail is hard-coded here.
+  # Partial backend: the bucket, key and region come from envs/<env>.backend.hcl
+  # (terraform init -backend-config=envs/<env>.backend.hcl -reconfigure), so no account
+  # detail is hard-coded here.
   backend "s3" {}
 }

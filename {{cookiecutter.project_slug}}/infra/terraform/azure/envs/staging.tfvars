@@ -1,4 +1,5 @@
-# Values of the staging environment. Replace the subscription and subnet with yours.
+# Values of the staging environment (terraform plan -var-file=envs/staging.tfvars).
+# Replace the subscription and subnet with yours.
 environment     = "staging"
 subscription_id = "00000000-0000-0000-0000-000000000000"
 location        = "westeurope"

@@ -9,7 +9,7 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "Deployment environment; one root (and one state) per environment."
+  description = "Deployment environment; one state (envs/<env>.backend.hcl) per environment."
   type        = string
   validation {
     condition     = contains(["staging", "prod"], var.environment)

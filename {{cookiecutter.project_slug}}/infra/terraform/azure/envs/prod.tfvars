@@ -1,4 +1,5 @@
-# Values of the prod environment. Replace the subscription and subnet with yours.
+# Values of the prod environment (terraform plan -var-file=envs/prod.tfvars).
+# Replace the subscription and subnet with yours.
 environment     = "prod"
 subscription_id = "00000000-0000-0000-0000-000000000000"
 location        = "westeurope"
