@@ -152,3 +152,30 @@ def test_defaults_bake_into_the_documented_folder(tmp_path: Path) -> None:
     root = bake(tmp_path)
     assert root.name == "churn-prediction"
     assert DEFAULTS["cloud"] == "aws"
+
+
+def test_files_copied_without_rendering_hold_no_template_syntax() -> None:
+    """`_copy_without_render` saves bake time; a Jinja tag added there later would reach users raw."""
+    import fnmatch
+
+    from bakery import OPTIONS, TEMPLATE_DIR
+
+    project_template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+    patterns = OPTIONS["_copy_without_render"]
+    assert isinstance(patterns, list)
+    copied = [
+        path
+        for path in project_template.rglob("*")
+        if path.is_file()
+        and any(
+            fnmatch.fnmatch(str(part), pattern)
+            for pattern in patterns
+            for part in [path.relative_to(project_template), *path.relative_to(project_template).parents]
+        )
+    ]
+    assert copied
+    for path in copied:
+        if path.suffix in {".csv", ".png"}:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "{{" not in text and "{%" not in text and "{#" not in text, path
