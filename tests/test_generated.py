@@ -273,3 +273,15 @@ def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Pr
         project.run(f"uv run --no-sync python -c 'import {plugin}'")
     finally:
         project.run("git checkout -- .dvc/config")  # back to the committed local remote
+
+
+def test_setup_gives_a_bake_inside_an_ignored_folder_its_own_repository(tmp_path: Path) -> None:
+    """As `make demo` does: the template's checkout ignores build/, so the bake needs a repository of its own."""
+    if find_interpreter("3.12") is None:
+        pytest.skip("no Python 3.12 interpreter on this machine")
+    run("git init --quiet && printf 'build/\\n' > .gitignore", tmp_path, project_env("3.12"))
+    root = bake(tmp_path / "build")
+    project = Project(root=root, env=project_env("3.12"), answers={})
+    project.run("make setup")
+    assert Path(project.run("git rev-parse --show-toplevel").strip()) == root
+    assert "pyproject.toml" in project.run("git ls-files")
