@@ -1,9 +1,9 @@
-"""Bench reference: the same trained model served the way tutorials do — pickle + a DataFrame per request.
+"""Bench reference: the same trained model served the way tutorials do — scikit-learn + a DataFrame per request.
 
 Run inside a baked project's development environment (it needs scikit-learn, pandas and
-joblib, which the real service never installs):
+skops, which the real service never installs):
 
-    .venv/bin/python /path/to/template/bench/reference_app.py --model models/model.joblib --port 8001
+    .venv/bin/python /path/to/template/bench/reference_app.py --model models/model.skops --port 8001
 
 It exists only so bench/service.py can compare the generated service against it.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import joblib
+import skops.io as sio
 import pandas as pd
 import uvicorn
 from fastapi import FastAPI
@@ -30,7 +30,7 @@ class Penguin(BaseModel):
 
 
 def build(model_path: str) -> FastAPI:
-    model = joblib.load(model_path)  # a pickle: the real service never does this
+    model = sio.load(model_path)  # scikit-learn in the request path: the real service never does this
     app = FastAPI()
 
     @app.get("/healthz")

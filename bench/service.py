@@ -62,8 +62,8 @@ one = records[:1]
 one_feed = model.feed(one)
 one_median, _ = best(lambda: model.run(one_feed), 2000)
 
-import joblib, pandas as pd
-sk = joblib.load("models/model.joblib")
+import skops.io as sio, pandas as pd
+sk = sio.load("models/model.skops")
 frame1 = pd.DataFrame([records[0].model_dump()])
 sk_median, _ = best(lambda: sk.predict_proba(frame1), 300)
 print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_min,
@@ -213,7 +213,7 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
 
     port = free_port()
     reference = Server(
-        [python, str(BENCH_DIR / "reference_app.py"), "--model", "models/model.joblib", "--port", str(port)],
+        [python, str(BENCH_DIR / "reference_app.py"), "--model", "models/model.skops", "--port", str(port)],
         project,
         env,
         f"http://{host}:{port}/healthz",

@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 
-import joblib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -26,6 +25,8 @@ from sklearn.pipeline import Pipeline
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
 from {{ cookiecutter.package_name }}_pipelines.files import write_frame, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .trained import load_trained
 
 
 def compute_metrics(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
@@ -93,7 +94,7 @@ def save_plots(model: Pipeline, frame: pd.DataFrame, roc: pd.DataFrame, importan
 
 
 def run(model_path: Path, test: Path, reports: Path, seed: int) -> dict[str, float]:
-    model: Pipeline = joblib.load(model_path)
+    model = load_trained(model_path)
     frame = pd.read_parquet(test)
     metrics = compute_metrics(model, frame)
     roc = roc_points(model, frame)

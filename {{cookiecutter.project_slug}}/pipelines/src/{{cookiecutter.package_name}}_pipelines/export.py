@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
@@ -24,6 +23,8 @@ from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_CO
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.files import read_json, sha256_file, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
@@ -152,7 +153,7 @@ def run(
     params: dict[str, Any],
     tolerance: float,
 ) -> dict[str, Any]:
-    model: Pipeline = joblib.load(model_path)
+    model = load_trained(model_path)
     card = export_model(
         model,
         pd.read_parquet(test),

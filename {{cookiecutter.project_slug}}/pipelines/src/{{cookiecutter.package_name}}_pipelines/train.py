@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
 from {{ cookiecutter.package_name }}_core.features import build_model
 from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .trained import save_trained
 
 
 def fit(frame: pd.DataFrame, *, c: float, max_iter: int, seed: int) -> Pipeline:
@@ -19,9 +20,8 @@ def fit(frame: pd.DataFrame, *, c: float, max_iter: int, seed: int) -> Pipeline:
 
 def run(train: Path, model: Path, *, c: float, max_iter: int, seed: int) -> Pipeline:
     fitted = fit(pd.read_parquet(train), c=c, max_iter=max_iter, seed=seed)
-    model.parent.mkdir(parents=True, exist_ok=True)
-    # The pickle stays inside the pipeline; the service only ever loads the ONNX export.
-    joblib.dump(fitted, model)
+    # skops, not a pickle: the file crosses the DVC cache and remote (see trained.py).
+    save_trained(fitted, model)
     print(f"train: fitted {type(fitted[-1]).__name__} -> {model}")
     return fitted
 
