@@ -586,7 +586,8 @@ def test_pipeline_dockerfile_passes_hadolint(baked: Any, combo: dict[str, str]) 
 # CI files
 # --------------------------------------------------------------------------------------------
 
-PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@v\d+\.\d+\.\d+$")
+# A full commit SHA, and the release it is in as a comment (tests/test_ci_security.py checks more).
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 
 @pytest.mark.parametrize("combo", [_param(c) for c in CI_COMBOS if c["ci"] == "github"])
@@ -595,7 +596,7 @@ def test_github_workflows_lint_clean(baked: Any, combo: dict[str, str]) -> None:
     env = tool_env()
     run([tool("actionlint"), "-color=false"], cwd=root, env=env)
     workflows = sorted(str(p) for p in (root / ".github" / "workflows").glob("*.yml"))
-    assert [Path(w).name for w in workflows] == ["ci.yml", "deploy.yml", "pipeline.yml", "service.yml"]
+    assert [Path(w).name for w in workflows] == ["ci.yml", "pipeline.yml", "release.yml", "service.yml"]
     checker = tool("check-jsonschema")
     run([checker, "--builtin-schema", "vendor.github-workflows", *workflows], cwd=root, env=env)
     actions = sorted(str(p) for p in (root / ".github" / "actions").glob("*/action.yml"))
@@ -607,7 +608,7 @@ def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, comb
     root = baked(combo)
     for path in sorted((root / ".github").rglob("*.yml")):
         document = yaml.safe_load(path.read_text())
-        uses = re.findall(r"uses:\s*(\S+)", path.read_text())
+        uses = re.findall(r"uses:\s*(\S+(?: # \S+)?)", path.read_text())
         for ref in uses:
             assert ref.startswith("./") or PINNED_ACTION.match(ref), f"{path.name}: {ref} is not pinned to a release"
         if path.parent.name != "workflows":
@@ -623,9 +624,9 @@ def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, comb
             assert "timeout-minutes" in job, (path.name, name)
     text = (root / ".github" / "workflows" / "ci.yml").read_text()
     assert "enable-cache: true" in text and "make check" in text
-    deploy = yaml.safe_load((root / ".github" / "workflows" / "deploy.yml").read_text())
-    assert deploy["jobs"]["prod"]["needs"] == "staging"
-    assert deploy["jobs"]["prod"]["environment"]["name"] == "prod"
+    deploy = yaml.safe_load((root / ".github" / "workflows" / "release.yml").read_text())
+    assert deploy["jobs"]["prod"]["needs"] == ["champion", "staging"]
+    assert deploy["jobs"]["prod"]["environment"] == "prod"
     writes = {k for job in deploy["jobs"].values() for k, v in job["permissions"].items() if v == "write"}
     assert writes == ({"packages"} if combo["cloud"] == "none" else {"id-token"})
 

@@ -20,17 +20,23 @@ locals {
     environment = var.environment
     managed-by  = "terraform"
   }
-  # OIDC federation per CI system: issuer, audience and the subjects allowed to assume the role.
+  # OIDC federation per CI system: issuer, audience and the subjects allowed to assume each role.
+  # GitHub: the deploy role trusts only jobs of this environment (its reviewers and branch rule
+  # apply before the token is issued), the training role only jobs of the environment "training".
+  # GitLab's subject names the branch, never the environment: protect the default branch and the
+  # environments (docs/ci-cd.md).
   ci_oidc = {
     github = {
-      issuer_url = "https://token.actions.githubusercontent.com"
-      audience   = "sts.amazonaws.com"
-      subjects   = ["repo:${var.repository}:ref:refs/heads/main", "repo:${var.repository}:environment:${var.environment}"]
+      issuer_url        = "https://token.actions.githubusercontent.com"
+      audience          = "sts.amazonaws.com"
+      subjects          = ["repo:${var.repository}:environment:${var.environment}"]
+      training_subjects = ["repo:${var.repository}:environment:training"]
     }
     gitlab = {
-      issuer_url = "https://gitlab.com"
-      audience   = "https://gitlab.com"
-      subjects   = ["project_path:${var.repository}:ref_type:branch:ref:main"]
+      issuer_url        = "https://gitlab.com"
+      audience          = "https://gitlab.com"
+      subjects          = ["project_path:${var.repository}:ref_type:branch:ref:main"]
+      training_subjects = ["project_path:${var.repository}:ref_type:branch:ref:main"]
     }
   }
 }
@@ -59,17 +65,18 @@ module "cluster" {
 }
 
 module "ci_identity" {
-  source          = "./modules/ci_identity"
-  count           = var.ci_system == "none" ? 0 : 1
-  name            = "${local.name}-ci"
-  repository      = var.repository
-  issuer_url      = local.ci_oidc[var.ci_system].issuer_url
-  audience        = local.ci_oidc[var.ci_system].audience
-  subjects        = local.ci_oidc[var.ci_system].subjects
-  repository_arns = module.registry.repository_arns
-  bucket_arn      = module.storage.bucket_arn
-  kms_key_arn     = module.storage.kms_key_arn
-  cluster_arn     = module.cluster.arn
+  source            = "./modules/ci_identity"
+  count             = var.ci_system == "none" ? 0 : 1
+  name              = "${local.name}-ci"
+  repository        = var.repository
+  issuer_url        = local.ci_oidc[var.ci_system].issuer_url
+  audience          = local.ci_oidc[var.ci_system].audience
+  subjects          = local.ci_oidc[var.ci_system].subjects
+  training_subjects = local.ci_oidc[var.ci_system].training_subjects
+  repository_arns   = module.registry.repository_arns
+  bucket_arn        = module.storage.bucket_arn
+  kms_key_arn       = module.storage.kms_key_arn
+  cluster_arn       = module.cluster.arn
 }
 
 # What CI may do inside the cluster: edit workloads in this environment's namespace only.

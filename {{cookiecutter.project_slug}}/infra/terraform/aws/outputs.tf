@@ -16,8 +16,13 @@ output "image_registry_url" {
 }
 
 output "ci_role" {
-  description = "Role CI assumes through OIDC (AWS_ROLE_ARN); null when ci_system is none."
+  description = "Deploy role CI assumes through OIDC in this environment (AWS_ROLE_ARN); null when ci_system is none."
   value       = one(module.ci_identity[*].role_arn)
+}
+
+output "ci_training_role" {
+  description = "Training role (artifacts bucket only, no images, no cluster) for CI's training jobs; null when ci_system is none."
+  value       = one(module.ci_identity[*].training_role_arn)
 }
 
 output "cluster_name" {

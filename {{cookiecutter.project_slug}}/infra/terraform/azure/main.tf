@@ -23,14 +23,20 @@ locals {
     environment = var.environment
     managed-by  = "terraform"
   }
+  # GitHub: the deploy identity trusts only jobs of this environment (its reviewers and branch
+  # rule apply before the token is issued), the training identity only the environment
+  # "training". GitLab's subject names the branch, never the environment: protect the default
+  # branch and the environments (docs/ci-cd.md).
   ci_oidc = {
     github = {
-      issuer_url = "https://token.actions.githubusercontent.com"
-      subjects   = ["repo:${var.repository}:ref:refs/heads/main", "repo:${var.repository}:environment:${var.environment}"]
+      issuer_url        = "https://token.actions.githubusercontent.com"
+      subjects          = ["repo:${var.repository}:environment:${var.environment}"]
+      training_subjects = ["repo:${var.repository}:environment:training"]
     }
     gitlab = {
-      issuer_url = "https://gitlab.com"
-      subjects   = ["project_path:${var.repository}:ref_type:branch:ref:main"]
+      issuer_url        = "https://gitlab.com"
+      subjects          = ["project_path:${var.repository}:ref_type:branch:ref:main"]
+      training_subjects = ["project_path:${var.repository}:ref_type:branch:ref:main"]
     }
   }
 }
@@ -94,6 +100,7 @@ module "ci_identity" {
   location            = azurerm_resource_group.this.location
   issuer_url          = local.ci_oidc[var.ci_system].issuer_url
   subjects            = local.ci_oidc[var.ci_system].subjects
+  training_subjects   = local.ci_oidc[var.ci_system].training_subjects
   registry_id         = module.registry.id
   container_id        = module.storage.container_id
   cluster_id          = module.cluster.id

@@ -25,6 +25,11 @@ output "ci_client_id" {
   value       = one(module.ci_identity[*].client_id)
 }
 
+output "ci_training_client_id" {
+  description = "Client ID of the training identity (artifacts only, no images, no cluster); null when ci_system is none."
+  value       = one(module.ci_identity[*].training_client_id)
+}
+
 output "tenant_id" {
   description = "Entra ID tenant (AZURE_TENANT_ID)."
   value       = data.azurerm_client_config.current.tenant_id

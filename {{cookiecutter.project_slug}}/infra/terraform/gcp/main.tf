@@ -19,24 +19,28 @@ locals {
     environment = var.environment
     managed-by  = "terraform"
   }
-  # Workload Identity Federation per CI system; both map the repository to attribute.repository.
+  # Workload Identity Federation per CI system; both map the repository and the job's environment
+  # (GitHub and GitLab tokens both carry an environment claim): the deploy service account trusts
+  # this environment's jobs only, the training one the environment "training" only.
   ci_oidc = {
     github = {
       issuer_url        = "https://token.actions.githubusercontent.com"
       allowed_audiences = []
       attribute_mapping = {
-        "google.subject"       = "assertion.sub"
-        "attribute.repository" = "assertion.repository"
-        "attribute.ref"        = "assertion.ref"
+        "google.subject"        = "assertion.sub"
+        "attribute.repository"  = "assertion.repository"
+        "attribute.ref"         = "assertion.ref"
+        "attribute.environment" = "assertion.environment"
       }
     }
     gitlab = {
       issuer_url        = "https://gitlab.com"
       allowed_audiences = ["https://gitlab.com"]
       attribute_mapping = {
-        "google.subject"       = "assertion.sub"
-        "attribute.repository" = "assertion.project_path"
-        "attribute.ref"        = "assertion.ref"
+        "google.subject"        = "assertion.sub"
+        "attribute.repository"  = "assertion.project_path"
+        "attribute.ref"         = "assertion.ref"
+        "attribute.environment" = "assertion.environment"
       }
     }
   }
@@ -87,6 +91,7 @@ module "ci_identity" {
   issuer_url        = local.ci_oidc[var.ci_system].issuer_url
   allowed_audiences = local.ci_oidc[var.ci_system].allowed_audiences
   attribute_mapping = local.ci_oidc[var.ci_system].attribute_mapping
+  environment       = var.environment
   registry_location = var.region
   registry_name     = module.registry.repository_name
   bucket_name       = module.storage.bucket_name

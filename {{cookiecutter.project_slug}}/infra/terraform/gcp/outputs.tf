@@ -20,6 +20,11 @@ output "ci_service_account" {
   value       = one(module.ci_identity[*].service_account_email)
 }
 
+output "ci_training_service_account" {
+  description = "Service account of CI's training jobs (artifacts only, no images, no cluster); null when ci_system is none."
+  value       = one(module.ci_identity[*].training_service_account_email)
+}
+
 output "ci_workload_identity_provider" {
   description = "Workload identity provider CI authenticates with (GCP_WORKLOAD_IDENTITY_PROVIDER); null when ci_system is none."
   value       = one(module.ci_identity[*].workload_identity_provider)

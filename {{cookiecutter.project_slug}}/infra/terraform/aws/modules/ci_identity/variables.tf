@@ -23,11 +23,20 @@ variable "audience" {
 }
 
 variable "subjects" {
-  description = "Subject (sub claim) patterns allowed to assume the role: one repository, its main branch and deploy environments."
+  description = "Subject (sub claim) patterns allowed to assume the deploy role: this environment's jobs (GitHub: repo:<owner/name>:environment:<env>)."
   type        = list(string)
   validation {
-    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : !startswith(s, "*")])
-    error_message = "subjects must name at least one subject and none may start with a wildcard."
+    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : !startswith(s, "*") && !strcontains(s, ":ref:refs/")])
+    error_message = "subjects must name at least one subject, none may start with a wildcard, and none may trust a GitHub branch (ref:refs/...): trust the environment claim."
+  }
+}
+
+variable "training_subjects" {
+  description = "Subject (sub claim) patterns allowed to assume the training role (GitHub: repo:<owner/name>:environment:training)."
+  type        = list(string)
+  validation {
+    condition     = length(var.training_subjects) > 0 && alltrue([for s in var.training_subjects : !startswith(s, "*") && !strcontains(s, ":ref:refs/")])
+    error_message = "training_subjects must name at least one subject, none may start with a wildcard, and none may trust a GitHub branch (ref:refs/...)."
   }
 }
 

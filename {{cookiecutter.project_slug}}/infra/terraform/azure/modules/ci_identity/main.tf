@@ -1,7 +1,8 @@
-# The identity CI signs in as through workload identity federation: no client secrets.
-# Federated credentials trust exactly the listed subjects of one repository. The identity may
-# push the service image, read and write the artifacts container, fetch cluster credentials,
-# and change workloads in this environment's namespace only (Azure RBAC for Kubernetes).
+# The identities CI signs in as through workload identity federation: no client secrets.
+# Federated credentials trust exactly the listed subjects of one repository.
+# - deploy (var.name): push the images, fetch cluster credentials and change workloads in this
+#   environment's namespace only (Azure RBAC for Kubernetes). No access to the artifacts.
+# - training (var.name-training): read and write the artifacts container; no registry, no cluster.
 
 resource "azurerm_user_assigned_identity" "ci" {
   name                = var.name
@@ -27,10 +28,27 @@ resource "azurerm_role_assignment" "push" {
   principal_type       = "ServicePrincipal"
 }
 
+resource "azurerm_user_assigned_identity" "training" {
+  name                = "${var.name}-training"
+  resource_group_name = var.resource_group_name
+  location            = var.location
+  tags                = var.tags
+}
+
+resource "azurerm_federated_identity_credential" "training" {
+  for_each            = toset(var.training_subjects)
+  name                = substr(replace(each.value, "/[^A-Za-z0-9-]/", "-"), 0, 120)
+  resource_group_name = var.resource_group_name
+  parent_id           = azurerm_user_assigned_identity.training.id
+  issuer              = var.issuer_url
+  subject             = each.value
+  audience            = ["api://AzureADTokenExchange"]
+}
+
 resource "azurerm_role_assignment" "artifacts" {
   scope                = var.container_id
   role_definition_name = "Storage Blob Data Contributor"
-  principal_id         = azurerm_user_assigned_identity.ci.principal_id
+  principal_id         = azurerm_user_assigned_identity.training.principal_id
   principal_type       = "ServicePrincipal"
 }
 

@@ -23,11 +23,20 @@ variable "issuer_url" {
 }
 
 variable "subjects" {
-  description = "Exact subject claims trusted: one repository, its main branch and deploy environment."
+  description = "Exact subject claims the deploy identity trusts: this environment's jobs (GitHub: repo:<owner/name>:environment:<env>)."
   type        = list(string)
   validation {
-    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : !strcontains(s, "*")])
-    error_message = "subjects must name at least one subject and Azure accepts no wildcards in them."
+    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : !strcontains(s, "*") && !strcontains(s, ":ref:refs/")])
+    error_message = "subjects must name at least one subject, Azure accepts no wildcards in them, and none may trust a GitHub branch (ref:refs/...): trust the environment claim."
+  }
+}
+
+variable "training_subjects" {
+  description = "Exact subject claims the training identity trusts (GitHub: repo:<owner/name>:environment:training)."
+  type        = list(string)
+  validation {
+    condition     = length(var.training_subjects) > 0 && alltrue([for s in var.training_subjects : !strcontains(s, "*") && !strcontains(s, ":ref:refs/")])
+    error_message = "training_subjects must name at least one subject, no wildcards, and no GitHub branch (ref:refs/...)."
   }
 }
 

@@ -12,6 +12,15 @@ variable "name" {
   }
 }
 
+variable "environment" {
+  description = "The environment (job environment claim) whose CI jobs may impersonate the deploy service account."
+  type        = string
+  validation {
+    condition     = contains(["staging", "prod"], var.environment)
+    error_message = "environment must be \"staging\" or \"prod\"."
+  }
+}
+
 variable "repository" {
   description = "The repository whose CI may impersonate the service account, as owner/name."
   type        = string
@@ -41,8 +50,8 @@ variable "attribute_mapping" {
   description = "Token claims mapped to Google attributes; must map attribute.repository."
   type        = map(string)
   validation {
-    condition     = contains(keys(var.attribute_mapping), "attribute.repository") && contains(keys(var.attribute_mapping), "google.subject")
-    error_message = "attribute_mapping must map google.subject and attribute.repository."
+    condition     = alltrue([for k in ["google.subject", "attribute.repository", "attribute.environment"] : contains(keys(var.attribute_mapping), k)])
+    error_message = "attribute_mapping must map google.subject, attribute.repository and attribute.environment."
   }
 }
 
