@@ -30,6 +30,10 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
     ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),
     ("cloud", "none"): ("infra/terraform",),
+    ("experiment_tracking", "mlflow"): (
+        "pipelines/src/{package_name}_pipelines/register_local.py",
+        "pipelines/tests/test_register_local.py",
+    ),
     ("experiment_tracking", "none"): (
         "pipelines/src/{package_name}_pipelines/register_mlflow.py",
         "pipelines/tests/test_register_mlflow.py",
@@ -37,15 +41,29 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ),
 }
 
-# (option, value) -> (source, destination) moves, applied before the removals.
+# (option, value) -> (source, destination) moves, applied before the removals. Paths may use
+# {package_name}.
 MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"),),
+    # The registry behind the `register` stage: MLflow's, or the champion committed to git.
+    ("experiment_tracking", "mlflow"): (
+        ("pipelines/src/{package_name}_pipelines/register_mlflow.py", "pipelines/src/{package_name}_pipelines/register.py"),
+    ),
+    ("experiment_tracking", "none"): (
+        ("pipelines/src/{package_name}_pipelines/register_local.py", "pipelines/src/{package_name}_pipelines/register.py"),
+    ),
 }
 
 
 def moves_for(answers: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The move table applied to these answers."""
-    return [move for (option, value), moves in MOVES.items() if str(answers.get(option)) == value for move in moves]
+    """The move table applied to these answers (paths may use {package_name})."""
+    package_name = str(answers.get("package_name", ""))
+    return [
+        (source.format(package_name=package_name), destination.format(package_name=package_name))
+        for (option, value), moves in MOVES.items()
+        if str(answers.get(option)) == value
+        for source, destination in moves
+    ]
 
 
 def move_paths(root: Path, moves: Iterable[tuple[str, str]]) -> None:

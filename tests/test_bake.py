@@ -18,8 +18,22 @@ OPTION_PATHS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("ci", "github"): ({".github/CODEOWNERS", ".github/workflows/ci.yml"}, {".gitlab-ci.yml", ".gitlab/CODEOWNERS"}),
     ("ci", "gitlab"): ({".gitlab-ci.yml", ".gitlab/CODEOWNERS"}, {".github/CODEOWNERS", ".github/workflows/ci.yml"}),
     ("ci", "none"): ({".github/CODEOWNERS"}, {".gitlab-ci.yml", ".github/workflows/ci.yml", ".gitlab/CODEOWNERS"}),
-    ("experiment_tracking", "none"): (set(), {"pipelines/src/{package}_pipelines/register_mlflow.py"}),
-    ("experiment_tracking", "mlflow"): ({"pipelines/src/{package}_pipelines/register_mlflow.py"}, set()),
+    ("experiment_tracking", "none"): (
+        {"pipelines/src/{package}_pipelines/register.py", "pipelines/tests/test_register_local.py"},
+        {
+            "pipelines/src/{package}_pipelines/register_mlflow.py",
+            "pipelines/src/{package}_pipelines/register_local.py",
+            "pipelines/tests/test_register_mlflow.py",
+        },
+    ),
+    ("experiment_tracking", "mlflow"): (
+        {"pipelines/src/{package}_pipelines/register.py", "pipelines/tests/test_register_mlflow.py"},
+        {
+            "pipelines/src/{package}_pipelines/register_mlflow.py",
+            "pipelines/src/{package}_pipelines/register_local.py",
+            "pipelines/tests/test_register_local.py",
+        },
+    ),
 }
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import iter_example_records
+from {{ cookiecutter.package_name }}_core import find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_pipelines import export
+from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,3 +32,26 @@ def params_file(tmp_path: Path) -> Path:
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path
+
+
+ExportTo = Callable[..., tuple[Path, Path, dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def valid_frame(example_frame: pd.DataFrame) -> pd.DataFrame:
+    """The example rows that keep the contract."""
+    keep = [not find_violations(row) for row in example_frame.to_dict(orient="records")]
+    return example_frame[keep].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def export_to() -> ExportTo:
+    """Train on a frame with regularisation `c` and export to folder/model.onnx + model_card.json, as the pipeline does."""
+
+    def export_model(folder: Path, frame: pd.DataFrame, *, c: float) -> tuple[Path, Path, dict[str, Any]]:
+        folder.mkdir(parents=True, exist_ok=True)
+        onnx_path, card_path = folder / "model.onnx", folder / "model_card.json"
+        card = export.export_model(fit(frame, c=c, max_iter=500, seed=0), frame, onnx_path, card_path, name="m")
+        return onnx_path, card_path, card
+
+    return export_model

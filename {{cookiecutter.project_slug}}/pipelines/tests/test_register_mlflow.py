@@ -1,57 +1,122 @@
-"""Pipelines: the registry gate — a better model takes the alias, a worse one does not."""
+"""Pipelines: the MLflow registry gate — same rows for both models, one line per contract, verified downloads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }}_core import find_violations
-from {{ cookiecutter.package_name }}_pipelines import export, register_mlflow
-from {{ cookiecutter.package_name }}_pipelines.train import fit
+from {{ cookiecutter.package_name }}_pipelines import register
+from {{ cookiecutter.package_name }}_pipelines.__main__ import main
+from {{ cookiecutter.package_name }}_pipelines.params import load_params
+
+TRAINING = ["ingest", "validate", "split", "train", "evaluate", "export"]
 
 
 @pytest.fixture
-def exported(example_frame: pd.DataFrame, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
-    valid = example_frame[[not find_violations(row) for row in example_frame.to_dict(orient="records")]]
-    model = fit(valid, c=1.0, max_iter=500, seed=0)
-    onnx_path = tmp_path / "model.onnx"
-    card = export.export_model(model, valid.reset_index(drop=True), onnx_path, tmp_path / "card.json", name="m")
-    return onnx_path, card
+def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An embedded registry of the test's own; the store keeps its artefacts beside the database."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    return uri
 
 
-def register(onnx_path: Path, card: dict[str, Any], f1: float) -> dict[str, Any]:
-    return register_mlflow.run(
-        name="gate-test",
-        onnx_path=onnx_path,
-        card=card,
-        params={"train": {"c": 1.0}},
-        metrics={"f1_macro": f1, "accuracy": f1},
-        plots=onnx_path.parent / "no-plots",
-        gate_metric="f1_macro",
-        alias="champion",
-    )
+def train_and_register(params_file: Path, **sections: dict[str, Any]) -> int:
+    params = yaml.safe_load(params_file.read_text())
+    for section, values in sections.items():
+        params[section].update(values)
+    params_file.write_text(yaml.safe_dump(params))
+    for stage in TRAINING:
+        assert main([stage, "--params", str(params_file)]) == 0, stage
+    return main(["register", "--params", str(params_file)])
 
 
-def test_should_promote_only_a_strictly_better_model() -> None:
-    assert register_mlflow.should_promote(0.9, None)
-    assert register_mlflow.should_promote(0.91, 0.9)
-    assert not register_mlflow.should_promote(0.9, 0.9)
-    assert not register_mlflow.should_promote(0.8, 0.9)
+def decision(params_file: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads((load_params(params_file).paths.reports / "registry.json").read_text())
+    return record
 
 
-def test_a_worse_model_is_registered_but_does_not_take_the_alias(
-    exported: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_line_is_named_after_the_contract() -> None:
+    assert register.line_name("churn", "ab12cd34" + "0" * 56) == "churn-ab12cd34"
+
+
+def test_credentials_never_reach_messages_or_reports() -> None:
+    assert register.describe("https://user:secret@mlflow.example.org/") == "https://mlflow.example.org/"
+
+
+def test_a_weaker_model_on_an_easier_split_keeps_the_champion(tracking: str, params_file: Path) -> None:
+    assert train_and_register(params_file, train={"c": 1.0}) == 0
+    first = decision(params_file)
+    assert (first["outcome"], first["alias_version"]) == ("first", "1")
+    p = load_params(params_file)
+    champion = (p.paths.champion / "model.onnx").read_bytes()
+
+    assert train_and_register(params_file, train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
+    second = decision(params_file)
+    assert (second["outcome"], second["version"], second["alias_version"]) == ("kept", "2", "1")
+    assert second["champion_score"] >= second["challenger_score"]
+    assert second["evaluation_rows"] == len(pd.read_parquet(p.paths.test))
+    holder = MlflowClient().get_model_version_by_alias(second["model_name"], "champion")
+    assert str(holder.version) == "1"
+    # The folder the image is built from still holds the champion, downloaded and verified.
+    assert (p.paths.champion / "model.onnx").read_bytes() == champion
+    run = MlflowClient().get_run(second["run_id"])
+    assert run.data.tags["gate.outcome"] == "kept"
+    assert run.data.metrics["gate.champion_score"] == second["champion_score"]
+
+
+def test_a_model_below_the_floor_is_not_registered(
+    tracking: str, params_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    monkeypatch.chdir(tmp_path)  # the embedded store keeps its artefacts beside the database
-    onnx_path, card = exported
-    first = register(onnx_path, card, f1=0.95)
-    second = register(onnx_path, card, f1=0.90)
-    assert (first["promoted"], second["promoted"]) == (True, False)
-    holder = MlflowClient().get_model_version_by_alias("gate-test", "champion")
-    assert str(holder.version) == first["version"]
-    assert second["version"] != first["version"]
+    assert train_and_register(params_file, register={"floor": 1.01}) == 1
+    assert "misses the floor (at least 1.01)" in capsys.readouterr().err
+    record = decision(params_file)
+    assert (record["outcome"], record["version"]) == ("below_floor", None)
+    assert MlflowClient().search_model_versions(f"name='{record['model_name']}'") == []
+
+
+def test_make_champion_needs_the_team_server(
+    params_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "MLFLOW_TRACKING_URI is not set" in capsys.readouterr().err
+    assert not load_params(params_file).paths.champion.exists()
+
+
+def test_make_champion_refuses_a_registry_without_a_champion(
+    tracking: str, params_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "has no 'champion' for" in capsys.readouterr().err
+    assert not load_params(params_file).paths.champion.exists()
+
+
+def test_make_champion_installs_the_verified_champion(tracking: str, params_file: Path) -> None:
+    assert train_and_register(params_file) == 0
+    p = load_params(params_file)
+    expected = p.paths.onnx.read_bytes()
+    for path in p.paths.champion.iterdir():
+        path.unlink()
+    assert main(["champion", "--params", str(params_file)]) == 0
+    assert (p.paths.champion / "model.onnx").read_bytes() == expected
+
+
+def test_a_tampered_registry_artefact_is_refused(
+    tracking: str, params_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert train_and_register(params_file) == 0
+    stored = [
+        path for path in tmp_path.rglob("deploy/model.onnx") if "mlruns" in path.parts or "mlartifacts" in path.parts
+    ]
+    assert stored, "the deploy artefact is in the local artefact store"
+    for path in stored:
+        path.write_bytes(path.read_bytes()[:-1])
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "was changed after export and is refused" in capsys.readouterr().err

@@ -18,8 +18,8 @@ from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
 
 PACKAGE = "{{ cookiecutter.package_name }}_pipelines"
-# stage -> (module, function). A module an option removed (experiment_tracking=none
-# removes register_mlflow) simply makes its stage unavailable.
+# stage -> (module, function). `register` is the MLflow or the git-committed registry, chosen at
+# bake time; `champion` is not a DVC stage: `make champion` runs it before an image is built.
 STAGES: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", "stage"),
     "validate": ("validate", "stage"),
@@ -27,9 +27,12 @@ STAGES: dict[str, tuple[str, str]] = {
     "train": ("train", "stage"),
     "evaluate": ("evaluate", "stage"),
     "export": ("export", "stage"),
-    "register": ("register_mlflow", "stage"),
+    "register": ("register", "stage"),
+    "champion": ("register", "champion_stage"),
     "simulate_drift": ("monitor", "simulate_stage"),
     "monitor": ("monitor", "stage"),
+    # Not a DVC stage: batch scoring of the SCORE_INPUT file (see score.py, `make score`).
+    "score": ("score", "stage"),
 }
 
 

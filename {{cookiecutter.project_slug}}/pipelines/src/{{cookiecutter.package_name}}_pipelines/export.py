@@ -20,6 +20,7 @@ from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET, Features
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.files import read_json, sha256_file, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
@@ -85,9 +86,13 @@ def build_card(
     max_abs_diff: float,
 ) -> dict[str, Any]:
     """Everything the service and a reviewer need to know about this model, and nothing time-dependent."""
+    digest = hashlib.sha256(onnx_bytes).hexdigest()
     return {
         "name": name,
-        "version": hashlib.sha256(onnx_bytes).hexdigest()[:12],
+        # The service and the gate hash model.onnx and refuse it unless it matches `sha256`.
+        "sha256": digest,
+        "version": digest[:12],
+        "contract": contract_fingerprint(),
         "format": "onnx",
         "target": TARGET,
         "classes": [str(label) for label in model.classes_],

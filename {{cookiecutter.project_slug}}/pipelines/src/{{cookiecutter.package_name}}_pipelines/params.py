@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 
 PARAMS_FILE = Path("params.yaml")
+# The gate's metrics and the direction in which each gets better.
+DIRECTIONS: dict[str, str] = {
+    "accuracy": "maximize",
+    "f1_macro": "maximize",
+    "roc_auc_ovr": "maximize",
+    "log_loss": "minimize",
+}
 
 
 class _Section(BaseModel):
@@ -26,6 +33,7 @@ class Paths(_Section):
     model: Path
     onnx: Path
     card: Path
+    champion: Path
     reports: Path
 
 
@@ -48,14 +56,33 @@ class Train(_Section):
     seed: int
 
 
+class Evaluate(_Section):
+    """Bounds that keep evaluate's extras constant-cost however large the test split is."""
+
+    importance_rows: int = Field(gt=0)
+    plot_points: int = Field(ge=2)
+
+
 class Export(_Section):
     model_name: str = Field(min_length=1)
     max_abs_diff: float = Field(gt=0.0)
 
 
 class Register(_Section):
-    gate_metric: Literal["accuracy", "f1_macro", "roc_auc_ovr"]
-    alias: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    """The gate: which metric decides, which way is better, the floor and the margin a challenger must beat."""
+
+    metric: Literal["accuracy", "f1_macro", "roc_auc_ovr", "log_loss"]
+    direction: Literal["maximize", "minimize"]
+    floor: float
+    min_improvement: float = Field(ge=0.0)
+    alias: str = Field(default="champion", pattern=r"^[a-z][a-z0-9_-]*$")
+
+    @model_validator(mode="after")
+    def _direction_fits_the_metric(self) -> Register:
+        expected = DIRECTIONS[self.metric]
+        if self.direction != expected:
+            raise ValueError(f"direction={self.direction!r} but {self.metric} gets better when it is {expected}d")
+        return self
 
 
 class Monitor(_Section):
@@ -73,8 +100,9 @@ class Params(_Section):
     validate_: Validate = Field(alias="validate")
     split: Split
     train: Train
+    evaluate: Evaluate
     export: Export
-    register_: Register | None = Field(default=None, alias="register")
+    register_: Register = Field(alias="register")
     monitor: Monitor
 
 

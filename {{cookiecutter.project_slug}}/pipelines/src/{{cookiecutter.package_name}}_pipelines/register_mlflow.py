@@ -1,28 +1,52 @@
-"""Pipelines (MLOps): register — log the run to MLflow, register a model version, gate the alias.
+"""Pipelines (MLOps): register — gate the challenger against the MLflow champion, log the run, move the alias.
 
 The tracking store defaults to an embedded sqlite file (mlflow.db, git-ignored); set
-MLFLOW_TRACKING_URI to use a tracking server instead — no code change.
+MLFLOW_TRACKING_URI to use the team's tracking server instead — no code change. Each data
+contract has its own registered model (its line), so a model of another contract never
+competes with the champion of the old one.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import mlflow
 import onnx
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from {{ cookiecutter.package_name }}_pipelines.files import read_json, write_json
-from {{ cookiecutter.package_name }}_pipelines.params import Params, ParamsError
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
+
+from .errors import StageFailed
+from .files import read_json
+from .gate import CARD_FILE, MODEL_FILE, IntegrityError, challenge, install, read_verified_folder, report
+from .params import Params
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+DEPLOY_ARTIFACTS = "deploy"  # the exact exported bytes and card of every registered version
+
+
+class NoChampion(StageFailed):
+    """The registry has no champion for this data contract, or no server is configured to ask."""
 
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI)
+
+
+def describe(uri: str) -> str:
+    """The tracking URI without credentials, for messages and reports."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.hostname}{parts.path}" if parts.hostname else uri
+
+
+def line_name(model_name: str, contract: str) -> str:
+    """The registered model of one data contract: `<model_name>-<first 8 hex of its fingerprint>`."""
+    return f"{model_name}-{contract[:8]}"
 
 
 def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -37,85 +61,112 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def should_promote(candidate: float, champion: float | None) -> bool:
-    """A new version takes the alias only by beating the holder (ties keep the holder)."""
-    return champion is None or candidate > champion
-
-
-def champion_score(client: MlflowClient, name: str, alias: str, metric: str) -> tuple[str | None, float | None]:
+def fetch_champion(
+    client: MlflowClient, line: str, alias: str, folder: Path
+) -> tuple[str, tuple[bytes, dict[str, Any]]] | None:
+    """The alias holder's version and its verified ONNX bytes and card, downloaded into `folder`; None if no holder."""
     try:
-        holder = client.get_model_version_by_alias(name, alias)
+        holder = client.get_model_version_by_alias(line, alias)
     except MlflowException:
-        return None, None
-    if holder.run_id is None:  # registered outside a run: nothing to compare against
-        return str(holder.version), None
-    score = client.get_run(holder.run_id).data.metrics.get(metric)
-    return str(holder.version), score
-
-
-def run(
-    *,
-    name: str,
-    onnx_path: Path,
-    card: dict[str, Any],
-    params: dict[str, Any],
-    metrics: dict[str, float],
-    plots: Path,
-    gate_metric: str,
-    alias: str,
-) -> dict[str, Any]:
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(name)
-    client = MlflowClient()
-    with mlflow.start_run(run_name=f"{name}-{card['version']}") as active:
-        mlflow.log_params(flatten(params))
-        mlflow.log_metrics(metrics)
-        mlflow.set_tags(
-            {"model_card.version": card["version"], "training_data.sha256": card["training_data"]["sha256"]}
+        return None
+    try:
+        local = mlflow.artifacts.download_artifacts(
+            run_id=holder.run_id, artifact_path=DEPLOY_ARTIFACTS, dst_path=str(folder)
         )
-        mlflow.log_dict(card, "model_card.json")
-        if plots.is_dir():
-            mlflow.log_artifacts(str(plots), artifact_path="plots")
-        info = mlflow.onnx.log_model(
-            onnx.load_model(str(onnx_path)),
-            name="model",
-            registered_model_name=name,
-            pip_requirements=["onnxruntime"],
-        )
-    version = str(info.registered_model_version)
-    previous, previous_score = champion_score(client, name, alias, gate_metric)
-    promoted = should_promote(metrics[gate_metric], previous_score)
-    if promoted:
-        client.set_registered_model_alias(name, alias, version)
-    holder = version if promoted else previous
-    print(
-        f"register: {name} version {version} ({gate_metric}={metrics[gate_metric]:.4f}) "
-        + (f"is now '{alias}'" if promoted else f"did not beat '{alias}' version {previous} ({previous_score:.4f})")
-    )
-    return {
-        "model_name": name,
-        "version": version,
-        "run_id": active.info.run_id,
-        "alias": alias,
-        "alias_version": holder,
-        "promoted": promoted,
-        "gate_metric": gate_metric,
-        "tracking_uri": tracking_uri(),
-    }
+    except (MlflowException, OSError) as error:
+        raise IntegrityError(
+            f"'{alias}' of {line} (version {holder.version}) has no deploy artefacts to verify: {error}"
+        ) from error
+    return str(holder.version), read_verified_folder(Path(local))
 
 
 def stage(p: Params) -> None:
-    """The `register` stage: read the export's outputs, register, write reports/registry.json."""
-    if p.register_ is None:
-        raise ParamsError("params.yaml has no `register` section")
-    result = run(
-        name=p.export.model_name,
-        onnx_path=p.paths.onnx,
-        card=read_json(p.paths.card),
-        params=p.model_dump(mode="json", by_alias=True, exclude={"paths"}),
-        metrics=read_json(p.paths.reports / "metrics.json"),
-        plots=p.paths.reports / "plots",
-        gate_metric=p.register_.gate_metric,
-        alias=p.register_.alias,
-    )
-    write_json(result, p.paths.reports / "registry.json")
+    """The `register` stage: decide, log the run and the decision, register, move the alias, install the champion."""
+    rule, card = p.register_, read_json(p.paths.card)
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_experiment(p.export.model_name)
+    client = MlflowClient()
+    line = line_name(p.export.model_name, card["contract"])
+    with tempfile.TemporaryDirectory() as scratch:
+        held = fetch_champion(client, line, rule.alias, Path(scratch))
+        decision = challenge(p, held[1] if held else None)
+        with mlflow.start_run(run_name=f"{p.export.model_name}-{card['version']}") as active:
+            mlflow.log_params(flatten(p.model_dump(mode="json", by_alias=True, exclude={"paths"})))
+            mlflow.log_metrics(read_json(p.paths.reports / "metrics.json"))
+            mlflow.log_metrics({"gate.challenger_score": decision.challenger_score})
+            if decision.champion_score is not None:
+                mlflow.log_metric("gate.champion_score", decision.champion_score)
+            mlflow.set_tags(
+                {
+                    "model_card.version": card["version"],
+                    "training_data.sha256": card["training_data"]["sha256"],
+                    "contract": card["contract"],
+                    "gate.outcome": decision.outcome,
+                }
+            )
+            mlflow.log_dict(card, "model_card.json")
+            mlflow.log_dict(decision.record(), "gate_decision.json")
+            plots = p.paths.reports / "plots"
+            if plots.is_dir():
+                mlflow.log_artifacts(str(plots), artifact_path="plots")
+            version = None
+            if decision.outcome != "below_floor":
+                mlflow.log_artifact(str(p.paths.onnx), artifact_path=DEPLOY_ARTIFACTS)
+                mlflow.log_artifact(str(p.paths.card), artifact_path=DEPLOY_ARTIFACTS)
+                info = mlflow.onnx.log_model(
+                    onnx.load_model(str(p.paths.onnx)),
+                    name="model",
+                    registered_model_name=line,
+                    pip_requirements=["onnxruntime"],
+                    save_as_external_data=False,
+                )
+                version = str(info.registered_model_version)
+                client.set_model_version_tag(line, version, "contract", card["contract"])
+        if decision.promoted and version is not None:
+            client.set_registered_model_alias(line, rule.alias, version)
+        record = {
+            **decision.record(),
+            "model_name": line,
+            "version": version,
+            "run_id": active.info.run_id,
+            "alias": rule.alias,
+            "alias_version": version if decision.promoted else (held[0] if held else None),
+            "tracking_uri": describe(tracking_uri()),
+        }
+        report(record, decision, p.paths.reports / "registry.json")
+        if decision.promoted:
+            install(p.paths.onnx, p.paths.card, p.paths.champion)
+        elif held is not None:
+            install(
+                Path(scratch) / DEPLOY_ARTIFACTS / MODEL_FILE,
+                Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
+                p.paths.champion,
+            )
+    print(f"register: {line} '{rule.alias}' is version {record['alias_version']} -> {p.paths.champion}")
+
+
+def champion_stage(p: Params) -> None:
+    """`make champion`: the team server's champion for this contract into models/champion/, verified by hash."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+    if not uri:
+        raise NoChampion(
+            "MLFLOW_TRACKING_URI is not set: the model to deploy comes from the team's MLflow server, never from "
+            "a local registry; set it (and MLFLOW_TRACKING_USERNAME/PASSWORD if the server needs them)"
+        )
+    mlflow.set_tracking_uri(uri)
+    line = line_name(p.export.model_name, contract_fingerprint())
+    alias = p.register_.alias
+    with tempfile.TemporaryDirectory() as scratch:
+        held = fetch_champion(MlflowClient(), line, alias, Path(scratch))
+        if held is None:
+            raise NoChampion(
+                f"{describe(uri)} has no '{alias}' for {line} (this data contract): run the pipeline on the default "
+                "branch first; nothing was installed"
+            )
+        version, (_, card) = held
+        install(
+            Path(scratch) / DEPLOY_ARTIFACTS / MODEL_FILE,
+            Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
+            p.paths.champion,
+        )
+    print(f"champion: {line} version {version} (model {card['version']}) -> {p.paths.champion}, verified")
