@@ -1,12 +1,27 @@
-"""Pipelines: drift statistics say 'no drift' for the same data and 'drift' for a shifted batch."""
+"""Pipelines: drift statistics say 'no drift' for the same data and 'drift' for a shifted batch, as metrics too."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, find_violations
-from {{ cookiecutter.package_name }}_pipelines.monitor import drift_report, psi, simulate_drift
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TARGET_CLASSES, find_violations
+from {{ cookiecutter.package_name }}_pipelines import monitor
+from {{ cookiecutter.package_name }}_pipelines.monitor import (
+    class_shares,
+    drift_metrics,
+    drift_report,
+    psi,
+    simulate_drift,
+)
+from {{ cookiecutter.package_name }}_pipelines.publish import JOB_PREFIX
 
 THRESHOLDS = {"psi_threshold": 0.2, "p_value": 0.01, "drift_share_threshold": 0.3}
 
@@ -45,3 +60,83 @@ def test_no_shift_means_no_drift(example_frame: pd.DataFrame) -> None:
     frame = valid_rows(example_frame)
     report = drift_report(frame, simulate_drift(frame, shift=0.0, seed=1), **THRESHOLDS)
     assert report["dataset_drift"] is False
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """A stand-in Pushgateway: records each push (method, path, body) and answers 200."""
+
+    pushes: ClassVar[list[tuple[str, str, str]]] = []
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.pushes.append((self.command, self.path, body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """Quiet: the test reads the pushes, not the log."""
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, str]]]:
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    Gateway.pushes = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("PUSHGATEWAY_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    yield Gateway.pushes
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_report_becomes_gauges_the_alerts_read(example_frame: pd.DataFrame) -> None:
+    frame = valid_rows(example_frame)
+    report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
+    shares = class_shares(frame)
+    registry = drift_metrics(report, shares)
+    assert registry.get_sample_value("model_drift_share") == report["drift_share"]
+    assert registry.get_sample_value("model_dataset_drift") == 1
+    for feature in FEATURE_COLUMNS:
+        assert (
+            registry.get_sample_value("model_feature_psi", {"feature": feature}) == report["features"][feature]["psi"]
+        )
+    assert set(shares) == set(frame[TARGET])
+    assert set(shares) <= set(TARGET_CLASSES)
+    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-5)
+    for label, share in shares.items():
+        assert registry.get_sample_value("model_training_class_share", {"class": label}) == share
+
+
+def test_the_monitor_run_writes_and_pushes_its_metrics(
+    example_frame: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]]
+) -> None:
+    frame = valid_rows(example_frame)
+    frame.to_parquet(tmp_path / "train.parquet")
+    simulate_drift(frame, shift=0.15, seed=1).to_parquet(tmp_path / "current.parquet")
+    report = monitor.run(
+        tmp_path / "train.parquet",
+        tmp_path / "current.parquet",
+        tmp_path / "reports",
+        **THRESHOLDS,
+        fail_on_drift=False,
+    )
+    textfile = (tmp_path / "reports" / "drift" / "metrics.prom").read_text()
+    assert "model_dataset_drift 1.0" in textfile
+    assert f"model_drift_share {float(report['drift_share'])}" in textfile
+    ((method, path, body),) = gateway
+    assert (method, path) == ("PUT", f"/metrics/job/{JOB_PREFIX}-monitor")
+    assert "model_dataset_drift 1.0" in body
+    assert 'model_feature_psi{feature="' in body
+
+
+def test_an_unreachable_gateway_is_reported_not_fatal(
+    example_frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = valid_rows(example_frame)
+    frame.to_parquet(tmp_path / "train.parquet")
+    monkeypatch.setenv("PUSHGATEWAY_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    monitor.run(
+        tmp_path / "train.parquet", tmp_path / "train.parquet", tmp_path / "reports", **THRESHOLDS, fail_on_drift=True
+    )
+    assert f"could not push {JOB_PREFIX}-monitor metrics" in capsys.readouterr().err
+    assert (tmp_path / "reports" / "drift" / "metrics.prom").is_file()

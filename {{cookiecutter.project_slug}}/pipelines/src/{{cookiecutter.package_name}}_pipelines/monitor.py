@@ -4,6 +4,10 @@ Each feature gets a population stability index (PSI) and a statistical test (two
 Kolmogorov-Smirnov for numbers, chi-squared for categories, from scipy). A feature has
 drifted when both agree: PSI above its threshold and the test significant, which keeps
 tiny-but-significant shifts on large batches from paging anyone.
+
+The outcome is also a metric: drift share, dataset drift, PSI per feature and the training
+class mix go to reports/drift/metrics.prom and, with PUSHGATEWAY_URL set, to the Pushgateway,
+where the ModelDataDrift and ModelPredictionMixShift alerts read them.
 """
 
 from __future__ import annotations
@@ -18,12 +22,20 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from prometheus_client import CollectorRegistry, Gauge
 from scipy import stats
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET,
+    find_violations,
+)
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_frame, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
+from {{ cookiecutter.package_name }}_pipelines.publish import push, write_textfile
 
 EPSILON = 1e-4  # keeps empty bins from dividing by zero in the PSI
 
@@ -105,6 +117,34 @@ def drift_report(
     }
 
 
+def class_shares(train: pd.DataFrame) -> dict[str, float]:
+    """Each class's share of the training rows: what the served prediction mix is compared with."""
+    if TARGET not in train.columns or train.empty:
+        return {}
+    shares = train[TARGET].astype(str).value_counts(normalize=True).sort_index()
+    return {str(label): round(float(share), 6) for label, share in shares.items()}
+
+
+def drift_metrics(report: dict[str, Any], training_shares: dict[str, float]) -> CollectorRegistry:
+    """The report as Prometheus gauges (names as the alerting rules and the dashboard read them)."""
+    registry = CollectorRegistry()
+    Gauge("model_drift_share", "Share of contract features that drifted in the last batch.", registry=registry).set(
+        report["drift_share"]
+    )
+    Gauge(
+        "model_dataset_drift", "1 when the drift share is above monitor.drift_share_threshold.", registry=registry
+    ).set(int(report["dataset_drift"]))
+    psi_gauge = Gauge("model_feature_psi", "Population stability index per feature.", ["feature"], registry=registry)
+    for name, result in report["features"].items():
+        psi_gauge.labels(name).set(result["psi"])
+    share_gauge = Gauge(
+        "model_training_class_share", "Share of each class in the training data.", ["class"], registry=registry
+    )
+    for label, share in training_shares.items():
+        share_gauge.labels(label).set(share)
+    return registry
+
+
 def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
     """A batch that looks like next season's data: heavier birds, more of them seen on one island.
 
@@ -156,8 +196,9 @@ def run(
     drift_share_threshold: float,
     fail_on_drift: bool,
 ) -> dict[str, Any]:
+    reference = pd.read_parquet(train)
     report = drift_report(
-        pd.read_parquet(train),
+        reference,
         read_frame(current),
         psi_threshold=psi_threshold,
         p_value=p_value,
@@ -165,6 +206,9 @@ def run(
     )
     write_json(report, reports / "drift.json")
     save_plot(report, reports / "drift" / "drift.png")
+    registry = drift_metrics(report, class_shares(reference))
+    write_textfile(registry, reports / "drift" / "metrics.prom")
+    push(registry, "monitor")
     summary = f"{len(report['drifted_features'])} of {len(report['features'])} features drifted ({', '.join(report['drifted_features']) or 'none'})"
     if report["dataset_drift"]:
         message = f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold={drift_share_threshold:.0%}; see {reports / 'drift.json'}"

@@ -1,0 +1,288 @@
+"""Pipelines (MLOps): score — batch predictions for a CSV or Parquet file with the champion ONNX model.
+
+    python -m {{ cookiecutter.package_name }}_pipelines.score --input rows.csv --output scored.parquet
+    make score INPUT=rows.csv OUTPUT=scored.parquet
+
+Every row goes through core's contract first: a row that breaks it is written, with its reasons,
+to the quarantine file (never dropped silently) and the others are scored. The model is refused
+unless its sha256 matches its card. Output and quarantine are written atomically (a temporary
+file, then a rename; one object upload for a bucket URL), so a crash leaves no half file.
+Input, output and model may be local paths or bucket URLs (s3://, gs://, az://), as in the
+in-cluster CronJob (infra/k8s/base/score-cronjob.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+from prometheus_client import CollectorRegistry, Gauge
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations
+from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
+from {{ cookiecutter.package_name }}_pipelines.files import read_frame, read_json, sha256_file
+from {{ cookiecutter.package_name }}_pipelines.params import Params
+from {{ cookiecutter.package_name }}_pipelines.publish import push
+
+DEFAULT_MODEL = "models/champion/model.onnx"
+CARD_NAME = "model_card.json"
+# Rows per model call: bounds memory for any input size, large enough to amortise the call.
+CHUNK_ROWS = 50_000
+FORMATS = (".csv", ".parquet")
+
+
+class ScoringRefused(StageFailed):
+    """The model, its card or the files named on the command line cannot be used as given."""
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    rows: int
+    scored: int
+    quarantined: int
+    output: str
+    quarantine: str
+    model_version: str
+    seconds: float
+
+
+def _is_url(location: str) -> bool:
+    return "://" in location
+
+
+def _suffix(location: str) -> str:
+    for suffix in FORMATS:
+        if location.endswith(suffix):
+            return suffix
+    raise ScoringRefused(f"cannot write {location!r}: name it .csv or .parquet")
+
+
+@contextmanager
+def _local_copy(location: str) -> Iterator[Path]:
+    """A local path for a local file, or a temporary download of a bucket object."""
+    if not _is_url(location):
+        yield Path(location)
+        return
+    import fsspec
+
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / Path(location).name
+        try:
+            filesystem, path = fsspec.core.url_to_fs(location)
+            filesystem.get_file(path, str(local))
+        except FileNotFoundError as error:
+            raise ScoringRefused(f"{location} does not exist") from error
+        yield local
+
+
+def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
+    """The ONNX model and its card (model_card.json beside it), refused unless the hashes match."""
+    card_location = model.rsplit("/", 1)[0] + "/" + CARD_NAME if "/" in model else CARD_NAME
+    with _local_copy(model) as onnx_path, _local_copy(card_location) as card_path:
+        if not onnx_path.is_file():
+            raise ScoringRefused(f"no model at {model}: run `make repro` (or pass --model)")
+        if not card_path.is_file():
+            raise ScoringRefused(f"no model card at {card_location}: the model cannot be verified, so it is not used")
+        card: dict[str, Any] = read_json(card_path)
+        digest = sha256_file(onnx_path)
+        expected = card.get("sha256")
+        if expected is None:
+            # Cards written before the card carried the full hash name the first 12 hex digits as version.
+            expected, digest = card.get("version"), digest[:12]
+        if not expected or digest != expected:
+            raise ScoringRefused(
+                f"{model} does not match its card: sha256 {digest} but the card says {expected!r}; "
+                "refusing to score with a model that is not the one reviewed"
+            )
+        session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    names = {node.name for node in session.get_inputs()}
+    if names != set(FEATURE_COLUMNS):
+        raise ScoringRefused(f"{model} expects inputs {sorted(names)}, the contract has {sorted(FEATURE_COLUMNS)}")
+    return session, card
+
+
+def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows that meet the contract, and the others with their row number and reasons."""
+    missing = [column for column in FEATURE_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ScoringRefused(f"the input has no column {', '.join(missing)}: every contract column is required")
+    typed = frame[list(FEATURE_COLUMNS)].copy()
+    for column in NUMERIC_COLUMNS:
+        if not pd.api.types.is_numeric_dtype(typed[column]):
+            # One bad cell makes a CSV reader keep the whole column as text: give the cells that
+            # are numbers back their type, so only the bad cell's row is quarantined.
+            numbers = pd.to_numeric(typed[column], errors="coerce")
+            typed[column] = typed[column].astype(object).where(numbers.isna(), numbers)
+    good, bad, reasons = [], [], []
+    for index, row in enumerate(typed.to_dict(orient="records")):
+        problems = find_violations(row, labelled=False)
+        if problems:
+            bad.append(index)
+            reasons.append("; ".join(str(problem) for problem in problems))
+        else:
+            good.append(index)
+    quarantined = frame.iloc[bad].copy()
+    quarantined.insert(0, "row", bad)
+    quarantined["reason"] = reasons
+    return frame.iloc[good].reset_index(drop=True), quarantined.reset_index(drop=True)
+
+
+def predict(session: ort.InferenceSession, card: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
+    """The input's columns plus `prediction` (and one `probability_<class>` column per class)."""
+    outputs = [node.name for node in session.get_outputs()]
+    parts = []
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[start : start + CHUNK_ROWS]
+        feed = {column: chunk[[column]].to_numpy(dtype=np.float32) for column in NUMERIC_COLUMNS}
+        feed |= {column: chunk[[column]].astype(str).to_numpy(dtype=object) for column in CATEGORICAL_COLUMNS}
+        results = dict(zip(outputs, session.run(None, feed), strict=True))
+        scored = chunk.copy()
+        scored["prediction"] = np.asarray(results[outputs[0]]).reshape(len(chunk))
+        if "probabilities" in results:
+            for position, label in enumerate(card.get("classes", [])):
+                scored[f"probability_{label}"] = results["probabilities"][:, position]
+        parts.append(scored)
+    if not parts:
+        return frame.assign(prediction=pd.Series(dtype=object))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _write_local(frame: pd.DataFrame, path: Path) -> None:
+    if path.name.endswith(".csv"):
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+def write_atomic(frame: pd.DataFrame, location: str) -> None:
+    """Write a whole file or nothing: temp file + os.replace locally, one upload for a bucket URL."""
+    suffix = _suffix(location)
+    if _is_url(location):
+        import fsspec
+
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / f"upload{suffix}"
+            _write_local(frame, local)
+            filesystem, path = fsspec.core.url_to_fs(location)
+            filesystem.put_file(str(local), path)
+        return
+    target = Path(location)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{suffix}")
+    os.close(handle)
+    try:
+        _write_local(frame, Path(temporary))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def default_quarantine(output: str) -> str:
+    """`scored.parquet` -> `scored.quarantine.csv`: readable by a person, next to the output."""
+    stem = output[: -len(_suffix(output))]
+    return f"{stem}.quarantine.csv"
+
+
+def score_metrics(result: ScoreResult) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    rows = Gauge("batch_score_rows", "Rows of the last batch-scoring run, by outcome.", ["outcome"], registry=registry)
+    rows.labels("scored").set(result.scored)
+    rows.labels("quarantined").set(result.quarantined)
+    Gauge(
+        "batch_score_last_success_timestamp_seconds", "When batch scoring last finished.", registry=registry
+    ).set_to_current_time()
+    Gauge("batch_score_duration_seconds", "Wall time of the last batch-scoring run.", registry=registry).set(
+        result.seconds
+    )
+    return registry
+
+
+def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quarantine: str | None = None) -> ScoreResult:
+    """Score one file; the quarantine file is always written (empty when every row is good)."""
+    started = time.perf_counter()
+    quarantine = quarantine or default_quarantine(output)
+    for location in (output, quarantine):
+        _suffix(location)  # refuse a name we cannot write before any work is done
+    if not _is_url(source) and not Path(source).is_file():
+        raise ScoringRefused(f"no input file at {source}")
+    session, card = load_champion(model)
+    try:
+        frame = read_frame(source)
+    except ValueError as error:
+        raise ScoringRefused(str(error)) from error
+    good, bad = split_rows(frame)
+    scored = predict(session, card, good)
+    write_atomic(bad, quarantine)
+    write_atomic(scored, output)
+    return ScoreResult(
+        rows=len(frame),
+        scored=len(scored),
+        quarantined=len(bad),
+        output=output,
+        quarantine=quarantine,
+        model_version=str(card.get("version", "")),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    environ = os.environ.get
+    cli = argparse.ArgumentParser(prog=f"python -m {__name__}", description=__doc__.splitlines()[0])
+    cli.add_argument("--input", default=environ("SCORE_INPUT"), help="CSV or Parquet file or URL (env SCORE_INPUT)")
+    cli.add_argument(
+        "--output", default=environ("SCORE_OUTPUT"), help=".csv or .parquet path or URL (env SCORE_OUTPUT)"
+    )
+    cli.add_argument(
+        "--quarantine",
+        default=environ("SCORE_QUARANTINE") or None,
+        help="bad rows and reasons (default: <output>.quarantine.csv; env SCORE_QUARANTINE)",
+    )
+    cli.add_argument(
+        "--model",
+        default=environ("SCORE_MODEL") or DEFAULT_MODEL,
+        help="ONNX model with model_card.json beside it (default: %(default)s; env SCORE_MODEL)",
+    )
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    if not arguments.input or not arguments.output:
+        print("error: score: give --input and --output (or SCORE_INPUT and SCORE_OUTPUT)", file=sys.stderr)
+        return 2
+    try:
+        result = score_file(arguments.input, arguments.output, model=arguments.model, quarantine=arguments.quarantine)
+    except (StageFailed, FileNotFoundError, ValueError) as error:
+        print(f"error: score: {error}", file=sys.stderr)
+        return 1
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    print(
+        f"score: {result.scored} of {result.rows} rows scored with model {result.model_version} -> {result.output}; "
+        f"{result.quarantined} quarantined with reasons -> {result.quarantine} ({rate:,.0f} rows/s)"
+    )
+    push(score_metrics(result), "score")
+    return 0
+
+
+def stage(p: Params) -> None:
+    """`python -m {{ cookiecutter.package_name }}_pipelines score`: the same, configured by the SCORE_* variables."""
+    del p  # scoring reads no pipeline parameter: its files are the caller's
+    code = main([])
+    if code:
+        raise ScoringRefused("batch scoring failed (see the message above)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Pipelines: batch scoring — good rows scored, bad rows quarantined with reasons, a wrong model refused.
+
+Rows come from the example data through the contract; the broken values are derived from the
+contract's own fields (a missing value, a category it does not list, a number of the wrong type),
+so the tests follow the contract when it changes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from prometheus_client import CollectorRegistry
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations
+from {{ cookiecutter.package_name }}_pipelines import score
+from {{ cookiecutter.package_name }}_pipelines.export import export_model
+from {{ cookiecutter.package_name }}_pipelines.files import sha256_file
+from {{ cookiecutter.package_name }}_pipelines.train import fit
+
+
+@pytest.fixture(scope="module")
+def valid_frame(example_frame: pd.DataFrame) -> pd.DataFrame:
+    keep = [not find_violations(row) for row in example_frame.to_dict(orient="records")]
+    return example_frame[keep].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def champion(valid_frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """models/champion/model.onnx and its card, exported by the pipeline's own code."""
+    folder = tmp_path_factory.mktemp("models") / "champion"
+    folder.mkdir()
+    model = fit(valid_frame, c=1.0, max_iter=500, seed=0)
+    export_model(model, valid_frame, folder / "model.onnx", folder / "model_card.json", name="m")
+    return folder / "model.onnx"
+
+
+def features_only(frame: pd.DataFrame) -> pd.DataFrame:
+    rows = frame[list(FEATURE_COLUMNS)].copy()
+    rows.insert(0, "customer_id", [f"id-{i}" for i in range(len(rows))])  # a column the contract does not name
+    return rows
+
+
+def broken_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, tuple[str, str]]]:
+    """Three rows broken in three ways the contract forbids; row -> (column, rule)."""
+    rows = features_only(frame).astype(object)
+    numeric, categorical = NUMERIC_COLUMNS[0], next(iter(CATEGORICAL_COLUMNS))
+    rows.at[1, numeric] = None
+    rows.at[3, categorical] = "<not one of " + ", ".join(CATEGORICAL_COLUMNS[categorical]) + ">"
+    rows.at[5, NUMERIC_COLUMNS[-1]] = "not a number"
+    return rows, {1: (numeric, "missing"), 3: (categorical, "literal_error"), 5: (NUMERIC_COLUMNS[-1], "float_type")}
+
+
+def test_good_rows_are_all_scored_with_their_own_columns(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "rows.csv"
+    features_only(valid_frame).to_csv(source, index=False)
+    result = score.score_file(str(source), str(tmp_path / "scored.parquet"), model=str(champion))
+    scored = pd.read_parquet(tmp_path / "scored.parquet")
+    card = json.loads(champion.with_name("model_card.json").read_text())
+    assert (result.rows, result.scored, result.quarantined) == (len(valid_frame), len(valid_frame), 0)
+    assert list(scored["customer_id"]) == [f"id-{i}" for i in range(len(valid_frame))]
+    assert set(scored["prediction"]) <= set(card["classes"])
+    probabilities = scored[[f"probability_{label}" for label in card["classes"]]].sum(axis=1)
+    assert probabilities.between(0.999, 1.001).all()
+    assert pd.read_csv(tmp_path / "scored.quarantine.csv").empty
+
+
+def test_bad_rows_go_to_the_quarantine_with_their_reasons(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path
+) -> None:
+    rows, broken = broken_rows(valid_frame)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    result = score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+    quarantine = pd.read_csv(tmp_path / "out.quarantine.csv")
+    assert result.scored + result.quarantined == result.rows == len(rows)
+    assert sorted(quarantine["row"]) == sorted(broken)
+    for row, (column, rule) in broken.items():
+        reason = quarantine.loc[quarantine["row"] == row, "reason"].item()
+        assert f"{column}:" in reason, reason
+        assert f"rule {rule}" in reason, reason
+    scored = pd.read_csv(tmp_path / "out.csv")
+    assert set(scored["customer_id"]).isdisjoint(set(quarantine["customer_id"]))
+    assert len(scored) == len(rows) - len(broken)
+
+
+def test_parquet_in_and_csv_out(valid_frame: pd.DataFrame, champion: Path, tmp_path: Path) -> None:
+    features_only(valid_frame).to_parquet(tmp_path / "rows.parquet")
+    result = score.score_file(str(tmp_path / "rows.parquet"), str(tmp_path / "scored.csv"), model=str(champion))
+    assert len(pd.read_csv(tmp_path / "scored.csv")) == result.scored == len(valid_frame)
+
+
+def test_a_model_that_does_not_match_its_card_is_refused(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "champion"
+    shutil.copytree(champion.parent, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card["sha256"] = "0" * 64
+    (folder / "model_card.json").write_text(json.dumps(card))
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(score.ScoringRefused, match="does not match its card"):
+        score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(folder / "model.onnx"))
+    assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "out.quarantine.csv").exists()
+
+
+def test_the_card_hash_is_the_one_checked(champion: Path) -> None:
+    card = json.loads(champion.with_name("model_card.json").read_text())
+    digest = sha256_file(champion)
+    assert card.get("sha256", digest) == digest
+    assert digest.startswith(card["version"])
+    session, loaded = score.load_champion(str(champion))
+    assert loaded == card
+    assert {node.name for node in session.get_inputs()} == set(FEATURE_COLUMNS)
+
+
+def test_a_model_without_a_card_is_refused(champion: Path, tmp_path: Path) -> None:
+    shutil.copy(champion, tmp_path / "model.onnx")
+    with pytest.raises(score.ScoringRefused, match="no model card"):
+        score.load_champion(str(tmp_path / "model.onnx"))
+
+
+def test_an_input_without_a_contract_column_is_refused(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path
+) -> None:
+    dropped = FEATURE_COLUMNS[0]
+    features_only(valid_frame).drop(columns=[dropped]).to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(score.ScoringRefused, match=f"no column {dropped}"):
+        score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+
+
+def test_a_crash_while_writing_leaves_the_previous_output_whole(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    output = tmp_path / "out.csv"
+    output.write_text("previous,run\n1,2\n")
+    real = score._write_local
+
+    def crash_on_the_output(frame: pd.DataFrame, path: Path) -> None:
+        real(frame.head(1), path)  # part of the file is on disk when the crash comes
+        if "out.csv" in path.name:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(score, "_write_local", crash_on_the_output)
+    with pytest.raises(OSError, match="disk full"):
+        score.score_file(str(tmp_path / "rows.csv"), str(output), model=str(champion))
+    assert output.read_text() == "previous,run\n1,2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.quarantine.csv", "rows.csv"]
+
+
+def test_an_output_name_it_cannot_write_is_refused_before_any_work(champion: Path, tmp_path: Path) -> None:
+    with pytest.raises(score.ScoringRefused, match=r"name it \.csv or \.parquet"):
+        score.score_file(str(tmp_path / "missing.csv"), str(tmp_path / "out.xlsx"), model=str(champion))
+
+
+def test_the_command_line_scores_and_explains_its_errors(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, broken = broken_rows(valid_frame)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    output = tmp_path / "out.parquet"
+    assert score.main(["--input", str(tmp_path / "rows.csv"), "--output", str(output), "--model", str(champion)]) == 0
+    assert f"{len(broken)} quarantined" in capsys.readouterr().out
+    assert score.main(["--output", str(output)]) == 2
+    assert "give --input and --output" in capsys.readouterr().err
+    missing = tmp_path / "nowhere.csv"
+    assert score.main(["--input", str(missing), "--output", str(output), "--model", str(champion)]) == 1
+    assert f"no input file at {missing}" in capsys.readouterr().err
+
+
+def test_the_run_is_published_as_metrics(tmp_path: Path) -> None:
+    result = score.ScoreResult(100, 97, 3, "o.csv", "q.csv", "v", 1.5)
+    registry: CollectorRegistry = score.score_metrics(result)
+    assert registry.get_sample_value("batch_score_rows", {"outcome": "scored"}) == 97
+    assert registry.get_sample_value("batch_score_rows", {"outcome": "quarantined"}) == 3
+    assert (registry.get_sample_value("batch_score_last_success_timestamp_seconds") or 0) > 0
