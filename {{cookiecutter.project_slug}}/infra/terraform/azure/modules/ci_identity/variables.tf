@@ -36,7 +36,7 @@ variable "training_subjects" {
   type        = list(string)
   validation {
     condition     = length(var.training_subjects) > 0 && alltrue([for s in var.training_subjects : !strcontains(s, "*") && !strcontains(s, ":ref:refs/")])
-    error_message = "training_subjects must name at least one subject, no wildcards, and no GitHub branch (ref:refs/...)."
+    error_message = "training_subjects must name at least one subject, Azure accepts no wildcards in them, and none may trust a GitHub branch (ref:refs/...)."
   }
 }
 

@@ -1,0 +1,648 @@
+"""CI/CD security tier: what a bake's CI may run, with which identity, and what it ships.
+
+- zizmor (offline) over the generated GitHub workflows and actions of every cloud: no
+  high-severity finding, no unsuppressed medium one; a workflow with the old flaws is caught.
+- Every action is pinned to a full commit SHA with its release in a comment (bakes and the
+  template's own workflow); one SHA is one release everywhere.
+- `uv sync --locked` everywhere (workflows, actions, GitLab CI, Dockerfiles); no image installs a
+  package outside uv.lock.
+- Deploys: only pushes to the default branch of the repository (or a hand-run on it or a tag),
+  jobs chained with `needs:`, the service image built only from the champion that `make champion`
+  verified, training without any write permission or cloud identity. The shell guards that
+  refuse an unconfigured registry or a swapped model are run, both ways.
+- GitLab: deploy, image push, training and champion jobs run only on the default branch.
+- Terraform: each environment's deploy identity trusts that environment's claim, not a branch;
+  the training identity reaches the artifacts only; the deploy identity no longer reaches them.
+- Renovate: the bake's and the template's configs validate against Renovate's schema
+  (check-jsonschema), cover each kind of pin, and their regex managers match every pin they
+  claim to update.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from bakery import TEMPLATE_DIR, bake, combo_id, run
+
+CLOUDS = ("aws", "gcp", "azure", "none")
+GITHUB_COMBOS = [{"cloud": cloud, "ci": "github"} for cloud in CLOUDS]
+GITLAB_COMBOS = [{"cloud": cloud, "ci": "gitlab"} for cloud in CLOUDS]
+# The release guard and the registry check differ by tracking choice.
+TRACKING_COMBOS = [{"cloud": "aws", "ci": ci, "experiment_tracking": "none"} for ci in ("github", "gitlab")]
+
+SHA_PIN = re.compile(r"^(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>v\d+\.\d+\.\d+)$")
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>.+?)\s*$", re.MULTILINE)
+DEFAULT_BRANCH_RULE = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+
+_BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
+
+
+def _param(combo: Mapping[str, str]) -> Any:
+    name = combo_id(combo)
+    return pytest.param(dict(combo), id=name, marks=pytest.mark.xdist_group(f"cisec-{name}"))
+
+
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """bake(combo) -> project folder, once per combination and worker (a git repository, as zizmor expects)."""
+
+    def get(combo: Mapping[str, str]) -> Path:
+        key = tuple(sorted(combo.items()))
+        if key not in _BAKES:
+            root = bake(tmp_path_factory.mktemp("cisec"), **combo)
+            subprocess.run(["git", "init", "--quiet"], cwd=root, check=True)
+            _BAKES[key] = root
+        return _BAKES[key]
+
+    yield get
+
+
+def tool_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def extra_pin(name: str) -> str:
+    """The `name==version` pin of the template's test extra."""
+    extras = tomllib.loads((TEMPLATE_DIR / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    (requirement,) = [r for r in extras["test"] if r.startswith(f"{name}==")]
+    return requirement
+
+
+def zizmor_command() -> list[str]:
+    """zizmor from the template's venv (test extra), else the same pin through `uv tool run`."""
+    beside = Path(sys.executable).parent / "zizmor"
+    if beside.exists():
+        return [str(beside)]
+    uv = Path(sys.executable).parent / "uv"
+    uv_path = str(uv) if uv.exists() else shutil.which("uv")
+    if uv_path is None:
+        pytest.skip("neither zizmor nor uv is installed (the template's test extra provides both)")
+    return [uv_path, "tool", "run", "--from", extra_pin("zizmor"), "zizmor"]
+
+
+def zizmor(root: Path, *paths: str) -> list[dict[str, Any]]:
+    """zizmor --offline findings (JSON) for these paths of a repository."""
+    result = subprocess.run(
+        [*zizmor_command(), "--offline", "--format", "json", *(paths or (".",))],
+        cwd=root, env=tool_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    # Exit codes 0 and 10-14 mean "ran; findings up to that severity"; anything else is a crash.
+    assert result.returncode in {0, 10, 11, 12, 13, 14}, result.stderr[-4000:]
+    return json.loads(result.stdout or "[]")
+
+
+def severity_counts(findings: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"High": 0, "Medium": 0, "Low": 0, "Informational": 0, "Unknown": 0}
+    for finding in findings:
+        if not finding.get("ignored"):
+            counts[finding["determinations"]["severity"]] += 1
+    return counts
+
+
+def describe(findings: list[dict[str, Any]], severities: set[str]) -> str:
+    lines = []
+    for f in findings:
+        if f["determinations"]["severity"] in severities and not f.get("ignored"):
+            where = f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]
+            row = f["locations"][0]["concrete"]["location"]["start_point"]["row"] + 1
+            lines.append(f"{f['ident']} ({f['determinations']['severity']}) {where}:{row}")
+    return "\n".join(lines)
+
+
+def workflow(root: Path, name: str) -> dict[str, Any]:
+    document = yaml.safe_load((root / ".github" / "workflows" / name).read_text())
+    # YAML 1.1 reads the key `on` as True.
+    document["on"] = document.pop(True, document.get("on"))
+    return dict(document)
+
+
+def step_named(job: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    (step,) = [s for s in job["steps"] if s.get("name", "").startswith(prefix)]
+    return dict(step)
+
+
+def run_script(script: str, cwd: Path, env: Mapping[str, str], shell: str = "bash") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([shell, "-eu", "-c", script], cwd=cwd, env={"PATH": os.environ["PATH"], **env},
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# zizmor
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in GITHUB_COMBOS])
+def test_zizmor_finds_no_high_and_no_unsuppressed_medium(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    findings = zizmor(root, ".github")
+    counts = severity_counts(findings)
+    print(f"zizmor {combo_id(combo)}: " + ", ".join(f"{k.lower()} {v}" for k, v in counts.items()))
+    assert counts["High"] == 0, describe(findings, {"High"})
+    assert counts["Medium"] == 0, describe(findings, {"Medium"})
+    # A suppression is allowed only with its reason beside it.
+    for path in sorted((root / ".github").rglob("*.yml")):
+        for line in path.read_text().splitlines():
+            if "zizmor: ignore" in line:
+                assert re.search(r"zizmor: ignore\[[a-z-]+(?:,\s*[a-z-]+)*\]\s+\S.{15,}", line), f"{path.name}: {line}"
+
+
+def test_zizmor_catches_the_flaws_the_release_workflow_removed(tmp_path: Path) -> None:
+    """The check can fail: a deploy workflow like the old one (workflow_run, tag pins, GITHUB_ENV)."""
+    folder = tmp_path / "repo" / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "deploy.yml").write_text(
+        "name: deploy\n"
+        "on:\n  workflow_run:\n    workflows: [service]\n    types: [completed]\n    branches: [main]\n"
+        "permissions:\n  contents: read\n"
+        "jobs:\n  staging:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v6.0.1\n"
+        "        with:\n          ref: ${{ github.event.workflow_run.head_sha }}\n          persist-credentials: false\n"
+        "      - run: echo \"IMAGE=${{ github.event.workflow_run.head_branch }}\" >> \"$GITHUB_ENV\"\n"
+    )  # fmt: skip
+    subprocess.run(["git", "init", "--quiet"], cwd=tmp_path / "repo", check=True)
+    findings = zizmor(tmp_path / "repo", ".github")
+    high = {f["ident"] for f in findings if f["determinations"]["severity"] == "High" and not f.get("ignored")}
+    assert {"dangerous-triggers", "unpinned-uses"} <= high, high
+
+
+# --------------------------------------------------------------------------------------------
+# Pins
+# --------------------------------------------------------------------------------------------
+
+
+def action_refs(paths: list[Path]) -> list[tuple[Path, str]]:
+    return [(p, m.group("ref")) for p in paths for m in USES.finditer(p.read_text())]
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in GITHUB_COMBOS])
+def test_every_action_is_pinned_to_a_commit_sha_with_its_release(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    files = sorted((root / ".github").rglob("*.yml")) + sorted((TEMPLATE_DIR / ".github" / "workflows").glob("*.yml"))
+    refs = action_refs(files)
+    remote = [(p, ref) for p, ref in refs if not ref.startswith("./")]
+    assert remote, "no action found: the pattern no longer matches the workflows"
+    releases: dict[tuple[str, str], set[str]] = {}
+    for path, ref in remote:
+        match = SHA_PIN.match(ref)
+        assert match, f"{path.name}: `{ref}` is not `owner/repo@<40-hex SHA> # vX.Y.Z`"
+        releases.setdefault((match["action"], match["sha"]), set()).add(match["version"])
+    # One commit is one release: the same SHA never carries two version comments.
+    assert all(len(v) == 1 for v in releases.values()), releases
+    # And one action is at one commit across the repository, so an update moves all of them.
+    by_action: dict[str, set[str]] = {}
+    for action, sha in releases:
+        by_action.setdefault(action, set()).add(sha)
+    assert all(len(v) == 1 for v in by_action.values()), by_action
+    local = {ref for _, ref in refs if ref.startswith("./")}
+    assert local <= {"./.github/actions/cloud-login", "./.github/actions/image"}, local
+
+
+# --------------------------------------------------------------------------------------------
+# uv sync --locked
+# --------------------------------------------------------------------------------------------
+
+
+def uv_commands(text: str) -> list[str]:
+    return re.findall(r"\buv (?:sync|pip install)\b[^\n]*", text)
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in (GITHUB_COMBOS[0], GITLAB_COMBOS[1], TRACKING_COMBOS[0])])
+def test_uv_installs_only_what_the_lock_file_says(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    ci_files = [root / ".gitlab-ci.yml"] if combo["ci"] == "gitlab" else sorted((root / ".github").rglob("*.yml"))
+    dockerfiles = [root / "service" / "Dockerfile", root / "pipelines" / "Dockerfile"]
+    seen = 0
+    for path in [*ci_files, *dockerfiles]:
+        text = path.read_text()
+        for command in uv_commands(text):
+            seen += 1
+            assert "uv pip install" not in command, f"{path.name}: `{command}` installs outside uv.lock"
+            assert "--locked" in command.split(), f"{path.name}: `{command}` may re-lock"
+    assert seen >= 4, "no uv command found: the pattern no longer matches"
+    for path in dockerfiles:
+        # `uv.loc[k]` copies nothing when the lock is missing, and then `uv sync --locked` stops the build.
+        text = path.read_text()
+        assert re.search(r"^COPY pyproject\.toml uv\.loc(?:k|\[k\]) \./$", text, re.MULTILINE), f"{path}: no uv.lock"
+    # Every uv command of a CI job (make verbs included) is locked too.
+    if combo["ci"] == "gitlab":
+        assert yaml.safe_load((root / ".gitlab-ci.yml").read_text())["variables"]["UV_LOCKED"] == "1"
+    else:
+        for name in ("ci.yml", "pipeline.yml", "service.yml", "release.yml"):
+            assert workflow(root, name)["env"]["UV_LOCKED"] == "1", name
+
+
+# --------------------------------------------------------------------------------------------
+# GitHub: who deploys, from what
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in (*GITHUB_COMBOS, TRACKING_COMBOS[0])])
+def test_release_runs_only_for_the_default_branch_chained_by_needs(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    names = sorted(p.name for p in (root / ".github" / "workflows").glob("*.yml"))
+    documents = {name: workflow(root, name) for name in names}
+    for name, document in documents.items():
+        assert "workflow_run" not in document["on"] and "pull_request_target" not in document["on"], name
+    release = documents["release.yml"]
+    assert set(release["on"]) == {"push", "workflow_dispatch"}
+    assert release["on"]["push"] == {"branches": ["main"]}
+    jobs = release["jobs"]
+    assert list(jobs) == ["train", "champion", "staging", "prod"]
+    guard = " ".join(jobs["train"]["if"].split())
+    assert guard.startswith("!github.event.repository.fork && ("), guard
+    assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in guard
+    assert "github.event_name == 'workflow_dispatch' && startsWith(github.ref, 'refs/tags/')" in guard
+    # The rest hang off train through needs: no job can run without the guard passing.
+    assert [jobs[j].get("needs") for j in ("champion", "staging", "prod")] == [
+        "train",
+        "champion",
+        ["champion", "staging"],
+    ]
+    assert all("if" not in jobs[j] for j in ("champion", "staging", "prod"))
+    assert [jobs[j]["environment"] for j in jobs] == ["training", "training", "staging", "prod"]
+
+    # Training and the champion fetch hold no write permission and no cloud identity.
+    for name in ("train", "champion"):
+        assert jobs[name]["permissions"] == {"contents": "read"}, name
+        assert "cloud-login" not in json.dumps(jobs[name]), name
+    deploy_write = {"packages"} if combo["cloud"] == "none" else {"id-token"}
+    for name in ("staging", "prod"):
+        writes = {k for k, v in jobs[name]["permissions"].items() if v == "write"}
+        assert writes == deploy_write, name
+
+    # The model that ships: `make champion`, then the same bytes (by sha256) into the image.
+    champion_runs = [s.get("run", "") for s in jobs["champion"]["steps"]]
+    assert "make champion" in champion_runs
+    assert not any("make repro" in r for r in champion_runs)
+    for name in ("staging", "prod"):
+        steps = jobs[name]["steps"]
+        uses = [s.get("uses", "").split("@")[0] for s in steps]
+        check = next(i for i, s in enumerate(steps) if "sha256sum --check" in s.get("run", ""))
+        images = [i for i, u in enumerate(uses) if u == "./.github/actions/image"]
+        assert uses.index("actions/download-artifact") < check < min(images), name
+        assert not any("make repro" in s.get("run", "") for s in steps), name
+    image_action = yaml.safe_load((root / ".github" / "actions" / "image" / "action.yml").read_text())
+    image_runs = " ".join(s.get("run", "") for s in image_action["runs"]["steps"])
+    assert "make " not in image_runs and "uv " not in image_runs, "the image action must not train or install"
+
+    # Pull requests build and train, but hold nothing that can ship.
+    for name in ("ci.yml", "pipeline.yml", "service.yml"):
+        document = documents[name]
+        assert "push" not in document["on"] or name == "ci.yml", name
+        text = (root / ".github" / "workflows" / name).read_text()
+        assert "secrets." not in text and "cloud-login" not in text, name
+        for job in document["jobs"].values():
+            assert "environment" not in job, name
+            assert all(v == "read" for v in job.get("permissions", {}).values()), name
+    service = documents["service.yml"]["jobs"]["build"]
+    image_step = next(s for s in service["steps"] if s.get("uses") == "./.github/actions/image")
+    assert image_step["with"]["push"] == "false"
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in (GITHUB_COMBOS[0], TRACKING_COMBOS[0])])
+def test_release_stops_when_the_team_registry_is_not_configured(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    """The guard step of train and champion, run by bash as the runner would."""
+    root = baked(combo)
+    release = workflow(root, "release.yml")
+    tracking = release["env"]["TRACKING"]
+    assert tracking == combo.get("experiment_tracking", "mlflow")
+    for job in ("train", "champion"):
+        script = step_named(release["jobs"][job], "The team's model registry is configured")["run"]
+        assert release["jobs"][job]["env"]["MLFLOW_TRACKING_URI"] == "${{ vars.MLFLOW_TRACKING_URI }}"
+        unset = run_script(script, tmp_path, {"TRACKING": tracking, "MLFLOW_TRACKING_URI": ""})
+        if tracking == "mlflow":
+            assert unset.returncode == 1, (job, unset)
+            assert "::error::Set the variable MLFLOW_TRACKING_URI of the environment 'training'" in unset.stdout
+        else:
+            assert unset.returncode == 0, (job, unset)
+        configured = run_script(
+            script, tmp_path, {"TRACKING": tracking, "MLFLOW_TRACKING_URI": "https://mlflow.example"}
+        )
+        assert configured.returncode == 0, (job, configured)
+
+
+@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0])])
+def test_deploy_jobs_refuse_a_model_other_than_the_verified_champion(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    root = baked(combo)
+    release = workflow(root, "release.yml")
+    hash_script = step_named(release["jobs"]["champion"], "Hash the champion")["run"]
+    check_script = step_named(release["jobs"]["staging"], "The model is the champion")["run"]
+    (tmp_path / "models" / "champion").mkdir(parents=True)
+    model = tmp_path / "models" / "champion" / "model.onnx"
+    model.write_bytes(b"champion model bytes")
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary"
+    env = {"GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_SHA": "a" * 40}
+    assert run_script(hash_script, tmp_path, env).returncode == 0
+    produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    import hashlib
+
+    digest = hashlib.sha256(b"champion model bytes").hexdigest()
+    assert produced == {"sha256": digest, "tag": f"{'a' * 40}-{digest[:12]}"}
+
+    same = run_script(check_script, tmp_path, {"MODEL_SHA256": digest})
+    assert same.returncode == 0, same
+    model.write_bytes(b"a model some job trained")
+    swapped = run_script(check_script, tmp_path, {"MODEL_SHA256": digest})
+    assert swapped.returncode != 0 and "FAILED" in swapped.stdout, swapped
+
+
+# --------------------------------------------------------------------------------------------
+# GitLab
+# --------------------------------------------------------------------------------------------
+
+
+def gitlab_jobs(root: Path) -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    reserved = {"workflow", "stages", "variables", "default", "include"}
+    jobs = {k: v for k, v in document.items() if k not in reserved and not k.startswith(".") and isinstance(v, dict)}
+    templates = {k: v for k, v in document.items() if k.startswith(".") and isinstance(v, dict)}
+
+    def resolved(job: dict[str, Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        parents = job.get("extends", [])
+        for parent in [parents] if isinstance(parents, str) else parents:
+            merged.update(resolved(templates[parent]))
+        merged.update(job)
+        return merged
+
+    return {name: resolved(job) for name, job in jobs.items()}
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in (*GITLAB_COMBOS, TRACKING_COMBOS[1])])
+def test_gitlab_ships_only_from_the_default_branch_through_the_champion(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    jobs = gitlab_jobs(root)
+    protected = {"train", "champion", "service-image-push", "pipeline-image-push", "deploy-staging", "deploy-prod"}
+    assert protected <= set(jobs)
+    for name, job in jobs.items():
+        environment = job.get("environment", {}).get("name")
+        ships = name in protected or environment is not None or "docker push" in json.dumps(job.get("script", []))
+        if ships:
+            rules = job["rules"]
+            assert rules and all(rule.get("if") == DEFAULT_BRANCH_RULE for rule in rules), (name, rules)
+    assert jobs["train"]["environment"]["name"] == jobs["champion"]["environment"]["name"] == "training"
+    assert jobs["deploy-prod"]["environment"]["name"] == "prod"
+    assert jobs["deploy-prod"]["rules"][0]["when"] == "manual"
+    assert jobs["champion"]["needs"] == ["train"]
+    assert jobs["champion"]["artifacts"]["reports"]["dotenv"] == "release.env"
+    for name in ("service-image-push", "pipeline-image-push"):
+        assert jobs[name]["needs"] == ["champion"], name
+        script = jobs[name]["script"]
+        check = next(i for i, line in enumerate(script) if "sha256sum -c" in line)
+        assert check < next(i for i, line in enumerate(script) if "docker build" in line), name
+    for name in ("deploy-staging", "deploy-prod"):
+        assert "champion" in jobs[name]["needs"], name
+        assert any("$RELEASE_TAG" in line for line in jobs[name]["script"]), name
+    # Merge requests: a preview without protected environments.
+    assert "environment" not in jobs["pipeline"]
+    assert all(rule["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"' for rule in jobs["pipeline"]["rules"])
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in (GITLAB_COMBOS[0], TRACKING_COMBOS[1])])
+def test_gitlab_stops_when_the_team_registry_is_not_configured(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    root = baked(combo)
+    document = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    tracking = document["variables"]["TRACKING"]
+    assert tracking == combo.get("experiment_tracking", "mlflow")
+    for job in ("train", "champion"):
+        guard = document[job]["script"][0]
+        assert isinstance(guard, list), f"{job}: the registry check must run first"
+        (script,) = guard
+        unset = run_script(script, tmp_path, {"TRACKING": tracking}, shell="sh")
+        if tracking == "mlflow":
+            assert unset.returncode == 1 and "Set the variable MLFLOW_TRACKING_URI" in unset.stdout, unset
+        else:
+            assert unset.returncode == 0, unset
+        ok = run_script(script, tmp_path, {"TRACKING": tracking, "MLFLOW_TRACKING_URI": "https://m.example"}, "sh")
+        assert ok.returncode == 0, ok
+
+
+# --------------------------------------------------------------------------------------------
+# Terraform identities
+# --------------------------------------------------------------------------------------------
+
+TF_COMBOS = [_param({"cloud": cloud, "ci": "github"}) for cloud in ("aws", "gcp", "azure")]
+
+
+def load_hcl(folder: Path) -> dict[str, list[Any]]:
+    hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is in the template's test extra (make venv)")
+    merged: dict[str, list[Any]] = {}
+    for path in sorted(folder.glob("*.tf")):
+        with path.open() as handle:
+            for block, items in hcl2.load(handle).items():
+                merged.setdefault(block, []).extend(items)
+    return merged
+
+
+def resources(module: dict[str, list[Any]], kind: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in module.get("resource", []):
+        for k, named in block.items():
+            if k.strip('"') == kind:
+                found.update({n.strip('"'): body for n, body in named.items()})
+    return found
+
+
+@pytest.mark.parametrize("combo", TF_COMBOS)
+def test_deploy_identity_trusts_the_environment_and_training_reaches_only_artifacts(
+    baked: Any, combo: dict[str, str]
+) -> None:
+    cloud = combo["cloud"]
+    tree = baked(combo) / "infra" / "terraform" / cloud
+    main = (tree / "main.tf").read_text()
+    module = load_hcl(tree / "modules" / "ci_identity")
+    module_text = (tree / "modules" / "ci_identity" / "main.tf").read_text()
+    assert "refs/heads" not in main, "an identity still trusts a GitHub branch"
+    if cloud in ("aws", "azure"):
+        assert 'subjects          = ["repo:${var.repository}:environment:${var.environment}"]' in main
+        assert 'training_subjects = ["repo:${var.repository}:environment:training"]' in main
+    if cloud == "aws":
+        documents = {}
+        for block in module["data"]:
+            for kind, named in block.items():
+                if kind.strip('"') == "aws_iam_policy_document":
+                    documents.update({n.strip('"'): body for n, body in named.items()})
+        actions = {
+            name: {a.strip('"') for statement in doc["statement"] for a in statement["actions"]}
+            for name, doc in documents.items()
+        }
+        assert not any(a.startswith(("s3:", "kms:")) for a in actions["ci"]), actions["ci"]
+        assert {a.split(":")[0] for a in actions["training"]} == {"s3", "kms"}, actions["training"]
+        roles = resources(module, "aws_iam_role")
+        assert "training_trust" in roles["training"]["assume_role_policy"]
+    elif cloud == "azure":
+        assignments = resources(module, "azurerm_role_assignment")
+        principals = {name: body["principal_id"] for name, body in assignments.items()}
+        assert "training" in principals["artifacts"]
+        assert all(
+            "azurerm_user_assigned_identity.ci." in principals[n] for n in ("push", "cluster_user", "namespace_writer")
+        )
+        assert set(resources(module, "azurerm_federated_identity_credential")) == {"ci", "training"}
+    else:
+        provider = resources(module, "google_iam_workload_identity_pool_provider")["ci"]
+        assert "attribute.environment in" in provider["attribute_condition"]
+        bindings = resources(module, "google_service_account_iam_member")
+        assert bindings["federation"]["member"].strip('"').endswith("/attribute.environment/${var.environment}")
+        assert bindings["training_federation"]["member"].strip('"').endswith("/attribute.environment/training")
+        bucket = resources(module, "google_storage_bucket_iam_member")["artifacts"]
+        assert "google_service_account.training" in bucket["member"]
+        assert "attribute.environment" in main
+    assert "training" in module_text
+
+
+@pytest.mark.parametrize("combo", [_param({"cloud": c, "ci": "github"}) for c in ("aws", "azure")])
+def test_terraform_refuses_an_identity_that_trusts_a_branch(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    """The module's own variables.tf, evaluated by terraform without providers."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not installed: variable validation not exercised")
+    tree = baked(combo) / "infra" / "terraform" / combo["cloud"] / "modules" / "ci_identity"
+    shutil.copy(tree / "variables.tf", tmp_path / "variables.tf")
+    env = {**tool_env(), "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    run([terraform, "init", "-input=false", "-no-color"], cwd=tmp_path, env=env)
+    common = {
+        "aws": {"name": "n", "repository": "o/r", "issuer_url": "https://token.actions.githubusercontent.com",
+                "audience": "sts.amazonaws.com", "repository_arns": "[]", "bucket_arn": "b", "kms_key_arn": "k",
+                "cluster_arn": "c"},
+        "azure": {"name": "n", "resource_group_name": "g", "location": "westeurope",
+                  "issuer_url": "https://token.actions.githubusercontent.com", "registry_id": "r",
+                  "container_id": "c", "cluster_id": "k", "namespace": "ns"},
+    }[combo["cloud"]]  # fmt: skip
+    good = {"subjects": '["repo:o/r:environment:prod"]', "training_subjects": '["repo:o/r:environment:training"]'}
+
+    def plan(values: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        args = [a for k, v in {**common, **values}.items() for a in ("-var", f"{k}={v}")]
+        return subprocess.run([terraform, "plan", "-input=false", "-no-color", "-lock=false", *args],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    assert plan(good).returncode == 0
+    for variable in ("subjects", "training_subjects"):
+        bad = plan({**good, variable: '["repo:o/r:ref:refs/heads/main"]'})
+        assert bad.returncode != 0, f"{variable} trusting a branch was accepted"
+        message = " ".join(bad.stderr.split())
+        assert "Invalid value for variable" in message and f"{variable} must name" in message, message
+        assert "trust" in message and "GitHub branch" in message, message
+
+
+# --------------------------------------------------------------------------------------------
+# Renovate
+# --------------------------------------------------------------------------------------------
+
+
+def js_to_python_regex(pattern: str) -> re.Pattern[str]:
+    """A Renovate (JavaScript) regex as Python's: named groups are spelled (?P<name>...)."""
+    return re.compile(re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", pattern))
+
+
+def file_pattern(pattern: str) -> re.Pattern[str]:
+    assert pattern.startswith("/") and pattern.endswith("/"), f"{pattern}: managerFilePatterns are /regex/"
+    return js_to_python_regex(pattern[1:-1])
+
+
+def check_renovate_schema(path: Path, cwd: Path) -> None:
+    run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.renovate", str(path)],
+        cwd=cwd, env=tool_env())  # fmt: skip
+
+
+@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0]), _param(GITLAB_COMBOS[1])])
+def test_renovate_config_validates_and_covers_every_kind_of_pin(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    root = baked(combo)
+    config_path = root / "renovate.json"
+    check_renovate_schema(config_path, root)
+    config = json.loads(config_path.read_text())
+    # The schema is Renovate's own: a wrong type is refused, naming the field.
+    broken = {**config, "lockFileMaintenance": {"enabled": "yes"}}
+    (tmp_path / "renovate.json").write_text(json.dumps(broken))
+    refused = subprocess.run(
+        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.renovate",
+         str(tmp_path / "renovate.json")], capture_output=True, text=True, env=tool_env(),
+    )  # fmt: skip
+    assert refused.returncode == 1 and "lockFileMaintenance.enabled" in refused.stdout + refused.stderr, refused
+
+    managers = set(config["enabledManagers"])
+    # uv.lock (pep621 + lock file maintenance), action SHAs, image digests, providers, hooks, k8s.
+    assert {"pep621", "dockerfile", "terraform", "kustomize", "kubernetes", "pre-commit", "custom.regex"} <= managers
+    assert ("github-actions" if combo["ci"] == "github" else "gitlabci") in managers
+    assert config["lockFileMaintenance"]["enabled"] is True
+    assert "docker:pinDigests" in config["extends"]
+    assert "helpers:pinGitHubActionDigestsToSemver" in config["extends"]
+    assert config["pre-commit"]["enabled"] is True
+    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
+    k8s_patterns = [file_pattern(p) for p in config["kubernetes"]["managerFilePatterns"]]
+    k8s_files = [f for f in files if f.startswith("infra/k8s/") and f.endswith(".yaml")]
+    assert k8s_files and all(any(p.search(f) for p in k8s_patterns) for f in k8s_files)
+
+    # Each regex manager matches every pin it claims, in the files it names.
+    by_description = {m["description"]: m for m in config["customManagers"]}
+    hooks = next(m for d, m in by_description.items() if "pre-commit" in d)
+    hook_file = root / ".pre-commit-config.yaml"
+    assert any(file_pattern(p).search(".pre-commit-config.yaml") for p in hooks["managerFilePatterns"])
+    pins = set(re.findall(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\"'\s]+)", hook_file.read_text()))
+    matched = {
+        (m["depName"], m["currentValue"])
+        for p in hooks["matchStrings"]
+        for m in js_to_python_regex(p).finditer(hook_file.read_text())
+    }
+    assert pins and matched == pins, pins ^ matched
+    uv_manager = next(m for d, m in by_description.items() if "uv release" in d)
+    ci_file = ".github/workflows/ci.yml" if combo["ci"] == "github" else ".gitlab-ci.yml"
+    assert any(file_pattern(p).search(ci_file) for p in uv_manager["managerFilePatterns"])
+    versions = [
+        m["currentValue"]
+        for p in uv_manager["matchStrings"]
+        for m in js_to_python_regex(p).finditer((root / ci_file).read_text())
+    ]
+    assert versions == [json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_versions"]["uv"]]
+    own = next(r for r in config["packageRules"] if r.get("enabled") is False)
+    assert set(own["matchPackageNames"]) == {f"{root.name}/service", f"{root.name}/pipelines"}
+
+
+def test_template_renovate_config_covers_the_versions_table(tmp_path: Path) -> None:
+    config_path = TEMPLATE_DIR / "renovate.json"
+    check_renovate_schema(config_path, TEMPLATE_DIR)
+    config = json.loads(config_path.read_text())
+    assert {"github-actions", "pep621", "custom.regex"} <= set(config["enabledManagers"])
+    text = (TEMPLATE_DIR / "cookiecutter.json").read_text()
+    versions = json.loads(text)["_versions"]
+    found: dict[str, list[tuple[str, str]]] = {}
+    for manager in config["customManagers"]:
+        assert any(file_pattern(p).search("cookiecutter.json") for p in manager["managerFilePatterns"])
+        for pattern in manager["matchStrings"]:
+            for match in js_to_python_regex(pattern).finditer(text):
+                key = match.groupdict().get("depName") or next(
+                    k for k, v in versions.items() if f'"{k}": "{v}"' == match.group(0)
+                )
+                found.setdefault(key, []).append((match["currentValue"], manager["datasourceTemplate"]))
+    # Every pin of the table, once, from PyPI; nothing else of cookiecutter.json.
+    assert set(found) == set(versions), set(found) ^ set(versions)
+    assert all(len(v) == 1 and v[0] == (versions[k], "pypi") for k, v in found.items()), found
+    # The PyPI names the managers derive are the ones the bakes install.
+    hooks = (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / ".pre-commit-config.yaml").read_text()
+    installed = dict(re.findall(r"\"([A-Za-z0-9._-]+)==\{\{ cookiecutter\._versions\.([a-z_]+) \}\}", hooks))
+    assert installed, "no pin found in the hooks: the pattern no longer matches"
+    generic = next(m for m in config["customManagers"] if "packageNameTemplate" in m)
+    assert generic["packageNameTemplate"] == "{{{replace '_' '-' depName}}}"
+    for package, key in installed.items():
+        special = [m for m in config["customManagers"] if m.get("depNameTemplate") == package]
+        assert package == key.replace("_", "-") or special, f"_versions.{key} installs {package}: no manager maps it"
