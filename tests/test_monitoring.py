@@ -1,0 +1,352 @@
+"""Monitoring tier: the alerting rules, their unit tests, the dashboard and the runbooks of a bake agree.
+
+On every cloud value (and both runbook hosts, GitHub and GitLab):
+- promtool checks the PrometheusRule's rules and runs its unit tests (rules.test.yaml), in which
+  every alert is shown quiet and firing on the same series; a rule made wrong fails them;
+- every Grafana dashboard query is a query the unit tests evaluate;
+- every alert links a runbook that exists in the bake and names the alert, and every runbook
+  names only alerts that exist;
+- the rules read metrics the service and the pipeline really publish;
+- the component renders in the staging and prod overlays, whose resources pass the strict
+  Kubernetes schemas; the Prometheus Operator CRDs (PodMonitor, PrometheusRule), which
+  kubernetes-validate has no schema for, are skipped by name and checked for shape here.
+promtool comes from Debian's `prometheus` package: installed here when the tests run as root
+with apt-get (as on CI), otherwise the promtool tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from bakery import bake, combo_id, run
+from test_infra import K8S_VERSIONS, by_kind, render, strict_errors, tool_env
+
+COMBOS: list[dict[str, str]] = [
+    {"cloud": "aws", "ci": "github"},
+    {"cloud": "gcp", "ci": "gitlab"},
+    {"cloud": "azure", "ci": "none", "experiment_tracking": "none"},
+    {"cloud": "none", "ci": "github"},
+]
+COMPONENT = Path("infra/k8s/components/monitoring")
+OPERATOR_KINDS = {"PodMonitor", "PrometheusRule"}  # CRDs: no schema in kubernetes-validate
+_BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
+
+
+def _param(combo: dict[str, str]) -> Any:
+    return pytest.param(combo, id=combo_id(combo), marks=pytest.mark.xdist_group(f"monitoring-{combo_id(combo)}"))
+
+
+PARAMS = [_param(c) for c in COMBOS]
+
+
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    def get(combo: dict[str, str]) -> Path:
+        key = tuple(sorted(combo.items()))
+        if key not in _BAKES:
+            _BAKES[key] = bake(tmp_path_factory.mktemp("monitoring"), **combo)
+        return _BAKES[key]
+
+    yield get
+
+
+def promtool() -> str:
+    """promtool from PATH, installed from Debian's `prometheus` package when root with apt-get; else skip."""
+    found = shutil.which("promtool")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("promtool is not installed (Debian package `prometheus`) and this user cannot apt-get it")
+    # Two xdist workers may get here at once: one installs, the other waits for the lock.
+    with open(Path(tempfile.gettempdir()) / "mlroles-promtool.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shutil.which("promtool") is None:
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            for command in (
+                ["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"],
+            ):
+                result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+                if result.returncode != 0:
+                    pytest.skip(f"promtool could not be installed with {' '.join(command)}: {result.stderr[-300:]}")
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.skip("the Debian package `prometheus` installed no promtool on PATH")
+    return found
+
+
+def rule_spec(root: Path) -> dict[str, Any]:
+    document = yaml.safe_load((root / COMPONENT / "prometheusrule.yaml").read_text())
+    assert document["kind"] == "PrometheusRule"
+    return document["spec"]
+
+
+def rules(root: Path) -> list[dict[str, Any]]:
+    return [rule for group in rule_spec(root)["groups"] for rule in group["rules"]]
+
+
+def alerts(root: Path) -> dict[str, dict[str, Any]]:
+    return {rule["alert"]: rule for rule in rules(root) if "alert" in rule}
+
+
+def unit_tests(root: Path) -> dict[str, Any]:
+    return yaml.safe_load((root / COMPONENT / "rules.test.yaml").read_text())
+
+
+def rule_workdir(root: Path, folder: Path, spec: dict[str, Any] | None = None) -> Path:
+    """The rules' spec as a plain rule file beside a copy of the unit tests, as promtool reads them."""
+    (folder / "service.rules.yaml").write_text(yaml.safe_dump(spec or rule_spec(root), sort_keys=False))
+    shutil.copy(root / COMPONENT / "rules.test.yaml", folder / "rules.test.yaml")
+    return folder
+
+
+def dashboard_queries(root: Path) -> list[str]:
+    dashboard = json.loads((root / COMPONENT / "dashboard.json").read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+
+# --------------------------------------------------------------------------------------------
+# Rules: promtool
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_rules_pass_promtool_check_and_their_unit_tests(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    binary = promtool()
+    root = baked(combo)
+    folder = rule_workdir(root, tmp_path)
+    checked = run([binary, "check", "rules", "service.rules.yaml"], cwd=folder, env=tool_env())
+    assert f"SUCCESS: {len(rules(root))} rules found" in checked
+    tested = run([binary, "test", "rules", "rules.test.yaml"], cwd=folder, env=tool_env())
+    assert "SUCCESS" in tested
+
+
+@pytest.mark.parametrize("combo", PARAMS[:1])
+def test_a_wrong_threshold_fails_the_rule_unit_tests(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    """The unit tests can fail: a latency alert that never fires is caught, by name."""
+    binary = promtool()
+    root = baked(combo)
+    spec = rule_spec(root)
+    for group in spec["groups"]:
+        for rule in group["rules"]:
+            if rule.get("alert") == "ServiceLatencyP99High":
+                rule["expr"] = rule["expr"].replace("> 0.25", "> 25")
+    folder = rule_workdir(root, tmp_path, spec)
+    result = subprocess.run([binary, "test", "rules", "rules.test.yaml"], cwd=folder, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "alertname: ServiceLatencyP99High" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_every_alert_is_tested_quiet_and_firing(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    cases: dict[str, set[bool]] = {}
+    for test in unit_tests(root)["tests"]:
+        for case in test.get("alert_rule_test", []):
+            cases.setdefault(case["alertname"], set()).add(bool(case.get("exp_alerts")))
+    assert {name: {False, True} for name in alerts(root)} == cases
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_the_issue_s_alerts_are_all_there(baked: Any, combo: dict[str, str]) -> None:
+    """Availability and error ratio, p99 latency, model not ready, class-mix shift, drift, batch scoring."""
+    assert set(alerts(baked(combo))) >= {
+        "ServiceDown",
+        "ServiceErrorBudgetBurn",
+        "ServiceLatencyP99High",
+        "ModelNotReady",
+        "ModelPredictionMixShift",
+        "ModelDataDrift",
+        "BatchScoringQuarantineHigh",
+        "BatchScoringStale",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Dashboard
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_every_dashboard_query_is_evaluated_by_the_rule_tests(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    evaluated = {case["expr"] for test in unit_tests(root)["tests"] for case in test.get("promql_expr_test", [])}
+    queries = dashboard_queries(root)
+    assert len(queries) >= 8
+    assert [q for q in queries if q not in evaluated] == []
+    recorded = {rule["record"] for rule in rules(root) if "record" in rule}
+    # The dashboard shows what the alerts judge: every recording rule is on it.
+    assert recorded <= set(queries)
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_the_dashboard_is_provisioned_by_a_configmap(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    for overlay in ("staging", "prod"):
+        resources = render(root / "infra" / "k8s" / "overlays" / overlay)
+        config = by_kind(resources, "ConfigMap", "grafana-dashboard")
+        assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert json.loads(config["data"]["dashboard.json"]) == json.loads(
+            (root / COMPONENT / "dashboard.json").read_text()
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Runbooks
+# --------------------------------------------------------------------------------------------
+
+ALERT_NAME = re.compile(r"\b(?:Service|Model|BatchScoring)[A-Z][A-Za-z0-9]+\b")
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_every_alert_links_a_runbook_that_names_it(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    host = "https://gitlab.com/" if combo["ci"] == "gitlab" else "https://github.com/"
+    for name, rule in alerts(root).items():
+        url = rule["annotations"]["runbook_url"]
+        assert url.startswith(f"{host}acme-ml/{root.name}/"), (name, url)
+        relative = re.sub(r"^.*/blob/main/", "", url)
+        runbook = root / relative
+        assert runbook.is_file(), (name, url)
+        assert name in runbook.read_text(), f"{relative} does not name {name}"
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"], name
+        assert rule["labels"]["severity"] in {"page", "ticket"}, name
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_every_runbook_names_the_alerts_it_answers_and_no_other(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    known = set(alerts(root))
+    for runbook in sorted((root / "docs" / "runbooks").glob("*.md")):
+        text = runbook.read_text()
+        assert "## Alert response" in text, f"{runbook.name} has no alert-response section"
+        named = set(ALERT_NAME.findall(text))
+        assert named, f"{runbook.name} names no alert"
+        assert named <= known, f"{runbook.name} names alerts that do not exist: {named - known}"
+
+
+# --------------------------------------------------------------------------------------------
+# The metrics the rules read exist
+# --------------------------------------------------------------------------------------------
+
+
+def published_metrics(root: Path) -> set[str]:
+    """Metric names the service registers and the pipeline pushes (with histogram series suffixes)."""
+    package = root.name.replace("-", "_")
+    sources = [
+        root / "service" / "src" / f"{package}_service" / "metrics.py",
+        root / "pipelines" / "src" / f"{package}_pipelines" / "monitor.py",
+        root / "pipelines" / "src" / f"{package}_pipelines" / "score.py",
+    ]
+    names: set[str] = {"up"}
+    for source in sources:
+        text = source.read_text()
+        for kind, name in re.findall(r"\b(Counter|Gauge|Histogram)\(\s*\"([a-z_:]+)\"", text):
+            if kind == "Counter":
+                names.add(name if name.endswith("_total") else f"{name}_total")
+            elif kind == "Histogram":
+                names |= {f"{name}_bucket", f"{name}_count", f"{name}_sum"}
+            else:
+                names.add(name)
+    return names
+
+
+PROMQL_WORDS = {"sum", "rate", "increase", "histogram_quantile", "abs", "max", "min", "and", "time", "group_left"}
+
+
+def metric_names(expr: str) -> set[str]:
+    """The series names a PromQL expression reads: label matchers, ranges, grouping and numbers removed."""
+    stripped = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", expr)
+    stripped = re.sub(r"\b(?:by|on|ignoring|without|group_left)\s*\([^)]*\)", " ", stripped)
+    words = set(re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", stripped))
+    return words - PROMQL_WORDS
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_rules_and_dashboard_read_only_published_metrics(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    recorded = {rule["record"] for rule in rules(root) if "record" in rule}
+    published = published_metrics(root)
+    read = set()
+    for expr in [rule["expr"] for rule in rules(root)] + dashboard_queries(root):
+        unknown = metric_names(expr) - published - recorded
+        assert not unknown, f"{sorted(unknown)} in {expr!r} is published by nothing"
+        read |= metric_names(expr)
+    # The check sees the metrics: the service's, the monitor's and batch scoring's are all read.
+    assert {"http_request_duration_seconds_bucket", "model_ready", "model_dataset_drift", "batch_score_rows"} <= read
+
+
+# --------------------------------------------------------------------------------------------
+# The component in the overlays
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_the_component_renders_in_both_overlays_and_validates_strictly(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    failures = []
+    for overlay in ("staging", "prod"):
+        resources = render(root / "infra" / "k8s" / "overlays" / overlay)
+        namespace = f"{root.name}-{overlay}"
+        kinds = {r["kind"] for r in resources}
+        assert kinds >= OPERATOR_KINDS, overlay
+        for resource in resources:
+            assert resource["metadata"]["namespace"] == namespace
+            if resource["kind"] in OPERATOR_KINDS:
+                assert resource["apiVersion"] == "monitoring.coreos.com/v1"
+                continue
+            for version in K8S_VERSIONS:
+                failures += [f"{overlay} {resource['kind']}/{resource['metadata']['name']} {version}: {e}"
+                             for e in strict_errors(resource, version)]  # fmt: skip
+        # The PodMonitor scrapes the service's pods on a port they declare; job = the project name.
+        monitor = by_kind(resources, "PodMonitor", "service")["spec"]
+        pods = by_kind(resources, "Deployment", "service")["spec"]["template"]
+        assert monitor["selector"]["matchLabels"].items() <= pods["metadata"]["labels"].items()
+        assert pods["metadata"]["labels"][monitor["jobLabel"]] == root.name
+        ports = {p["name"] for p in pods["spec"]["containers"][0]["ports"]}
+        assert {e["port"] for e in monitor["podMetricsEndpoints"]} <= ports
+        assert all(e["path"] == "/metrics" for e in monitor["podMetricsEndpoints"])
+        rule = by_kind(resources, "PrometheusRule")
+        assert rule["spec"] == rule_spec(root)
+        pipeline_config = next(
+            r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith("pipeline-")
+            and "DVC_REMOTE_URL" in r["data"]
+        )  # fmt: skip
+        assert pipeline_config["data"]["PUSHGATEWAY_URL"].startswith("http://")
+    assert not failures, "\n".join(failures[:20])
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_the_score_cronjob_runs_the_score_module_with_its_settings(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    package = root.name.replace("-", "_")
+    options = set(
+        re.findall(
+            r'environ\("(SCORE_[A-Z]+)"\)',
+            (root / "pipelines" / "src" / f"{package}_pipelines" / "score.py").read_text(),
+        )
+    )
+    assert options == {"SCORE_INPUT", "SCORE_OUTPUT", "SCORE_QUARANTINE", "SCORE_MODEL"}
+    for overlay in ("staging", "prod"):
+        resources = render(root / "infra" / "k8s" / "overlays" / overlay)
+        cronjob = by_kind(resources, "CronJob", "score")
+        spec = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        assert container["command"] == ["python", "-m", f"{package}_pipelines.score"]
+        assert spec["serviceAccountName"] == "pipeline"  # the identity that may read and write the bucket
+        sources = {ref["configMapRef"]["name"] for ref in container["envFrom"]}
+        score_config = next(r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"] in sources
+                            and "SCORE_INPUT" in r["data"])  # fmt: skip
+        assert set(score_config["data"]) == options
+        assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
