@@ -38,6 +38,7 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
         "pipelines/src/{package_name}_pipelines/register_mlflow.py",
         "pipelines/tests/test_register_mlflow.py",
         "infra/k8s/components/mlflow-server",
+        "compose.override.yaml",  # the local stack's MLflow server
     ),
 }
 
