@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 from bakery import bake, find_interpreter, project_env, run
 
 pytestmark = pytest.mark.generated
@@ -134,8 +136,11 @@ def test_repro_writes_every_output(project: Project) -> None:
     ]:
         assert (root / "reports" / image).read_bytes()[:4] == b"\x89PNG", image
     card = json.loads((root / "models/model_card.json").read_text())
-    assert card["version"] == hashlib.sha256((root / "models/model.onnx").read_bytes()).hexdigest()[:12]
+    assert card["sha256"] == sha256(root / "models/model.onnx")
+    assert card["version"] == card["sha256"][:12]
     assert card["parity"]["max_abs_diff"] <= 1e-5
+    # The first model clears the floor and becomes the champion: the folder images are built from.
+    assert sha256(root / "models/champion/model.onnx") == card["sha256"]
     assert json.loads((root / "reports/validation.json").read_text())["quarantined_rows"] == 11
 
 
@@ -143,14 +148,17 @@ def test_repro_writes_every_output(project: Project) -> None:
 def test_the_registry_matches_the_tracking_option(project: Project) -> None:
     if not project.reproduced:
         project.repro()
-    registry = project.root / "reports/registry.json"
+    record = json.loads((project.root / "reports/registry.json").read_text())
+    assert (record["outcome"], record["promoted"], record["champion_score"]) == ("first", True, None)
     if project.answers.get("experiment_tracking", "mlflow") == "mlflow":
-        record = json.loads(registry.read_text())
-        assert (record["alias"], record["alias_version"], record["promoted"]) == ("champion", "1", True)
+        contract = json.loads((project.root / "models/model_card.json").read_text())["contract"]
+        assert record["model_name"] == f"{project.root.name}-{contract[:8]}"
+        assert (record["alias"], record["alias_version"]) == ("champion", "1")
         assert (project.root / "mlflow.db").is_file()
     else:
-        assert not registry.exists()
         assert "mlflow" not in project.run("uv pip list --format freeze").lower()
+        # Without a registry server the champion is committed to git, not hidden in DVC's cache.
+        assert project.run("git check-ignore models/champion/model.onnx || echo not-ignored").strip() == "not-ignored"
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
@@ -180,11 +188,14 @@ def test_push_then_pull_restores_every_output_byte_for_byte(project: Project) ->
     if not project.reproduced:
         project.repro()
     # Every file of the cached outputs (metrics JSON and DVC's .gitignore bookkeeping belong to git).
+    committed = project.root / "models/champion"  # without MLflow the champion belongs to git
     outputs = {
         p: sha256(p)
         for folder in ["data", "models", "reports/plots", "reports/drift"]
         for p in (project.root / folder).rglob("*")
-        if p.is_file() and p.name != ".gitignore"
+        if p.is_file()
+        and p.name != ".gitignore"
+        and not (project.answers.get("experiment_tracking") == "none" and p.is_relative_to(committed))
     }
     project.run("uv run --no-sync dvc push")
     shutil.rmtree(project.root / ".dvc" / "cache")
@@ -192,6 +203,115 @@ def test_push_then_pull_restores_every_output_byte_for_byte(project: Project) ->
         path.unlink()
     project.run("uv run --no-sync dvc pull")
     assert {p: sha256(p) for p in outputs if p.exists()} == outputs
+
+
+def run_failing(project: Project, command: str, env: dict[str, str] | None = None) -> str:
+    """Run a command that must fail; return its combined output."""
+    result = subprocess.run(
+        command, cwd=project.root, env=env or project.env, shell=True, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode != 0, f"`{command}` should have failed:\n{result.stdout[-4000:]}"
+    return result.stdout
+
+
+def set_params(project: Project, **sections: dict[str, object]) -> None:
+    params = yaml.safe_load((project.root / "params.yaml").read_text())
+    for section, values in sections.items():
+        params[section].update(values)
+    (project.root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+class Payload:
+    """Unpickling this creates its marker file: proof that something executed the pickle."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[Path]]:
+        return Path.touch, (self.marker,)
+
+
+@pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
+def test_only_a_gated_model_reaches_the_champion_folder(project: Project) -> None:
+    """Issue 9's findings: a weaker model on an easier split, and one below the floor, never ship."""
+    if not project.reproduced:
+        project.repro()
+    root = project.root
+    shipped = sha256(root / "models/champion/model.onnx")
+    params = (root / "params.yaml").read_text()
+    try:
+        set_params(project, train={"c": 0.01}, split={"test_size": 0.05, "seed": 2})
+        project.run("make repro")
+        record = json.loads((root / "reports/registry.json").read_text())
+        assert (record["outcome"], record["promoted"]) == ("kept", False), record
+        assert record["champion_score"] >= record["challenger_score"]
+        rows = project.run("""uv run --no-sync python -c 'import pandas; print(len(pandas.read_parquet("data/split/test.parquet")))'""")
+        assert record["evaluation_rows"] == int(rows)
+        assert sha256(root / "models/champion/model.onnx") == shipped
+
+        set_params(project, train={"c": 0.0001})
+        output = run_failing(project, "make repro")
+        assert "misses the floor" in output
+        assert json.loads((root / "reports/registry.json").read_text())["outcome"] == "below_floor"
+        assert sha256(root / "models/champion/model.onnx") == shipped
+    finally:
+        (root / "params.yaml").write_text(params)
+        project.run("make repro")
+    assert sha256(root / "models/champion/model.onnx") == shipped
+
+
+@pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
+def test_make_champion_refuses_what_it_cannot_verify(project: Project, tmp_path: Path) -> None:
+    if not project.reproduced:
+        project.repro()
+    if project.answers.get("experiment_tracking", "mlflow") == "mlflow":
+        no_server = {key: value for key, value in project.env.items() if key != "MLFLOW_TRACKING_URI"}
+        assert "MLFLOW_TRACKING_URI is not set" in run_failing(project, "make champion", no_server)
+        empty = {**no_server, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'empty.db'}"}
+        assert "has no 'champion' for" in run_failing(project, "make champion", empty)
+    else:
+        project.run("make champion")
+        model = project.root / "models/champion/model.onnx"
+        original = model.read_bytes()
+        try:
+            model.write_bytes(original[:-1])
+            assert "was changed after export and is refused" in run_failing(project, "make champion")
+        finally:
+            model.write_bytes(original)
+
+
+@pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
+def test_a_tampered_remote_object_is_refused_and_never_run(project: Project, tmp_path: Path) -> None:
+    if not project.reproduced:
+        project.repro()
+    root = project.root
+    project.run("uv run --no-sync dvc push")
+    lock = yaml.safe_load((root / "dvc.lock").read_text())
+    md5 = next(out["md5"] for out in lock["stages"]["train"]["outs"] if out["path"].endswith(".skops"))
+    remote = (root / ".dvc" / project.run("uv run --no-sync dvc remote list").split()[1]).resolve()
+    stored = remote / "files" / "md5" / md5[:2] / md5[2:]
+    original = stored.read_bytes()
+    marker = tmp_path / "payload-ran"
+    payload = pickle.dumps(Payload(marker))
+    model = root / "models/model.skops"
+    stored.chmod(0o644)
+    try:
+        stored.write_bytes(payload)
+        shutil.rmtree(root / ".dvc" / "cache")
+        model.unlink()
+        assert "models/model.skops" in run_failing(project, "uv run --no-sync dvc pull")
+        assert not model.exists()
+        # Had it arrived anyway (a remote without verification), the stage refuses it rather than running it.
+        model.write_bytes(payload)
+        assert "is not a skops model file" in run_failing(project, "uv run --no-sync dvc repro --single-item export")
+        assert not marker.exists()
+    finally:
+        stored.write_bytes(original)
+        model.unlink(missing_ok=True)
+        project.run("uv run --no-sync dvc pull")
+        project.run("make repro")
+    assert hashlib.md5(model.read_bytes()).hexdigest() == md5
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
@@ -245,7 +365,7 @@ def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Pr
                 time.sleep(1)
         env = {**project.env, "MLFLOW_TRACKING_URI": base}
         run(f"uv run --no-sync python -m {project.package}_pipelines register", project.root, env)
-        name = project.root.name
+        name = json.loads((project.root / "reports/registry.json").read_text())["model_name"]
         with urllib.request.urlopen(f"{base}/api/2.0/mlflow/registered-models/get?name={name}", timeout=10) as response:
             model = json.loads(response.read())["registered_model"]
         versions = model["latest_versions"]
@@ -270,6 +390,7 @@ def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Pr
         listing = project.run(f"make dvc-remote DVC_REMOTE_URL={url}")
         assert re.search(rf"^storage\s+{re.escape(url)}", listing, re.MULTILINE), listing
         assert project.run("uv run --no-sync dvc remote default").strip() == "storage"
+        assert project.run("uv run --no-sync dvc config remote.storage.verify").strip() == "true"
         project.run(f"uv run --no-sync python -c 'import {plugin}'")
     finally:
         project.run("git checkout -- .dvc/config")  # back to the committed local remote
