@@ -23,9 +23,9 @@ MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", 
 # (option, value) -> paths relative to the project root, removed when the answer matches.
 # Paths may use {package_name}.
 REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("ci", "github"): (".gitlab-ci.yml",),
-    ("ci", "gitlab"): (".github/workflows", ".github/actions"),
-    ("ci", "none"): (".gitlab-ci.yml", ".github/workflows", ".github/actions"),
+    ("ci", "github"): (".gitlab-ci.yml", "docs/_ci-cd"),
+    ("ci", "gitlab"): (".github/workflows", ".github/actions", "docs/_ci-cd"),
+    ("ci", "none"): (".gitlab-ci.yml", ".github/workflows", ".github/actions", "docs/_ci-cd"),
     ("cloud", "aws"): ("infra/terraform/gcp", "infra/terraform/azure"),
     ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
     ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),
@@ -45,7 +45,10 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
 # (option, value) -> (source, destination) moves, applied before the removals. Paths may use
 # {package_name}.
 MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
-    ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"),),
+    # The handbook's CI/CD page is the one of the chosen CI system.
+    ("ci", "github"): (("docs/_ci-cd/github.md", "docs/ci-cd.md"),),
+    ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"), ("docs/_ci-cd/gitlab.md", "docs/ci-cd.md")),
+    ("ci", "none"): (("docs/_ci-cd/none.md", "docs/ci-cd.md"),),
     # The registry behind the `register` stage: MLflow's, or the champion committed to git.
     ("experiment_tracking", "mlflow"): (
         ("pipelines/src/{package_name}_pipelines/register_mlflow.py", "pipelines/src/{package_name}_pipelines/register.py"),

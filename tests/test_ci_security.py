@@ -646,3 +646,66 @@ def test_template_renovate_config_covers_the_versions_table(tmp_path: Path) -> N
     for package, key in installed.items():
         special = [m for m in config["customManagers"] if m.get("depNameTemplate") == package]
         assert package == key.replace("_", "-") or special, f"_versions.{key} installs {package}: no manager maps it"
+
+
+# --------------------------------------------------------------------------------------------
+# The handbook: what a release needs
+# --------------------------------------------------------------------------------------------
+
+HANDBOOK_COMBOS = [
+    {"ci": "github"},
+    {"ci": "gitlab", "cloud": "gcp"},
+    {"ci": "none", "experiment_tracking": "none"},
+    {"ci": "github", "cloud": "none", "experiment_tracking": "none"},
+]
+
+
+@pytest.mark.parametrize("combo", [_param(c) for c in HANDBOOK_COMBOS])
+def test_the_handbook_lists_what_a_release_on_the_default_branch_needs(baked: Any, combo: dict[str, str]) -> None:
+    root = baked(combo)
+    assert not (root / "docs" / "_ci-cd").exists(), "the other CI systems' pages were left in the bake"
+    page = (root / "docs" / "ci-cd.md").read_text()
+    assert "ci-cd.md" in (root / "mkdocs.yml").read_text()
+    mlflow = combo.get("experiment_tracking", "mlflow") == "mlflow"
+    assert ("MLFLOW_TRACKING_URI" in page) == mlflow
+    assert "make champion" in page and "uv.lock" in page and "--locked" in page
+    if combo["ci"] == "none":
+        assert "docker build -f service/Dockerfile" in page
+        return
+    for environment in ("training", "staging", "prod"):
+        assert f"`{environment}`" in page, environment
+    assert "renovate.json" in page
+    cloud = combo.get("cloud", "aws")
+    expected = {"KUBECONFIG"} if cloud == "none" else {"IMAGE_REGISTRY", "CLUSTER_NAME", "CLOUD_IDENTITY"}
+    assert all(name in page for name in expected), expected
+    # Every variable and secret the CI files read is on the page.
+    ci_text = (
+        (root / ".gitlab-ci.yml").read_text()
+        if combo["ci"] == "gitlab"
+        else "".join(p.read_text() for p in (root / ".github" / "workflows").glob("release.yml"))
+    )
+    read = set(re.findall(r"\$\{\{ (?:vars|secrets)\.([A-Z_]+) \}\}", ci_text)) - {"GITHUB_TOKEN"}
+    if combo["ci"] == "github":
+        if cloud != "none":
+            read -= {"KUBECONFIG"}  # only the cloud=none login reads it
+        if cloud != "azure":
+            read -= {"CLOUD_ACCOUNT", "CLOUD_RESOURCE_GROUP"}
+        if cloud in ("aws", "none"):
+            read -= {"CLOUD_IDENTITY_PROVIDER"}
+        if cloud == "none":
+            read -= {"CLOUD_REGION", "CLUSTER_NAME", "CLOUD_IDENTITY"}
+        if not mlflow:
+            read -= {"MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"}
+        assert read, "no variable found: the pattern no longer matches release.yml"
+    missing = {name for name in read if f"`{name}`" not in page}
+    assert not missing, f"docs/ci-cd.md does not say to set {sorted(missing)}"
+
+
+@pytest.mark.parametrize("combo", [_param(HANDBOOK_COMBOS[2])])
+def test_the_handbook_without_ci_builds_strictly(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    if not mkdocs.exists():
+        pytest.skip("mkdocs is not installed (the template's test extra provides it)")
+    root = baked(combo)
+    run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=root, env=tool_env())
+    assert (tmp_path / "site" / "ci-cd" / "index.html").is_file()
