@@ -1,7 +1,13 @@
-"""Pipelines (MLOps): evaluate — metrics JSON, PNG plots a person can open offline, and DVC plot data."""
+"""Pipelines (MLOps): evaluate — metrics JSON, PNG plots a person can open offline, and DVC plot data.
+
+One prediction over the whole test split gives the headline metrics and the confusion matrix;
+everything else costs a constant: permutation importance runs on a seeded sample of at most
+`evaluate.importance_rows` rows, and the plot data holds at most `evaluate.plot_points` points.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +21,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     accuracy_score,
+    confusion_matrix,
     f1_score,
     log_loss,
     roc_auc_score,
@@ -29,43 +36,78 @@ from {{ cookiecutter.package_name }}_pipelines.params import Params
 from .trained import load_trained
 
 
-def compute_metrics(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
-    features, truth = frame[list(FEATURE_COLUMNS)], frame[TARGET]
-    probabilities = model.predict_proba(features)
-    predicted = model.classes_[probabilities.argmax(axis=1)]
+def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
+    """Each label's position in `classes`.
+
+    Metrics compare these integer codes: scikit-learn sorts the labels it is given, and sorting
+    a million strings costs seconds where sorting integers costs milliseconds.
+    """
+    return np.asarray(pd.Categorical(truth, categories=list(classes)).codes)
+
+
+def compute_metrics(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
+    """Headline metrics from the probabilities of the whole test split (one column per class)."""
+    codes = range(len(classes))
+    actual = label_codes(truth, classes)
+    predicted = probabilities.argmax(axis=1)
     return {
-        "accuracy": round(float(accuracy_score(truth, predicted)), 6),
-        "f1_macro": round(float(f1_score(truth, predicted, average="macro")), 6),
-        "roc_auc_ovr": round(float(roc_auc_score(truth, probabilities, multi_class="ovr", labels=model.classes_)), 6),
-        "log_loss": round(float(log_loss(truth, probabilities, labels=model.classes_)), 6),
+        "accuracy": round(float(accuracy_score(actual, predicted)), 6),
+        "f1_macro": round(float(f1_score(actual, predicted, average="macro")), 6),
+        "roc_auc_ovr": round(float(roc_auc_score(actual, probabilities, multi_class="ovr", labels=codes)), 6),
+        "log_loss": round(float(log_loss(actual, probabilities, labels=codes)), 6),
     }
 
 
-def roc_points(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
-    """One-vs-rest ROC curve of every class, long format for DVC and matplotlib."""
-    probabilities = model.predict_proba(frame[list(FEATURE_COLUMNS)])
+def sample_rows(rows: int, limit: int, seed: int) -> np.ndarray:
+    """At most `limit` row numbers out of `rows`, seeded and in order: the same sample on every rerun."""
+    if rows <= limit:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
+
+
+def thin(curve: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most `limit` points of a curve, evenly spaced along it; the first and last points always stay."""
+    if len(curve) <= limit:
+        return curve
+    return curve.iloc[np.unique(np.linspace(0, len(curve) - 1, limit).round().astype(int))]
+
+
+def roc_points(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str], limit: int) -> pd.DataFrame:
+    """One-vs-rest ROC curve of every class over the whole split, at most `limit` points each, long format."""
     parts = []
-    for index, label in enumerate(model.classes_):
-        fpr, tpr, _ = roc_curve(frame[TARGET] == label, probabilities[:, index])
-        parts.append(pd.DataFrame({"class": label, "fpr": fpr.round(6), "tpr": tpr.round(6)}))
+    for index, label in enumerate(classes):
+        fpr, tpr, _ = roc_curve(truth == label, probabilities[:, index])
+        parts.append(thin(pd.DataFrame({"class": label, "fpr": fpr.round(6), "tpr": tpr.round(6)}), limit))
     return pd.concat(parts, ignore_index=True)
 
 
-def feature_importance(model: Pipeline, frame: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Permutation importance on the test split: model-agnostic, in the contract's column names."""
+def macro_f1(model: Pipeline, features: pd.DataFrame, truth: pd.Series) -> float:
+    """The permutation scorer: F1 (macro) on integer label codes, as in compute_metrics."""
+    actual = label_codes(truth, model.classes_)
+    return float(f1_score(actual, model.predict_proba(features).argmax(axis=1), average="macro"))
+
+
+def feature_importance(model: Pipeline, frame: pd.DataFrame, seed: int, rows: int) -> pd.DataFrame:
+    """Permutation importance on a seeded sample of at most `rows` test rows, in the contract's column names.
+
+    Ten shuffles of each column cost ten predictions per column: on the sample they take constant time.
+    """
+    sample = frame.iloc[sample_rows(len(frame), rows, seed)]
     result = permutation_importance(
         model,
-        frame[list(FEATURE_COLUMNS)],
-        frame[TARGET],
+        sample[list(FEATURE_COLUMNS)],
+        sample[TARGET],
         n_repeats=10,
         random_state=seed,
-        scoring="f1_macro",
+        scoring=macro_f1,
     )
     importance = pd.DataFrame({"feature": list(FEATURE_COLUMNS), "importance": result.importances_mean.round(6)})
     return importance.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def save_plots(model: Pipeline, frame: pd.DataFrame, roc: pd.DataFrame, importance: pd.DataFrame, folder: Path) -> None:
+def save_plots(
+    roc: pd.DataFrame, confusion: np.ndarray, classes: Sequence[str], importance: pd.DataFrame, folder: Path
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     figure, axis = plt.subplots(figsize=(5, 4))
     for label, points in roc.groupby("class", sort=False):
@@ -78,7 +120,7 @@ def save_plots(model: Pipeline, frame: pd.DataFrame, roc: pd.DataFrame, importan
     plt.close(figure)
 
     figure, axis = plt.subplots(figsize=(5, 4))
-    ConfusionMatrixDisplay.from_estimator(model, frame[list(FEATURE_COLUMNS)], frame[TARGET], ax=axis, colorbar=False)
+    ConfusionMatrixDisplay(confusion, display_labels=list(classes)).plot(ax=axis, colorbar=False)
     axis.set_title("Confusion matrix (test split)")
     figure.tight_layout()
     figure.savefig(folder / "confusion_matrix.png", dpi=100)
@@ -87,28 +129,46 @@ def save_plots(model: Pipeline, frame: pd.DataFrame, roc: pd.DataFrame, importan
     figure, axis = plt.subplots(figsize=(5, 4))
     ordered = importance.iloc[::-1]
     axis.barh(ordered["feature"], ordered["importance"])
-    axis.set(xlabel="Mean drop in F1 (macro) when shuffled", title="Permutation feature importance")
+    axis.set(xlabel="Mean drop in F1 (macro) when shuffled", title="Permutation feature importance (sample)")
     figure.tight_layout()
     figure.savefig(folder / "feature_importance.png", dpi=100)
     plt.close(figure)
 
 
-def run(model_path: Path, test: Path, reports: Path, seed: int) -> dict[str, float]:
+def run(
+    model_path: Path, test: Path, reports: Path, *, seed: int, importance_rows: int, plot_points: int
+) -> dict[str, float]:
     model = load_trained(model_path)
-    frame = pd.read_parquet(test)
-    metrics = compute_metrics(model, frame)
-    roc = roc_points(model, frame)
-    importance = feature_importance(model, frame, seed)
+    frame = pd.read_parquet(test, columns=[*FEATURE_COLUMNS, TARGET])
+    truth = frame[TARGET]
+    probabilities = model.predict_proba(frame[list(FEATURE_COLUMNS)])  # the one pass over the whole split
+    predicted = probabilities.argmax(axis=1)
+    # From the predictions already made: the whole split, no second pass through the model.
+    confusion = confusion_matrix(label_codes(truth, model.classes_), predicted, labels=range(len(model.classes_)))
+    metrics = compute_metrics(truth, probabilities, model.classes_)
+    roc = roc_points(truth, probabilities, model.classes_, plot_points)
+    importance = feature_importance(model, frame, seed, importance_rows)
     plots = reports / "plots"
-    predicted = model.predict(frame[list(FEATURE_COLUMNS)])
-    write_frame(pd.DataFrame({"actual": frame[TARGET], "predicted": np.asarray(predicted)}), plots / "predictions.csv")
+    shown = sample_rows(len(frame), plot_points, seed)  # DVC's confusion plot draws every row it is given
+    labels = np.asarray(model.classes_)
+    write_frame(
+        pd.DataFrame({"actual": truth.to_numpy()[shown], "predicted": labels[predicted[shown]]}),
+        plots / "predictions.csv",
+    )
     write_frame(roc, plots / "roc.csv")
     write_frame(importance, plots / "feature_importance.csv")
-    save_plots(model, frame, roc, importance, plots)
+    save_plots(roc, confusion, model.classes_, importance, plots)
     write_json(metrics, reports / "metrics.json")
     print("evaluate: " + ", ".join(f"{name}={value:.4f}" for name, value in metrics.items()))
     return metrics
 
 
 def stage(p: Params) -> None:
-    run(p.paths.model, p.paths.test, p.paths.reports, seed=p.train.seed)
+    run(
+        p.paths.model,
+        p.paths.test,
+        p.paths.reports,
+        seed=p.train.seed,
+        importance_rows=p.evaluate.importance_rows,
+        plot_points=p.evaluate.plot_points,
+    )

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, get_args
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from {{ cookiecutter.package_name }}_core import LabelledRecord
+
+# Bytes of CSV parsed at a time: a large CSV is read block by block, never whole.
+CSV_BLOCK_BYTES = 16 << 20
+# Parquet rows handed over at a time by the streaming readers and writers.
+BATCH_ROWS = 1 << 20
 
 
 def read_frame(path: Path | str) -> pd.DataFrame:
@@ -26,6 +40,129 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
     else:
         frame.to_parquet(path, index=False)
+
+
+class SourceError(ValueError):
+    """A source file cannot give the contract's columns with the contract's types."""
+
+
+def arrow_type(annotation: Any) -> pa.DataType | None:
+    """The Arrow type of a contract field: numbers, booleans and strings (also as Literal); None: let Arrow infer."""
+    options = [arg for arg in get_args(annotation) if arg is not type(None)] or [annotation]
+    if all(isinstance(option, str) for option in options):
+        return pa.string()
+    simple = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+    kinds = {simple.get(option) for option in options}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def contract_types() -> dict[str, pa.DataType | None]:
+    """Column -> Arrow type for every column of a labelled record, in the contract's order."""
+    return {name: arrow_type(field.annotation) for name, field in LabelledRecord.model_fields.items()}
+
+
+@contextmanager
+def open_source(source: str) -> Iterator[IO[bytes] | str]:
+    """A local path as it is (Arrow reads and decompresses it); a URL through fsspec (s3://, gs://, https://)."""
+    if "://" not in source:
+        yield source
+        return
+    import fsspec  # only URL sources need it; DVC brings it
+
+    with fsspec.open(source, "rb", compression="infer") as handle:
+        yield handle
+
+
+def _csv_batches(source: str, types: dict[str, pa.DataType | None]) -> Iterator[pa.RecordBatch]:
+    convert = pacsv.ConvertOptions(
+        include_columns=list(types),
+        column_types={name: kind for name, kind in types.items() if kind is not None},
+        strings_can_be_null=True,  # 'NA' or an empty cell is a gap in a text column too, as in pandas
+    )
+    with open_source(source) as handle:
+        reader = pacsv.open_csv(
+            handle, read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES), convert_options=convert
+        )
+        yield from reader
+
+
+def _parquet_batches(source: str, types: dict[str, pa.DataType | None]) -> Iterator[pa.RecordBatch]:
+    with open_source(source) as handle:
+        parquet = pq.ParquetFile(handle)
+        missing = [name for name in types if name not in parquet.schema_arrow.names]
+        if missing:
+            raise SourceError(
+                f"{source!r} has no column {', '.join(map(repr, missing))}; the contract needs {list(types)}"
+            )
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(types)):
+            columns = []
+            for name, kind in types.items():
+                column = batch.column(name)
+                try:
+                    columns.append(column if kind is None or column.type == kind else column.cast(kind))
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                    raise SourceError(
+                        f"{source!r}: column {name!r} of type {column.type} is not {kind}: {error}"
+                    ) from error
+            yield pa.RecordBatch.from_arrays(columns, names=list(types))
+
+
+def _csv_column_name(source: str, message: str) -> str:
+    """Arrow names a bad CSV column by its position; find its name in the header for the error message."""
+    found = re.search(r"CSV column #(\d+)", message)
+    if not found:
+        return ""
+    with open_source(source) as handle:
+        names = pacsv.open_csv(handle, convert_options=pacsv.ConvertOptions(column_types={})).schema.names
+    return f"column {names[int(found.group(1))]!r}: "
+
+
+def iter_contract_batches(source: str) -> Iterator[pa.RecordBatch]:
+    """The contract's columns of a CSV or Parquet source, typed by the contract, a bounded batch at a time.
+
+    A missing column or a value that is not of its column's type stops the read with the
+    column's name (and in a CSV, the bad value), so nothing is half-ingested.
+    """
+    types = contract_types()
+    if source.endswith((".parquet", ".pq")):
+        yield from _parquet_batches(source, types)
+        return
+    if not source.endswith((".csv", ".csv.gz")):
+        raise SourceError(f"cannot read {source!r}: expected a .csv, .csv.gz or .parquet file")
+    try:
+        yield from _csv_batches(source, types)
+    except KeyError as error:  # Arrow: a column in include_columns is not in the file
+        raise SourceError(f"{source!r}: {error.args[0]}; the contract needs {list(types)}") from error
+    except pa.ArrowInvalid as error:
+        raise SourceError(f"{source!r}: {_csv_column_name(source, str(error))}{error}") from error
+
+
+def write_batches(batches: Iterator[pa.RecordBatch], path: Path) -> int:
+    """Stream record batches into one Parquet file; the file appears only when every batch was written.
+
+    No rows write nothing (an existing file stays as it was), so a failed or empty run loses nothing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    rows, writer = 0, None
+    try:
+        for batch in batches:
+            if writer is None:
+                writer = pq.ParquetWriter(partial, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    if writer is not None:
+        writer.close()
+    if rows == 0:
+        partial.unlink(missing_ok=True)
+        return 0
+    os.replace(partial, path)
+    return rows
 
 
 def write_json(data: Any, path: Path) -> None:

@@ -1,34 +1,35 @@
-"""Pipelines (MLOps): ingest — copy the configured source into data/raw as Parquet."""
+"""Pipelines (MLOps): ingest — stream the contract's columns of the configured source into data/raw as Parquet."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from {{ cookiecutter.package_name }}_core import example_data_path
-from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_frame
+from {{ cookiecutter.package_name }}_pipelines.files import iter_contract_batches, write_batches
 from {{ cookiecutter.package_name }}_pipelines.params import Params
 
 EXAMPLE = "example"
 
 
-def load_source(source: str) -> pd.DataFrame:
+def resolve_source(source: str) -> str:
     """`example` (bundled with core), a local CSV/Parquet path, or an fsspec URL."""
     if source == EXAMPLE:
-        return read_frame(example_data_path())
+        return str(example_data_path())
     if "://" not in source and not Path(source).exists():
         raise FileNotFoundError(f"ingest.source {source!r} does not exist; use 'example', a path or a URL")
-    return read_frame(source)
+    return source
 
 
 def run(source: str, raw: Path) -> int:
-    frame = load_source(source)
-    if frame.empty:
+    """Copy the source's contract columns, typed by the contract, a batch at a time: memory does not grow with rows.
+
+    Other columns of the source stay where they are; the quarantine's `row` points back into it.
+    """
+    rows = write_batches(iter_contract_batches(resolve_source(source)), raw)
+    if rows == 0:
         raise ValueError(f"ingest.source {source!r} has no rows")
-    write_frame(frame, raw)
-    print(f"ingest: {len(frame)} rows from {source} -> {raw}")
-    return len(frame)
+    print(f"ingest: {rows} rows from {source} -> {raw}")
+    return rows
 
 
 def stage(p: Params) -> None:

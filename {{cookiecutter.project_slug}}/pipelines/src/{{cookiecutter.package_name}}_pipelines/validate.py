@@ -1,69 +1,261 @@
-"""Pipelines (MLOps): validate — check every row against core's contract; quarantine, never drop silently."""
+"""Pipelines (MLOps): validate — check core's contract column by column; quarantine bad rows with reasons, never drop."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any, get_args
 
+import annotated_types
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError, create_model
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, Violation, find_violations
+from {{ cookiecutter.package_name }}_core import LabelledRecord, Violation, find_violations
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import write_frame, write_json
+from {{ cookiecutter.package_name }}_pipelines.files import BATCH_ROWS, write_batches, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+# Bound constraints a column-wise comparison can check: constraint -> (attribute, "value is bad" comparison).
+BOUNDS: dict[type, tuple[str, Callable[..., Any]]] = {
+    annotated_types.Ge: ("ge", pc.less),
+    annotated_types.Gt: ("gt", pc.less_equal),
+    annotated_types.Le: ("le", pc.greater),
+    annotated_types.Lt: ("lt", pc.greater_equal),
+}
+# Distinct bad values whose explanation is remembered (they repeat: gaps, a misspelt category).
+EXPLAINED_VALUES = 1 << 16
 
 
 class ContractError(StageFailed):
     """Too many rows break the data contract to train on this data."""
 
 
-def split_valid(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[Violation]]:
-    """Valid rows (contract columns only), quarantined rows with a reason each, and every violation."""
-    valid_rows, bad_rows, violations = [], [], []
-    for index, row in enumerate(frame.to_dict(orient="records")):
-        problems = find_violations(row)
-        if problems:
-            violations.extend(problems)
-            bad_rows.append({**row, "row": index, "reason": "; ".join(str(p) for p in problems)})
-        else:
-            valid_rows.append({column: row[column] for column in (*FEATURE_COLUMNS, TARGET)})
-    columns = [*FEATURE_COLUMNS, TARGET]
-    quarantine_columns = ["row", *frame.columns, "reason"]
-    return (
-        pd.DataFrame(valid_rows, columns=columns),
-        pd.DataFrame(bad_rows, columns=quarantine_columns),
-        violations,
+def _single_field_model(name: str) -> type[BaseModel]:
+    """The contract reduced to one field, with the contract's config (strict, no inf/NaN): its errors are the contract's."""
+    info = LabelledRecord.model_fields[name]
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{LabelledRecord.__name__}_{name}", __config__=LabelledRecord.model_config, **{name: (info.annotation, info)}
     )
+    return model
 
 
-def describe_worst(violations: list[Violation]) -> str:
+@lru_cache(maxsize=EXPLAINED_VALUES, typed=True)
+def explain(name: str, value: Any) -> tuple[Violation, ...]:
+    """What the contract says about one value of one column, in the words of core's find_violations()."""
+    if isinstance(value, float) and math.isnan(value):
+        value = None  # a CSV gap is NaN; the contract calls it a missing value
+    try:
+        _field_models()[name].model_validate({name: value})
+    except ValidationError as error:
+        return tuple(
+            Violation(
+                column=".".join(str(part) for part in issue["loc"]),
+                rule="missing" if issue["input"] is None else issue["type"],
+                value=issue["input"],
+                message="missing value" if issue["input"] is None else issue["msg"],
+            )
+            for issue in error.errors(include_url=False)
+        )
+    return ()
+
+
+@cache
+def _field_models() -> dict[str, type[BaseModel]]:
+    return {name: _single_field_model(name) for name in LabelledRecord.model_fields}
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """One contract field as column-wise checks: which values are bad, found without a Python object per row."""
+
+    name: str
+    number: type | None  # float or int: bounds are compared column-wise; None: check the distinct values
+    text: bool  # a plain string: only a gap can be bad
+    bounds: tuple[tuple[Callable[..., Any], float], ...] = field(default=())
+
+    def bad(self, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        """A boolean per value: True where the contract rejects it."""
+        kind = column.type
+        integers = self.number is not None and pa.types.is_integer(kind)
+        if integers or (self.number is float and pa.types.is_floating(kind)):
+            mask = self._bad_numbers(column)
+        elif self.text and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            mask = self._gaps(column)
+        else:
+            mask = self._bad_distinct_values(column)
+        return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def _gaps(self, column: pa.ChunkedArray | pa.Array) -> Any:
+        gaps = pc.is_null(column, nan_is_null=True)
+        return gaps if explain(self.name, None) else pc.and_(gaps, pa.scalar(False))
+
+    def _bad_numbers(self, column: pa.ChunkedArray | pa.Array) -> Any:
+        mask = self._gaps(column)
+        if pa.types.is_floating(column.type):
+            for infinity in (math.inf, -math.inf):
+                if explain(self.name, infinity):
+                    mask = pc.or_(mask, pc.equal(column, infinity))
+        for compare, bound in self.bounds:
+            mask = pc.or_(mask, pc.fill_null(compare(column, bound), False))
+        return mask
+
+    def _bad_distinct_values(self, column: pa.ChunkedArray | pa.Array) -> Any:
+        """Any other field or column type: pydantic judges each distinct value once."""
+        distinct = pc.unique(column).to_pylist()
+        bad = [value for value in distinct if value is not None and explain(self.name, value)]
+        bad = [value for value in bad if not (isinstance(value, float) and math.isnan(value))]
+        mask = pc.is_in(column, value_set=pa.array(bad, type=column.type))
+        return pc.or_(pc.fill_null(mask, False), self._gaps(column))
+
+
+def rule_for(name: str) -> ColumnRule:
+    """Derive a column's checks from its contract field; anything unusual falls back to pydantic per distinct value."""
+    info = LabelledRecord.model_fields[name]
+    kinds = [arg for arg in get_args(info.annotation) if arg is not type(None)] or [info.annotation]
+    plain = len(kinds) == 1 and kinds[0] in (float, int, str)
+    if not plain or not all(type(constraint) in BOUNDS for constraint in info.metadata):
+        return ColumnRule(name, number=None, text=False)
+    if kinds[0] is str:
+        # Config-wide string rules (str_min_length, ...) are left to pydantic.
+        plain_text = not info.metadata and not any(key.startswith("str_") for key in LabelledRecord.model_config)
+        return ColumnRule(name, number=None, text=plain_text)
+    bounds = tuple(
+        (BOUNDS[type(constraint)][1], getattr(constraint, BOUNDS[type(constraint)][0])) for constraint in info.metadata
+    )
+    return ColumnRule(name, number=kinds[0], text=False, bounds=bounds)
+
+
+def column_rules() -> dict[str, ColumnRule] | None:
+    """Per-column rules, or None when the contract has validators that look at more than one field at a time."""
+    decorators = LabelledRecord.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return None
+    return {name: rule_for(name) for name in LabelledRecord.model_fields}
+
+
+@dataclass
+class Findings:
+    """What validation found in a batch: which rows are bad, each bad row's reason, and counts per (column, rule)."""
+
+    bad: np.ndarray
+    reasons: list[str]
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    examples: dict[tuple[str, str], Violation] = field(default_factory=dict)
+
+    def add(self, violation: Violation) -> None:
+        key = (violation.column, violation.rule)
+        self.counts[key] += 1
+        self.examples.setdefault(key, violation)
+
+
+def check(table: pa.Table | pa.RecordBatch, rules: dict[str, ColumnRule] | None = None) -> Findings:
+    """Check every row against the contract column-wise; reasons are built for the bad rows only.
+
+    Row for row and reason for reason the same as core's find_violations() on each row.
+    """
+    rules = column_rules() if rules is None else rules
+    if rules is None:  # validators see whole rows: ask the contract row by row
+        per_row = [find_violations(row) for row in table.to_pylist()]
+        findings = Findings(np.array([bool(found) for found in per_row], dtype=bool), [])
+        for found in per_row:
+            if found:
+                findings.reasons.append("; ".join(str(violation) for violation in found))
+                for violation in found:
+                    findings.add(violation)
+        return findings
+    masks = {name: rule.bad(table.column(name)) for name, rule in rules.items()}
+    bad = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(table.num_rows, dtype=bool)
+    rows = np.flatnonzero(bad)
+    parts: list[list[Violation]] = [[] for _ in rows]
+    findings = Findings(bad, [])
+    for name, mask in masks.items():
+        positions = np.flatnonzero(mask[rows])
+        if not len(positions):
+            continue
+        values = table.column(name).take(pa.array(rows[positions])).to_pylist()
+        for position, value in zip(positions, values, strict=True):
+            explained = explain(name, value)
+            if not explained:
+                raise AssertionError(f"validate: column {name!r} flagged value {value!r} that the contract accepts")
+            parts[position].extend(explained)
+    for row_violations in parts:
+        findings.reasons.append("; ".join(str(violation) for violation in row_violations))
+        for violation in row_violations:
+            findings.add(violation)
+    return findings
+
+
+def describe_worst(counts: Counter[tuple[str, str]], examples: dict[tuple[str, str], Violation]) -> str:
     """The most frequent (column, rule) with one example value, for the failure message."""
-    (column, rule), count = Counter((v.column, v.rule) for v in violations).most_common(1)[0]
-    example = next(v for v in violations if (v.column, v.rule) == (column, rule))
+    (column, rule), count = counts.most_common(1)[0]
+    example = examples[(column, rule)]
     return f"column {column!r} breaks rule {rule!r} in {count} rows (e.g. value {example.value!r}: {example.message})"
 
 
+@dataclass
+class Tally:
+    rows: int = 0
+    quarantined: int = 0
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    examples: dict[tuple[str, str], Violation] = field(default_factory=dict)
+
+
+def valid_batches(raw: Path, quarantine: Path, tally: Tally) -> Iterator[pa.RecordBatch]:
+    """Yield each batch's valid rows; append its bad rows, numbered as in the raw data, to the quarantine CSV."""
+    parquet = pq.ParquetFile(raw)
+    rules = column_rules()
+    quarantine.parent.mkdir(parents=True, exist_ok=True)
+    columns = ["row", *parquet.schema_arrow.names, "reason"]
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        pd.DataFrame(columns=columns).to_csv(handle, index=False)
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            findings = check(batch, rules)
+            if findings.reasons:
+                rows = np.flatnonzero(findings.bad)
+                bad = batch.take(pa.array(rows)).to_pandas()
+                bad.insert(0, "row", rows + tally.rows)
+                bad["reason"] = findings.reasons
+                bad.to_csv(handle, index=False, header=False)
+            tally.rows += batch.num_rows
+            tally.quarantined += len(findings.reasons)
+            tally.counts.update(findings.counts)
+            for key, example in findings.examples.items():
+                tally.examples.setdefault(key, example)
+            yield batch.filter(pa.array(~findings.bad))
+
+
 def run(raw: Path, validated: Path, quarantine: Path, report: Path, max_invalid_fraction: float) -> dict[str, float]:
-    frame = pd.read_parquet(raw)
-    valid, bad, violations = split_valid(frame)
-    fraction = len(bad) / len(frame) if len(frame) else 1.0
+    """Stream the raw data through the checks: memory follows the batch size, not the row count."""
+    tally = Tally()
+    pending = validated.with_name(f".{validated.name}.pending")
+    valid = write_batches(valid_batches(raw, quarantine, tally), pending)
+    fraction = tally.quarantined / tally.rows if tally.rows else 1.0
     metrics = {
-        "rows": len(frame),
-        "valid_rows": len(valid),
-        "quarantined_rows": len(bad),
+        "rows": tally.rows,
+        "valid_rows": valid,
+        "quarantined_rows": tally.quarantined,
         "quarantined_fraction": round(fraction, 6),
     }
-    # Write everything first: the quarantine file is what a person reads when this stage fails.
-    write_frame(bad, quarantine)
+    # The quarantine file is already complete: it is what a person reads when this stage fails.
     write_json(metrics, report)
-    if fraction > max_invalid_fraction:
+    if fraction > max_invalid_fraction or not valid:
+        pending.unlink(missing_ok=True)
+        worst = f"; {describe_worst(tally.counts, tally.examples)}" if tally.counts else ""
         raise ContractError(
-            f"validate: {len(bad)} of {len(frame)} rows ({fraction:.1%}) break the data contract, above "
-            f"validate.max_invalid_fraction={max_invalid_fraction:.1%}; {describe_worst(violations)}. "
+            f"validate: {tally.quarantined} of {tally.rows} rows ({fraction:.1%}) break the data contract, above "
+            f"validate.max_invalid_fraction={max_invalid_fraction:.1%}{worst}. "
             f"Every bad row and its reason is in {quarantine}."
         )
-    write_frame(valid, validated)
-    print(f"validate: {len(valid)} valid, {len(bad)} quarantined -> {quarantine}")
+    pending.replace(validated)
+    print(f"validate: {valid} valid, {tally.quarantined} quarantined -> {quarantine}")
     return metrics
 
 
