@@ -19,7 +19,7 @@ import pytest
 import yaml
 from bakery import OPTIONS, bake, combo_id, run
 from test_infra import tool, tool_env
-from test_monitoring import promtool
+from test_monitoring import metrics_port_setting, promtool
 
 COMBOS: list[dict[str, str]] = [
     {"cloud": "aws", "python_version": "3.12"},
@@ -120,7 +120,8 @@ def test_prometheus_reads_the_cluster_rules_and_scrapes_the_job_they_select(
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     rules = (root / "infra" / "k8s" / "components" / "monitoring" / "prometheusrule.yaml").read_text()
     assert f'job="{root.name}"' in rules and root.name in jobs
-    assert jobs[root.name]["static_configs"][0]["targets"] == ["service:8000"]
+    port = metrics_port_setting(root) or 8000  # /metrics on its own port when the image sets one
+    assert jobs[root.name]["static_configs"][0]["targets"] == [f"service:{port}"]
     assert jobs["pushgateway"]["honor_labels"] is True
     run([promtool(), "check", "config", "infra/local/prometheus.yml"], cwd=root, env=tool_env())
 

@@ -292,6 +292,15 @@ def test_rules_and_dashboard_read_only_published_metrics(baked: Any, combo: dict
 # --------------------------------------------------------------------------------------------
 
 
+def metrics_port_setting(root: Path, resources: list[dict[str, Any]] | None = None) -> int | None:
+    """METRICS_PORT as the service's ConfigMap or its image sets it (None: /metrics on the API port)."""
+    for resource in resources or []:
+        if resource["kind"] == "ConfigMap" and "METRICS_PORT" in resource.get("data", {}):
+            return int(resource["data"]["METRICS_PORT"])
+    found = re.search(r"\bMETRICS_PORT=(\d+)", (root / "service" / "Dockerfile").read_text())
+    return int(found.group(1)) if found else None
+
+
 @pytest.mark.parametrize("combo", PARAMS)
 def test_the_component_renders_in_both_overlays_and_validates_strictly(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
@@ -316,6 +325,11 @@ def test_the_component_renders_in_both_overlays_and_validates_strictly(baked: An
         assert pods["metadata"]["labels"][monitor["jobLabel"]] == root.name
         ports = {p["name"] for p in pods["spec"]["containers"][0]["ports"]}
         assert {e["port"] for e in monitor["podMetricsEndpoints"]} <= ports
+        # Where the service serves /metrics on a port of its own (METRICS_PORT), that port is scraped.
+        metrics_port = metrics_port_setting(root, resources)
+        if metrics_port is not None:
+            numbers = {p["name"]: p["containerPort"] for p in pods["spec"]["containers"][0]["ports"]}
+            assert {numbers[e["port"]] for e in monitor["podMetricsEndpoints"]} == {metrics_port}
         assert all(e["path"] == "/metrics" for e in monitor["podMetricsEndpoints"])
         rule = by_kind(resources, "PrometheusRule")
         assert rule["spec"] == rule_spec(root)

@@ -1,0 +1,152 @@
+"""Batch-scoring throughput: `make score` against the service's HTTP batch route, on the same rows, in one run.
+
+    python bench/score.py                       # bakes the defaults, sets up, trains, measures
+    python bench/score.py --project DIR/<slug>  # reuse a bake that already ran make setup && make repro
+    python bench/score.py --rows 200000         # input size (default 100,000 contract-valid rows)
+
+Both sides score the same contract-valid rows (the example data repeated) with the same champion
+model, on this machine, one after the other:
+- `make score`: the whole command, from `make` to the written Parquet file (process start, model
+  verification, contract check of every row, ONNX scoring, atomic write);
+- HTTP: the service started on loopback with the champion, fed by one keep-alive client in
+  batches of its largest allowed size (`max_batch_records`), until every row has an answer.
+Prints rows per second of each and their ratio; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+
+from bakery import DEFAULTS, bake, project_env, run  # noqa: E402
+
+MAKE_ROWS = r"""
+import sys
+from itertools import cycle, islice
+import pandas as pd
+from {pkg}_core import FEATURE_COLUMNS, find_violations, iter_example_records
+rows = [{{c: r[c] for c in FEATURE_COLUMNS}} for r in iter_example_records() if not find_violations(r, labelled=False)]
+frame = pd.DataFrame(list(islice(cycle(rows), int(sys.argv[2]))))
+frame.to_parquet(sys.argv[1] + ".parquet", index=False)
+frame.to_json(sys.argv[1] + ".jsonl", orient="records", lines=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(work: Path) -> tuple[Path, dict[str, str]]:
+    env = project_env(DEFAULTS["python_version"])
+    project = bake(work)
+    print(f"baked {project}; make setup && make repro ...", flush=True)
+    run("make setup", project, env, timeout=1800)
+    run("make repro", project, env, timeout=1800)
+    return project, env
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"service exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} not ready after {seconds}s")
+
+
+def http_rows_per_second(project: Path, env: dict[str, str], rows_file: Path, logs: Path) -> tuple[float, int]:
+    package = project.name.replace("-", "_")
+    port = free_port()
+    champion = project / "models" / "champion" / "model.onnx"
+    service_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "ACCESS_LOG": "false"}
+    service_env.pop("API_KEYS", None)
+    log = (logs / "service.log").open("wb")
+    process = subprocess.Popen(
+        [str(project / ".venv" / "bin" / "python"), "-m", f"{package}_service"],
+        cwd=project, env=service_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", process)
+        card = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/model", timeout=5).read())
+        size = int(card.get("max_batch_records", 1000))
+        records = [json.loads(line) for line in rows_file.read_text().splitlines()]
+        bodies = [json.dumps({"records": records[i : i + size]}).encode() for i in range(0, len(records), size)]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        answered = 0
+        started = time.perf_counter()
+        for body in bodies:
+            connection.request("POST", "/v1/predict/batch", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                raise SystemExit(f"batch route answered {response.status}: {payload[:300]!r}")
+            answered += len(json.loads(payload)["predictions"])
+        seconds = time.perf_counter() - started
+        connection.close()
+        return answered / seconds, size
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        log.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, help="a bake that ran make setup && make repro")
+    parser.add_argument("--keep", type=Path, help="bake into this folder and keep it")
+    parser.add_argument("--rows", type=int, default=100_000)
+    arguments = parser.parse_args()
+    if arguments.project:
+        project, env = arguments.project.resolve(), project_env(DEFAULTS["python_version"])
+    else:
+        work = arguments.keep or Path(tempfile.mkdtemp(prefix="bench-score-"))
+        project, env = prepare(work.resolve())
+    package = project.name.replace("-", "_")
+    logs = Path(tempfile.mkdtemp(prefix="bench-score-logs-"))
+    stem = logs / "rows"
+    run([str(project / ".venv" / "bin" / "python"), "-c", MAKE_ROWS.format(pkg=package), str(stem), str(arguments.rows)],
+        project, env)  # fmt: skip
+
+    output = logs / "scored.parquet"
+    started = time.perf_counter()
+    printed = run(f"make score INPUT={stem}.parquet OUTPUT={output}", project, env, timeout=1800)
+    make_seconds = time.perf_counter() - started
+    if f"{arguments.rows} of {arguments.rows} rows scored" not in printed:
+        raise SystemExit(f"make score did not score every row:\n{printed}")
+    make_rate = arguments.rows / make_seconds
+
+    http_rate, batch = http_rows_per_second(project, env, stem.with_suffix(".jsonl"), logs)
+    print(f"rows: {arguments.rows:,} contract-valid rows, champion model of {project.name}")
+    print(f"make score (whole command, Parquet in and out): {make_rate:,.0f} rows/s ({make_seconds:.2f} s)")
+    print(f"HTTP /v1/predict/batch ({batch} records per request, 1 keep-alive client): {http_rate:,.0f} rows/s")
+    print(f"ratio make score / HTTP batch route: {make_rate / http_rate:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

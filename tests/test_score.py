@@ -1,0 +1,132 @@
+"""Batch scoring tier: `make score` in a set-up bake scores the example data with the champion model.
+
+Each combination is baked, set up and trained (`make repro` writes models/champion/) once. The
+rows come from the example data and are split by the bake's own contract: the good ones must all
+be scored, the broken ones (the example's own gaps plus rows broken on purpose, one way per
+contract rule) must all land in the quarantine file with a reason, and none may be lost. A model
+that does not match its card is refused. The cloud value changes only the DVC plugin, not the
+scoring code; `tests/test_monitoring.py` checks the scoring CronJob on every cloud value.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bakery import bake, find_interpreter, project_env, run
+
+pytestmark = pytest.mark.generated
+
+COMBOS = {
+    "defaults": {},
+    "cloud:none-experiment_tracking:none": {"cloud": "none", "experiment_tracking": "none", "ci": "none"},
+}
+
+# Runs in the bake's environment: inputs derived from its contract and example data.
+MAKE_INPUTS = r"""
+import json, sys
+import pandas as pd
+from {pkg}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations, iter_example_records
+
+frame = pd.DataFrame(list(iter_example_records()))
+valid = [not find_violations(row, labelled=False) for row in frame.to_dict(orient="records")]
+good = frame[valid].reset_index(drop=True)
+good.to_csv("score-in/good.csv", index=False)
+good.to_parquet("score-in/good.parquet", index=False)
+broken = good.head(3).astype(object).copy()
+category = next(iter(CATEGORICAL_COLUMNS))
+broken.at[0, category] = "not-" + "-".join(CATEGORICAL_COLUMNS[category])
+broken.at[1, NUMERIC_COLUMNS[0]] = None
+broken.at[2, NUMERIC_COLUMNS[-1]] = "twelve"
+mixed = pd.concat([frame.astype(object), broken], ignore_index=True)
+mixed.to_csv("score-in/mixed.csv", index=False)
+json.dump({{"good": len(good), "mixed": len(mixed), "bad": len(frame) - len(good) + len(broken)}}, sys.stdout)
+"""
+
+READ_OUTPUTS = r"""
+import json, sys
+import pandas as pd
+def read(path):
+    return pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+scored, quarantine = read(sys.argv[1]), pd.read_csv(sys.argv[2])
+card = json.load(open("models/champion/model_card.json"))
+json.dump({{
+    "scored": len(scored), "quarantined": len(quarantine),
+    "predictions_in_classes": bool(scored["prediction"].isin(card["classes"]).all()) if len(scored) else True,
+    "reasons": quarantine["reason"].tolist(), "rows": quarantine["row"].tolist(),
+}}, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module", params=list(COMBOS), ids=list(COMBOS))
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    answers = COMBOS[request.param]
+    version = answers.get("python_version", "3.12")
+    if find_interpreter(version) is None:
+        pytest.skip(f"no Python {version} interpreter on this machine")
+    root = bake(tmp_path_factory.mktemp("score"), **answers)
+    env = project_env(version)
+    run("make setup", root, env)
+    run("make repro", root, env)
+    assert (root / "models" / "champion" / "model.onnx").is_file(), "make repro wrote no champion"
+    (root / "score-in").mkdir()
+    return root, env
+
+
+def python(project: tuple[Path, dict[str, str]], code: str, *args: str) -> dict[str, object]:
+    root, env = project
+    package = root.name.replace("-", "_")
+    output = run(["uv", "run", "--no-sync", "python", "-c", code.format(pkg=package), *args], root, env)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_make_score_scores_every_good_row(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    counts = python(project, MAKE_INPUTS)
+    for source, target in (("good.csv", "out/good.parquet"), ("good.parquet", "out/good.csv")):
+        printed = run(f"make score INPUT=score-in/{source} OUTPUT={target}", root, env)
+        assert f"{counts['good']} of {counts['good']} rows scored" in printed
+        result = python(project, READ_OUTPUTS, target, target.rsplit(".", 1)[0] + ".quarantine.csv")
+        assert (result["scored"], result["quarantined"]) == (counts["good"], 0)
+        assert result["predictions_in_classes"] is True
+
+
+def test_make_score_quarantines_bad_rows_with_reasons_and_loses_none(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    counts = python(project, MAKE_INPUTS)
+    printed = run("make score INPUT=score-in/mixed.csv OUTPUT=out/mixed.csv", root, env)
+    assert f"{counts['bad']} quarantined with reasons" in printed
+    result = python(project, READ_OUTPUTS, "out/mixed.csv", "out/mixed.quarantine.csv")
+    assert result["scored"] + result["quarantined"] == counts["mixed"]
+    assert result["quarantined"] == counts["bad"]
+    assert all(": " in reason and "(rule " in reason for reason in result["reasons"])  # type: ignore[union-attr]
+    # The rows broken on purpose are the last three, each quarantined for its own rule.
+    last = dict(zip(result["rows"], result["reasons"], strict=True))  # type: ignore[call-overload]
+    assert "literal_error" in last[counts["mixed"] - 3]
+    assert "missing" in last[counts["mixed"] - 2]
+    assert "float_type" in last[counts["mixed"] - 1]
+
+
+def test_make_score_refuses_a_model_that_does_not_match_its_card(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    python(project, MAKE_INPUTS)
+    tampered = root / "score-in" / "tampered"
+    shutil.copytree(root / "models" / "champion", tampered, dirs_exist_ok=True)
+    model = bytearray((tampered / "model.onnx").read_bytes())
+    model[-1] ^= 0xFF
+    (tampered / "model.onnx").write_bytes(bytes(model))
+    command = f"make score INPUT=score-in/good.csv OUTPUT=out/refused.csv MODEL={tampered / 'model.onnx'}"
+    result = subprocess.run(command, shell=True, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert "does not match its card" in result.stderr
+    assert not (root / "out" / "refused.csv").exists()
+
+
+def test_make_score_without_files_says_how_to_call_it(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    result = subprocess.run(["make", "score"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "usage: make score INPUT=" in result.stderr
