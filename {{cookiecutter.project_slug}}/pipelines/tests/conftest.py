@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import yaml
 
 from {{ cookiecutter.package_name }}_core import find_violations, iter_example_records
 from {{ cookiecutter.package_name }}_pipelines import export
+from {{ cookiecutter.package_name }}_pipelines.__main__ import main
+from {{ cookiecutter.package_name }}_pipelines.params import load_params
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -55,3 +58,33 @@ def export_to() -> ExportTo:
         return onnx_path, card_path, card
 
     return export_model
+
+
+TRAINING_STAGES = ["ingest", "validate", "split", "train", "evaluate", "export"]
+
+
+@pytest.fixture
+def train_and_register(params_file: Path) -> Callable[..., int]:
+    """Set params (section -> values), run the training stages, then `register`; returns register's exit code."""
+
+    def run(**sections: dict[str, Any]) -> int:
+        params = yaml.safe_load(params_file.read_text())
+        for section, values in sections.items():
+            params[section].update(values)
+        params_file.write_text(yaml.safe_dump(params))
+        for stage in TRAINING_STAGES:
+            assert main([stage, "--params", str(params_file)]) == 0, stage
+        return main(["register", "--params", str(params_file)])
+
+    return run
+
+
+@pytest.fixture
+def last_decision(params_file: Path) -> Callable[[], dict[str, Any]]:
+    """The gate's last decision, as register wrote it to reports/registry.json."""
+
+    def read() -> dict[str, Any]:
+        record: dict[str, Any] = json.loads((load_params(params_file).paths.reports / "registry.json").read_text())
+        return record
+
+    return read

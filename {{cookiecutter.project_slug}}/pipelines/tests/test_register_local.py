@@ -2,53 +2,38 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
-
-TRAINING = ["ingest", "validate", "split", "train", "evaluate", "export"]
-
-
-def train_and_register(params_file: Path, **sections: dict[str, Any]) -> int:
-    """Set params (section -> values), run the training stages, then `register`; the register exit code."""
-    params = yaml.safe_load(params_file.read_text())
-    for section, values in sections.items():
-        params[section].update(values)
-    params_file.write_text(yaml.safe_dump(params))
-    for stage in TRAINING:
-        assert main([stage, "--params", str(params_file)]) == 0, stage
-    return main(["register", "--params", str(params_file)])
-
-
-def decision(params_file: Path) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads((load_params(params_file).paths.reports / "registry.json").read_text())
-    return record
 
 
 def champion_bytes(params_file: Path) -> bytes:
     return (load_params(params_file).paths.champion / "model.onnx").read_bytes()
 
 
-def test_the_first_model_becomes_the_committed_champion(params_file: Path) -> None:
-    assert train_and_register(params_file) == 0
+def test_the_first_model_becomes_the_committed_champion(
+    params_file: Path, train_and_register: Callable[..., int], last_decision: Callable[[], dict[str, Any]]
+) -> None:
+    assert train_and_register() == 0
     p = load_params(params_file)
-    assert decision(params_file)["outcome"] == "first"
+    assert last_decision()["outcome"] == "first"
     assert champion_bytes(params_file) == p.paths.onnx.read_bytes()
     assert main(["champion", "--params", str(params_file)]) == 0
 
 
-def test_a_weaker_model_on_an_easier_split_keeps_the_champion(params_file: Path) -> None:
-    assert train_and_register(params_file, train={"c": 1.0}) == 0
+def test_a_weaker_model_on_an_easier_split_keeps_the_champion(
+    params_file: Path, train_and_register: Callable[..., int], last_decision: Callable[[], dict[str, Any]]
+) -> None:
+    assert train_and_register(train={"c": 1.0}) == 0
     champion = champion_bytes(params_file)
-    assert train_and_register(params_file, train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
-    record = decision(params_file)
+    assert train_and_register(train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
+    record = last_decision()
     assert (record["outcome"], record["promoted"]) == ("kept", False)
     assert record["champion_score"] >= record["challenger_score"]
     # Both were scored on the challenger's (small) test split, not each on its own.
@@ -57,20 +42,23 @@ def test_a_weaker_model_on_an_easier_split_keeps_the_champion(params_file: Path)
 
 
 def test_a_model_below_the_floor_fails_and_leaves_the_champion(
-    params_file: Path, capsys: pytest.CaptureFixture[str]
+    params_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    train_and_register: Callable[..., int],
+    last_decision: Callable[[], dict[str, Any]],
 ) -> None:
-    assert train_and_register(params_file) == 0
+    assert train_and_register() == 0
     champion = champion_bytes(params_file)
-    assert train_and_register(params_file, register={"floor": 1.01}) == 1
+    assert train_and_register(register={"floor": 1.01}) == 1
     assert "misses the floor (at least 1.01)" in capsys.readouterr().err
-    assert decision(params_file)["outcome"] == "below_floor"
+    assert last_decision()["outcome"] == "below_floor"
     assert champion_bytes(params_file) == champion
 
 
 def test_a_tampered_champion_is_refused_by_the_gate_and_by_make_champion(
-    params_file: Path, capsys: pytest.CaptureFixture[str]
+    params_file: Path, capsys: pytest.CaptureFixture[str], train_and_register: Callable[..., int]
 ) -> None:
-    assert train_and_register(params_file) == 0
+    assert train_and_register() == 0
     onnx_path = load_params(params_file).paths.champion / "model.onnx"
     onnx_path.write_bytes(onnx_path.read_bytes()[:-1])
     assert main(["champion", "--params", str(params_file)]) == 1

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 from mlflow import MlflowClient
 
 from {{ cookiecutter.package_name }}_pipelines import register
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
-
-TRAINING = ["ingest", "validate", "split", "train", "evaluate", "export"]
 
 
 @pytest.fixture
@@ -27,21 +24,6 @@ def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return uri
 
 
-def train_and_register(params_file: Path, **sections: dict[str, Any]) -> int:
-    params = yaml.safe_load(params_file.read_text())
-    for section, values in sections.items():
-        params[section].update(values)
-    params_file.write_text(yaml.safe_dump(params))
-    for stage in TRAINING:
-        assert main([stage, "--params", str(params_file)]) == 0, stage
-    return main(["register", "--params", str(params_file)])
-
-
-def decision(params_file: Path) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads((load_params(params_file).paths.reports / "registry.json").read_text())
-    return record
-
-
 def test_the_line_is_named_after_the_contract() -> None:
     assert register.line_name("churn", "ab12cd34" + "0" * 56) == "churn-ab12cd34"
 
@@ -50,15 +32,20 @@ def test_credentials_never_reach_messages_or_reports() -> None:
     assert register.describe("https://user:secret@mlflow.example.org/") == "https://mlflow.example.org/"
 
 
-def test_a_weaker_model_on_an_easier_split_keeps_the_champion(tracking: str, params_file: Path) -> None:
-    assert train_and_register(params_file, train={"c": 1.0}) == 0
-    first = decision(params_file)
+def test_a_weaker_model_on_an_easier_split_keeps_the_champion(
+    tracking: str,
+    params_file: Path,
+    train_and_register: Callable[..., int],
+    last_decision: Callable[[], dict[str, Any]],
+) -> None:
+    assert train_and_register(train={"c": 1.0}) == 0
+    first = last_decision()
     assert (first["outcome"], first["alias_version"]) == ("first", "1")
     p = load_params(params_file)
     champion = (p.paths.champion / "model.onnx").read_bytes()
 
-    assert train_and_register(params_file, train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
-    second = decision(params_file)
+    assert train_and_register(train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
+    second = last_decision()
     assert (second["outcome"], second["version"], second["alias_version"]) == ("kept", "2", "1")
     assert second["champion_score"] >= second["challenger_score"]
     assert second["evaluation_rows"] == len(pd.read_parquet(p.paths.test))
@@ -72,11 +59,15 @@ def test_a_weaker_model_on_an_easier_split_keeps_the_champion(tracking: str, par
 
 
 def test_a_model_below_the_floor_is_not_registered(
-    tracking: str, params_file: Path, capsys: pytest.CaptureFixture[str]
+    tracking: str,
+    params_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    train_and_register: Callable[..., int],
+    last_decision: Callable[[], dict[str, Any]],
 ) -> None:
-    assert train_and_register(params_file, register={"floor": 1.01}) == 1
+    assert train_and_register(register={"floor": 1.01}) == 1
     assert "misses the floor (at least 1.01)" in capsys.readouterr().err
-    record = decision(params_file)
+    record = last_decision()
     assert (record["outcome"], record["version"]) == ("below_floor", None)
     assert MlflowClient().search_model_versions(f"name='{record['model_name']}'") == []
 
@@ -98,8 +89,10 @@ def test_make_champion_refuses_a_registry_without_a_champion(
     assert not load_params(params_file).paths.champion.exists()
 
 
-def test_make_champion_installs_the_verified_champion(tracking: str, params_file: Path) -> None:
-    assert train_and_register(params_file) == 0
+def test_make_champion_installs_the_verified_champion(
+    tracking: str, params_file: Path, train_and_register: Callable[..., int]
+) -> None:
+    assert train_and_register() == 0
     p = load_params(params_file)
     expected = p.paths.onnx.read_bytes()
     for path in p.paths.champion.iterdir():
@@ -109,9 +102,13 @@ def test_make_champion_installs_the_verified_champion(tracking: str, params_file
 
 
 def test_a_tampered_registry_artefact_is_refused(
-    tracking: str, params_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tracking: str,
+    params_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    train_and_register: Callable[..., int],
 ) -> None:
-    assert train_and_register(params_file) == 0
+    assert train_and_register() == 0
     stored = [
         path for path in tmp_path.rglob("deploy/model.onnx") if "mlruns" in path.parts or "mlartifacts" in path.parts
     ]
