@@ -159,6 +159,12 @@ def test_zizmor_finds_no_high_and_no_unsuppressed_medium(baked: Any, combo: dict
                 assert re.search(r"zizmor: ignore\[[a-z-]+(?:,\s*[a-z-]+)*\]\s+\S.{15,}", line), f"{path.name}: {line}"
 
 
+def test_zizmor_finds_nothing_to_fix_in_the_template_workflow() -> None:
+    findings = zizmor(TEMPLATE_DIR, ".github")
+    counts = severity_counts(findings)
+    assert counts["High"] == counts["Medium"] == 0, describe(findings, {"High", "Medium"})
+
+
 def test_zizmor_catches_the_flaws_the_release_workflow_removed(tmp_path: Path) -> None:
     """The check can fail: a deploy workflow like the old one (workflow_run, tag pins, GITHUB_ENV)."""
     folder = tmp_path / "repo" / ".github" / "workflows"
@@ -709,3 +715,35 @@ def test_the_handbook_without_ci_builds_strictly(baked: Any, combo: dict[str, st
     root = baked(combo)
     run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=root, env=tool_env())
     assert (tmp_path / "site" / "ci-cd" / "index.html").is_file()
+
+
+# --------------------------------------------------------------------------------------------
+# deploy.sh
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0])])
+def test_deploy_script_refuses_a_bad_registry_or_tag_before_touching_anything(
+    baked: Any, combo: dict[str, str]
+) -> None:
+    """The release tag and registry reach deploy.sh from job outputs: a malformed one stops it first."""
+    root = baked(combo)
+    script = root / "infra" / "k8s" / "deploy.sh"
+    good_tag = f"{'a' * 40}-{'b' * 12}"
+    cases = [
+        ("", good_tag, "is not an image registry prefix"),
+        ("https://registry.example.com/team", good_tag, "is not an image registry prefix"),
+        ("registry.example.com/team; kubectl delete ns x", good_tag, "is not an image registry prefix"),
+        ("registry.example.com/team", "", "is not a valid image tag"),
+        ("registry.example.com/team", "v1;rm -rf /", "is not a valid image tag"),
+    ]
+    for registry, tag, message in cases:
+        result = subprocess.run(["sh", str(script), "staging", registry, tag, "--render-only"], cwd=root,
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert result.returncode == 2 and message in result.stderr, (registry, tag, result)
+    assert not list((root / "infra" / "k8s").glob(".release.*")), "a refused call left a release overlay behind"
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed: the accepted call cannot render")
+    ok = run(["sh", str(script), "prod", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn/prod", good_tag,
+              "--render-only"], cwd=root, env=tool_env())  # fmt: skip
+    assert f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn/prod/service:{good_tag}" in ok

@@ -22,6 +22,11 @@ if ! printf '%s' "$tag" | grep -Eq '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'; then
   echo "'$tag' is not a valid image tag" >&2
   exit 2
 fi
+# A registry prefix such as the Terraform output image_registry_url: host[/path], no scheme, no tag.
+if ! printf '%s' "$registry" | grep -Eq '^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9][a-z0-9._/-]*[a-z0-9])?$'; then
+  echo "'$registry' is not an image registry prefix (host[/path], e.g. the Terraform output image_registry_url)" >&2
+  exit 2
+fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 namespace={{ cookiecutter.project_slug }}-$environment
