@@ -120,7 +120,8 @@ def test_prometheus_reads_the_cluster_rules_and_scrapes_the_job_they_select(
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     rules = (root / "infra" / "k8s" / "components" / "monitoring" / "prometheusrule.yaml").read_text()
     assert f'job="{root.name}"' in rules and root.name in jobs
-    port = metrics_port_setting(root) or 8000  # /metrics on its own port when the image sets one
+    # /metrics on its own port when compose or the image sets one, else on the API's.
+    port = int(services["service"].get("environment", {}).get("METRICS_PORT") or metrics_port_setting(root) or 8000)
     assert jobs[root.name]["static_configs"][0]["targets"] == [f"service:{port}"]
     assert jobs["pushgateway"]["honor_labels"] is True
     run([promtool(), "check", "config", "infra/local/prometheus.yml"], cwd=root, env=tool_env())
