@@ -65,11 +65,17 @@ def test_a_model_below_the_floor_is_not_registered(
     train_and_register: Callable[..., int],
     last_decision: Callable[[], dict[str, Any]],
 ) -> None:
+    assert train_and_register() == 0
+    champion = load_params(params_file).paths.champion / "model.onnx"
+    shipped = champion.read_bytes()
+    champion.parent.joinpath("model_card.json").unlink()  # as DVC clears a stage's outputs before it runs
+    champion.unlink()
     assert train_and_register(register={"floor": 1.01}) == 1
     assert "misses the floor (at least 1.01)" in capsys.readouterr().err
     record = last_decision()
-    assert (record["outcome"], record["version"]) == ("below_floor", None)
-    assert MlflowClient().search_model_versions(f"name='{record['model_name']}'") == []
+    assert (record["outcome"], record["version"], record["alias_version"]) == ("below_floor", None, "1")
+    assert [str(v.version) for v in MlflowClient().search_model_versions(f"name='{record['model_name']}'")] == ["1"]
+    assert champion.read_bytes() == shipped  # the folder still holds the champion that ships
 
 
 def test_make_champion_needs_the_team_server(

@@ -133,7 +133,8 @@ def stage(p: Params) -> None:
             "alias_version": version if decision.promoted else (held[0] if held else None),
             "tracking_uri": describe(tracking_uri()),
         }
-        report(record, decision, p.paths.reports / "registry.json")
+        # Install before reporting: below the floor the stage fails, and DVC has already cleared the
+        # folder, which must still hold the champion that ships.
         if decision.promoted:
             install(p.paths.onnx, p.paths.card, p.paths.champion)
         elif held is not None:
@@ -142,6 +143,7 @@ def stage(p: Params) -> None:
                 Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
                 p.paths.champion,
             )
+        report(record, decision, p.paths.reports / "registry.json")
     print(f"register: {line} '{rule.alias}' is version {record['alias_version']} -> {p.paths.champion}")
 
 
