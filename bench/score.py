@@ -2,7 +2,7 @@
 
     python bench/score.py                       # bakes the defaults, sets up, trains, measures
     python bench/score.py --project DIR/<slug>  # reuse a bake that already ran make setup && make repro
-    python bench/score.py --rows 200000         # input size (default 100,000 contract-valid rows)
+    python bench/score.py --rows 500000         # input size (default 200,000 contract-valid rows)
 
 Both sides score the same contract-valid rows (the example data repeated) with the same champion
 model, on this machine, one after the other:
@@ -10,7 +10,8 @@ model, on this machine, one after the other:
   verification, contract check of every row, ONNX scoring, atomic write);
 - HTTP: the service started on loopback with the champion, fed by one keep-alive client in
   batches of its largest allowed size (`max_batch_records`), until every row has an answer.
-Prints rows per second of each and their ratio; asserts nothing.
+The two alternate for a few rounds; prints the median rows per second of each and the median of
+the per-round ratios; asserts nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import argparse
 import http.client
 import json
 import os
+import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,24 +77,29 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 120.
     raise SystemExit(f"{url} not ready after {seconds}s")
 
 
-def http_rows_per_second(project: Path, env: dict[str, str], rows_file: Path, logs: Path) -> tuple[float, int]:
-    package = project.name.replace("-", "_")
-    port = free_port()
-    champion = project / "models" / "champion" / "model.onnx"
-    service_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "ACCESS_LOG": "false"}
-    service_env.pop("API_KEYS", None)
-    log = (logs / "service.log").open("wb")
-    process = subprocess.Popen(
-        [str(project / ".venv" / "bin" / "python"), "-m", f"{package}_service"],
-        cwd=project, env=service_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", process)
-        card = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/model", timeout=5).read())
-        size = int(card.get("max_batch_records", 1000))
-        records = [json.loads(line) for line in rows_file.read_text().splitlines()]
-        bodies = [json.dumps({"records": records[i : i + size]}).encode() for i in range(0, len(records), size)]
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+class Service:
+    """The project's service on loopback with the champion model (its own process group, stopped by us)."""
+
+    def __init__(self, project: Path, env: dict[str, str], logs: Path) -> None:
+        package = project.name.replace("-", "_")
+        self.port = free_port()
+        champion = project / "models" / "champion" / "model.onnx"
+        service_env = {**env, "PORT": str(self.port), "MODEL_PATH": str(champion), "ACCESS_LOG": "false"}
+        service_env.pop("API_KEYS", None)
+        self.log = (logs / "service.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(project / ".venv" / "bin" / "python"), "-m", f"{package}_service"],
+            cwd=project, env=service_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.process)
+        card = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v1/model", timeout=5).read())
+        self.batch = int(card.get("max_batch_records", 1000))
+
+    def rows_per_second(self, records: list[dict[str, object]]) -> float:
+        bodies = [
+            json.dumps({"records": records[i : i + self.batch]}).encode() for i in range(0, len(records), self.batch)
+        ]
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         answered = 0
         started = time.perf_counter()
         for body in bodies:
@@ -103,23 +111,27 @@ def http_rows_per_second(project: Path, env: dict[str, str], rows_file: Path, lo
             answered += len(json.loads(payload)["predictions"])
         seconds = time.perf_counter() - started
         connection.close()
-        return answered / seconds, size
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+        if answered != len(records):
+            raise SystemExit(f"the batch route answered {answered} of {len(records)} rows")
+        return answered / seconds
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=30)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        log.close()
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, help="a bake that ran make setup && make repro")
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it")
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
     if arguments.project:
         project, env = arguments.project.resolve(), project_env(DEFAULTS["python_version"])
@@ -132,19 +144,35 @@ def main() -> int:
     run([str(project / ".venv" / "bin" / "python"), "-c", MAKE_ROWS.format(pkg=package), str(stem), str(arguments.rows)],
         project, env)  # fmt: skip
 
-    output = logs / "scored.parquet"
-    started = time.perf_counter()
-    printed = run(f"make score INPUT={stem}.parquet OUTPUT={output}", project, env, timeout=1800)
-    make_seconds = time.perf_counter() - started
-    if f"{arguments.rows} of {arguments.rows} rows scored" not in printed:
-        raise SystemExit(f"make score did not score every row:\n{printed}")
-    make_rate = arguments.rows / make_seconds
-
-    http_rate, batch = http_rows_per_second(project, env, stem.with_suffix(".jsonl"), logs)
-    print(f"rows: {arguments.rows:,} contract-valid rows, champion model of {project.name}")
-    print(f"make score (whole command, Parquet in and out): {make_rate:,.0f} rows/s ({make_seconds:.2f} s)")
-    print(f"HTTP /v1/predict/batch ({batch} records per request, 1 keep-alive client): {http_rate:,.0f} rows/s")
-    print(f"ratio make score / HTTP batch route: {make_rate / http_rate:.2f}x")
+    rows = arguments.rows
+    records = [json.loads(line) for line in stem.with_suffix(".jsonl").read_text().splitlines()]
+    service = Service(project, env, logs)
+    made: list[float] = []
+    inside: list[float] = []
+    served: list[float] = []
+    try:
+        # make score and the HTTP route alternate, so a change in the machine's load (other
+        # processes) hits both alike; each figure is the median over the rounds.
+        for round_ in range(arguments.rounds):
+            output = logs / f"scored-{round_}.parquet"
+            started = time.perf_counter()
+            printed = run(f"make score INPUT={stem}.parquet OUTPUT={output}", project, env, timeout=1800)
+            made.append(rows / (time.perf_counter() - started))
+            found = re.search(r"(\d+) of (\d+) rows scored.*\(([\d,]+) rows/s\)", printed)
+            if not found or int(found.group(1)) != rows:
+                raise SystemExit(f"make score did not score every row:\n{printed}")
+            inside.append(float(found.group(3).replace(",", "")))
+            served.append(service.rows_per_second(records))
+    finally:
+        service.stop()
+    ratios = [m / h for m, h in zip(made, served, strict=True)]
+    print(f"rows: {rows:,} contract-valid rows, champion model of {project.name}, {arguments.rounds} rounds (medians)")
+    print(f"make score, whole command (make, uv, imports, Parquet in and out): {statistics.median(made):,.0f} rows/s")
+    print(f"make score, its own figure (verify, contract, score, write): {statistics.median(inside):,.0f} rows/s")
+    print(f"HTTP /v1/predict/batch ({service.batch} records per request, 1 keep-alive client): "
+          f"{statistics.median(served):,.0f} rows/s")  # fmt: skip
+    print(f"ratio make score / HTTP batch route: {statistics.median(ratios):.2f}x "
+          f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")  # fmt: skip
     return 0
 
 
