@@ -25,7 +25,7 @@ def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_the_line_is_named_after_the_contract() -> None:
-    assert register.line_name("churn", "ab12cd34" + "0" * 56) == "churn-ab12cd34"
+    assert register.line_name("team-model", "ab12cd34" + "0" * 56) == "team-model-ab12cd34"
 
 
 def test_credentials_never_reach_messages_or_reports() -> None:
