@@ -112,11 +112,20 @@ def test_a_model_that_does_not_match_its_card_is_refused(
 def test_the_card_hash_is_the_one_checked(champion: Path) -> None:
     card = json.loads(champion.with_name("model_card.json").read_text())
     digest = sha256_file(champion)
-    assert card.get("sha256", digest) == digest
-    assert digest.startswith(card["version"])
+    assert card["sha256"] == digest
     session, loaded = score.load_champion(str(champion))
     assert loaded == card
     assert {node.name for node in session.get_inputs()} == set(FEATURE_COLUMNS)
+
+
+def test_a_card_without_a_hash_is_refused(champion: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "champion"
+    shutil.copytree(champion.parent, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    del card["sha256"]
+    (folder / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(score.ScoringRefused, match="has no sha256"):
+        score.load_champion(str(folder / "model.onnx"))
 
 
 def test_a_model_without_a_card_is_refused(champion: Path, tmp_path: Path) -> None:

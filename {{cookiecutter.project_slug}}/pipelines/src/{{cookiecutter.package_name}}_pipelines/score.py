@@ -105,12 +105,11 @@ def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
         if not card_path.is_file():
             raise ScoringRefused(f"no model card at {card_location}: the model cannot be verified, so it is not used")
         card: dict[str, Any] = read_json(card_path)
-        digest = sha256_file(onnx_path)
         expected = card.get("sha256")
-        if expected is None:
-            # Cards written before the card carried the full hash name the first 12 hex digits as version.
-            expected, digest = card.get("version"), digest[:12]
-        if not expected or digest != expected:
+        if not expected:
+            raise ScoringRefused(f"the card of {model} has no sha256: re-export the model (make repro)")
+        digest = sha256_file(onnx_path)
+        if digest != expected:
             raise ScoringRefused(
                 f"{model} does not match its card: sha256 {digest} but the card says {expected!r}; "
                 "refusing to score with a model that is not the one reviewed"
