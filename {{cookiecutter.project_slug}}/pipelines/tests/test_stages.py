@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, find_violations, iter_example_records
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import Params, load_params
 
@@ -24,8 +24,16 @@ def run_stages(params_file: Path, *stages: str) -> Params:
 
 def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
     p = run_stages(params_file, *CORE_STAGES)
-    assert pd.read_parquet(p.paths.raw).shape[0] == 344
-    assert pd.read_csv(p.paths.quarantine).shape[0] == 11
+    records = list(iter_example_records())
+    expected = {row: find_violations(record) for row, record in enumerate(records)}
+    assert pd.read_parquet(p.paths.raw).shape[0] == len(records)
+    # The quarantine keeps its meaning: each bad row, numbered as in the source, with the contract's reasons.
+    quarantine = pd.read_csv(p.paths.quarantine)
+    assert quarantine["row"].tolist() == [row for row, found in expected.items() if found]
+    assert quarantine["reason"].tolist() == ["; ".join(map(str, found)) for found in expected.values() if found]
+    validation = json.loads((p.paths.reports / "validation.json").read_text())
+    assert validation["quarantined_rows"] == len(quarantine)
+    assert validation["valid_rows"] + validation["quarantined_rows"] == validation["rows"] == len(records)
     assert set(pd.read_parquet(p.paths.validated).columns) == {*FEATURE_COLUMNS, TARGET}
     metrics = json.loads((p.paths.reports / "metrics.json").read_text())
     assert metrics["f1_macro"] > 0.9
@@ -59,7 +67,7 @@ def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     assert "e.g. value None" in message
     # Nothing is lost: every bad row is in quarantine with its reason, the validated data is not written.
     quarantine = pd.read_csv(params["paths"]["quarantine"])
-    assert len(quarantine) == 11
+    assert len(quarantine) == sum(bool(find_violations(record)) for record in iter_example_records())
     assert quarantine["reason"].str.len().gt(0).all()
     assert not Path(params["paths"]["validated"]).exists()
 

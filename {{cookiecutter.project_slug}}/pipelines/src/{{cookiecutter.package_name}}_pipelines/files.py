@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, get_args
+from typing import IO, Any, Literal, get_args, get_origin
 
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +49,10 @@ class SourceError(ValueError):
 def arrow_type(annotation: Any) -> pa.DataType | None:
     """The Arrow type of a contract field: numbers, booleans and strings (also as Literal); None: let Arrow infer."""
     options = [arg for arg in get_args(annotation) if arg is not type(None)] or [annotation]
+    # Literal["a", "b"] | None: the literal's values are the options.
+    options = [
+        value for option in options for value in (get_args(option) if get_origin(option) is Literal else [option])
+    ]
     if all(isinstance(option, str) for option in options):
         return pa.string()
     simple = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
@@ -95,16 +99,31 @@ def _parquet_batches(source: str, types: dict[str, pa.DataType | None]) -> Itera
                 f"{source!r} has no column {', '.join(map(repr, missing))}; the contract needs {list(types)}"
             )
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(types)):
-            columns = []
-            for name, kind in types.items():
-                column = batch.column(name)
-                try:
-                    columns.append(column if kind is None or column.type == kind else column.cast(kind))
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                    raise SourceError(
-                        f"{source!r}: column {name!r} of type {column.type} is not {kind}: {error}"
-                    ) from error
+            columns = [_conform(source, name, batch.column(name), kind) for name, kind in types.items()]
             yield pa.RecordBatch.from_arrays(columns, names=list(types))
+
+
+def _family(kind: pa.DataType) -> str:
+    if pa.types.is_dictionary(kind):
+        return _family(kind.value_type)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return "number"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    return str(kind)
+
+
+def _conform(source: str, name: str, column: pa.Array, kind: pa.DataType | None) -> pa.Array:
+    """Widen a Parquet column to the contract's type (int32 -> float64, dictionary -> string); never turn numbers into text."""
+    if kind is None or column.type == kind:
+        return column
+    problem = f"{source!r}: column {name!r} has type {column.type}, the contract wants {kind}"
+    if _family(column.type) != _family(kind):
+        raise SourceError(problem)
+    try:
+        return column.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise SourceError(f"{problem}: {error}") from error
 
 
 def _csv_column_name(source: str, message: str) -> str:

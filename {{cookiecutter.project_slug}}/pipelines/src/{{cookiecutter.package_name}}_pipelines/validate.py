@@ -98,12 +98,16 @@ class ColumnRule:
         return gaps if explain(self.name, None) else pc.and_(gaps, pa.scalar(False))
 
     def _bad_numbers(self, column: pa.ChunkedArray | pa.Array) -> Any:
+        # Comparisons with a gap give a gap: each is filled with False before it joins the mask.
         mask = self._gaps(column)
         if pa.types.is_floating(column.type):
             for infinity in (math.inf, -math.inf):
                 if explain(self.name, infinity):
-                    mask = pc.or_(mask, pc.equal(column, infinity))
+                    mask = pc.or_(mask, pc.fill_null(pc.equal(column, infinity), False))
         for compare, bound in self.bounds:
+            if pa.types.is_integer(column.type) and isinstance(bound, float):
+                # Integers against the nearest integer bound: exact even past 2**53, where floats are not.
+                bound = math.ceil(bound) if compare in (pc.less, pc.greater_equal) else math.floor(bound)
             mask = pc.or_(mask, pc.fill_null(compare(column, bound), False))
         return mask
 
@@ -162,15 +166,8 @@ def check(table: pa.Table | pa.RecordBatch, rules: dict[str, ColumnRule] | None 
     Row for row and reason for reason the same as core's find_violations() on each row.
     """
     rules = column_rules() if rules is None else rules
-    if rules is None:  # validators see whole rows: ask the contract row by row
-        per_row = [find_violations(row) for row in table.to_pylist()]
-        findings = Findings(np.array([bool(found) for found in per_row], dtype=bool), [])
-        for found in per_row:
-            if found:
-                findings.reasons.append("; ".join(str(violation) for violation in found))
-                for violation in found:
-                    findings.add(violation)
-        return findings
+    if rules is None:
+        return check_rows(table)
     masks = {name: rule.bad(table.column(name)) for name, rule in rules.items()}
     bad = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(table.num_rows, dtype=bool)
     rows = np.flatnonzero(bad)
@@ -190,6 +187,18 @@ def check(table: pa.Table | pa.RecordBatch, rules: dict[str, ColumnRule] | None 
         findings.reasons.append("; ".join(str(violation) for violation in row_violations))
         for violation in row_violations:
             findings.add(violation)
+    return findings
+
+
+def check_rows(table: pa.Table | pa.RecordBatch) -> Findings:
+    """The contract's validators see whole rows: ask core's find_violations() row by row (slow, but exact)."""
+    per_row = [find_violations(row) for row in table.to_pylist()]
+    findings = Findings(np.array([bool(found) for found in per_row], dtype=bool), [])
+    for found in per_row:
+        if found:
+            findings.reasons.append("; ".join(str(violation) for violation in found))
+            for violation in found:
+                findings.add(violation)
     return findings
 
 

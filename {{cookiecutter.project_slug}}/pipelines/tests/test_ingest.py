@@ -1,0 +1,119 @@
+"""Pipelines: ingest streams the contract's columns from CSV or Parquet, typed by the contract; bad sources are refused."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, LabelledRecord
+from {{ cookiecutter.package_name }}_pipelines import files, ingest
+from {{ cookiecutter.package_name }}_pipelines.files import SourceError, contract_types
+
+CONTRACT = list(LabelledRecord.model_fields)
+
+
+@pytest.fixture
+def source(example_frame: pd.DataFrame) -> pd.DataFrame:
+    """The example rows plus a column the contract does not name (sources may carry more)."""
+    return example_frame.assign(comment="extra")
+
+
+def test_only_the_contracts_columns_arrive_with_the_contracts_types(source: pd.DataFrame, tmp_path: Path) -> None:
+    source.to_csv(tmp_path / "batch.csv", index=False)
+    rows = ingest.run(str(tmp_path / "batch.csv"), tmp_path / "raw.parquet")
+    table = pq.read_table(tmp_path / "raw.parquet")
+    assert rows == len(source) == table.num_rows
+    assert table.schema.names == CONTRACT
+    assert {name: table.schema.field(name).type for name in CONTRACT} == contract_types()
+    expected = source[CONTRACT].reset_index(drop=True)
+    pd.testing.assert_frame_equal(table.to_pandas(), expected, check_dtype=False)
+
+
+def test_a_large_csv_is_read_block_by_block(
+    source: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = pd.concat([source] * 20, ignore_index=True)
+    big.to_csv(tmp_path / "big.csv", index=False)
+    monkeypatch.setattr(files, "CSV_BLOCK_BYTES", 4096)  # a few dozen rows per block
+    batches = list(files.iter_contract_batches(str(tmp_path / "big.csv")))
+    assert len(batches) > 10
+    assert sum(batch.num_rows for batch in batches) == len(big)
+    ingest.run(str(tmp_path / "big.csv"), tmp_path / "raw.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "raw.parquet"), big[CONTRACT], check_dtype=False)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv.gz"])
+def test_parquet_and_compressed_csv_sources(source: pd.DataFrame, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"batch{suffix}"
+    if suffix == ".parquet":
+        source.to_parquet(path, index=False)
+    else:
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            source.to_csv(handle, index=False)
+    ingest.run(str(path), tmp_path / "raw.parquet")
+    assert pq.read_table(tmp_path / "raw.parquet").schema.names == CONTRACT
+
+
+def test_a_url_is_read_through_fsspec(source: pd.DataFrame, tmp_path: Path) -> None:
+    source.to_csv(tmp_path / "batch.csv", index=False)
+    assert ingest.run((tmp_path / "batch.csv").as_uri(), tmp_path / "raw.parquet") == len(source)
+
+
+def test_a_parquet_column_of_a_compatible_type_is_cast(source: pd.DataFrame, tmp_path: Path) -> None:
+    column = NUMERIC_COLUMNS[0]
+    frame = source.dropna(subset=[column]).assign(**{column: lambda f: f[column].round().astype("int64")})
+    frame.to_parquet(tmp_path / "ints.parquet", index=False)
+    ingest.run(str(tmp_path / "ints.parquet"), tmp_path / "raw.parquet")
+    assert pq.read_table(tmp_path / "raw.parquet").schema.field(column).type == pa.float64()
+
+
+def test_a_missing_contract_column_is_named(source: pd.DataFrame, tmp_path: Path) -> None:
+    column = CONTRACT[-1]
+    for suffix in (".csv", ".parquet"):
+        path = tmp_path / f"batch{suffix}"
+        frame = source.drop(columns=[column])
+        frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path, index=False)
+        with pytest.raises(SourceError, match=rf"'{column}'.*the contract needs"):
+            ingest.run(str(path), tmp_path / "raw.parquet")
+        assert not (tmp_path / "raw.parquet").exists()
+
+
+def test_text_in_a_numeric_csv_column_names_the_column_and_value_and_writes_nothing(
+    source: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    column = NUMERIC_COLUMNS[-1]
+    big = pd.concat([source] * 20, ignore_index=True).astype({column: object})
+    big.loc[len(big) - 1, column] = "heavy"  # in the last block: earlier blocks were already converted
+    big.to_csv(tmp_path / "batch.csv", index=False)
+    monkeypatch.setattr(files, "CSV_BLOCK_BYTES", 4096)
+    with pytest.raises(SourceError, match=rf"column '{column}'.*invalid value 'heavy'"):
+        ingest.run(str(tmp_path / "batch.csv"), tmp_path / "raw.parquet")
+    assert not list(tmp_path.glob("*.parquet*"))
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_a_parquet_column_of_the_wrong_type_is_named(source: pd.DataFrame, tmp_path: Path) -> None:
+    column = next(iter(CATEGORICAL_COLUMNS))
+    source.assign(**{column: 1.5}).to_parquet(tmp_path / "batch.parquet", index=False)
+    with pytest.raises(SourceError, match=rf"column '{column}' has type double, the contract wants string"):
+        ingest.run(str(tmp_path / "batch.parquet"), tmp_path / "raw.parquet")
+    number = NUMERIC_COLUMNS[0]
+    source.assign(**{number: "long"}).to_parquet(tmp_path / "batch.parquet", index=False)
+    with pytest.raises(SourceError, match=rf"column '{number}' has type (large_)?string, the contract wants double"):
+        ingest.run(str(tmp_path / "batch.parquet"), tmp_path / "raw.parquet")
+    assert not (tmp_path / "raw.parquet").exists()
+
+
+def test_an_unknown_format_and_an_empty_source_are_refused(source: pd.DataFrame, tmp_path: Path) -> None:
+    (tmp_path / "batch.json").write_text("{}")
+    with pytest.raises(SourceError, match=r"expected a \.csv, \.csv\.gz or \.parquet file"):
+        ingest.run(str(tmp_path / "batch.json"), tmp_path / "raw.parquet")
+    source.head(0).to_csv(tmp_path / "empty.csv", index=False)
+    with pytest.raises(ValueError, match="has no rows"):
+        ingest.run(str(tmp_path / "empty.csv"), tmp_path / "raw.parquet")
+    assert not (tmp_path / "raw.parquet").exists()
