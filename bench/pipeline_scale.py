@@ -1,0 +1,159 @@
+"""Pipeline at scale: per-stage wall time and peak RSS at 100k, 1M and 10M rows, and growth per 10x.
+
+Bakes the defaults into a scratch folder, sets it up, then for each size resamples the bundled
+example (rows drawn with replacement, Gaussian noise on every numeric column, gaps kept) into a
+CSV, points `ingest.source` at it and measures:
+
+- the whole pipeline forced (`dvc repro --force`, what a cold `make repro` runs), and
+- every stage on its own (`python -m <pkg>_pipelines <stage>`), in the pipeline's order.
+
+Peak RSS is the largest resident set of the measured process tree (getrusage of children, in a
+fresh wrapper process per measurement). The machine's load (`uptime`) is printed with each size,
+because a shared machine makes every figure noisier.
+
+    python bench/pipeline_scale.py                           # 100k, 1M and 10M rows
+    python bench/pipeline_scale.py --sizes 100000 1000000    # skip the 10M run
+    python bench/pipeline_scale.py --template /path/to/a/checkout --workdir /tmp/scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import bakery  # noqa: E402
+
+GOALS = "goals on 2 cores: cold make repro <= 30 s at 1M rows, <= 300 s at 10M; peak RSS <= 4 GB at 10M"
+
+# Runs inside a fresh process: the command's wall time and the peak RSS of its whole tree (KiB on Linux).
+WRAPPER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[2:]).returncode
+wall = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+open(sys.argv[1], "w").write(json.dumps({"code": code, "wall": wall, "peak_kib": peak}))
+"""
+
+# Runs with the bake's own interpreter (pandas, numpy and pyarrow live there, not in the template's venv).
+# Resamples in chunks so that generating 10M rows needs no more memory than 1M.
+GENERATOR = """
+import sys
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from {pkg}_core import NUMERIC_COLUMNS, example_data_path
+
+rows, target = int(sys.argv[1]), sys.argv[2]
+example = pd.read_csv(example_data_path())
+spread = example[list(NUMERIC_COLUMNS)].std()
+rng = np.random.default_rng(14)
+chunk = 1_000_000
+with pacsv.CSVWriter(target, pa.Schema.from_pandas(example, preserve_index=False)) as writer:
+    for start in range(0, rows, chunk):
+        size = min(chunk, rows - start)
+        part = example.iloc[rng.integers(0, len(example), size)].reset_index(drop=True)
+        for column in NUMERIC_COLUMNS:
+            # Noise of 5% of the column's spread keeps the classes apart and values inside the contract.
+            part[column] = (part[column] + rng.normal(0.0, 0.05 * spread[column], size)).round(2)
+        writer.write_table(pa.Table.from_pandas(part, preserve_index=False))
+"""
+
+
+def load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def measure(command: list[str], root: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (GB) of one command, or an error with its output."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+        completed = subprocess.run(
+            [sys.executable, "-c", WRAPPER, result.name, *command],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        figures = json.loads(Path(result.name).read_text() or "{}")
+    if completed.returncode != 0 or figures.get("code") != 0:
+        raise SystemExit(f"`{' '.join(command)}` failed in {root}:\n{completed.stdout[-4000:]}")
+    return figures["wall"], figures["peak_kib"] * 1024 / 1e9
+
+
+def stages(root: Path) -> list[str]:
+    """The pipeline's stages in file order (which is also its dependency order)."""
+    return list(yaml.safe_load((root / "dvc.yaml").read_text())["stages"])
+
+
+def point_ingest_at(root: Path, source: Path) -> None:
+    params_file = root / "params.yaml"
+    text = params_file.read_text()
+    current = yaml.safe_load(text)["ingest"]["source"]
+    params_file.write_text(text.replace(f"source: {current}", f"source: {source}", 1))
+
+
+def bench_size(root: Path, env: dict[str, str], rows: int, data: Path) -> dict[str, tuple[float, float]]:
+    package = root.name.replace("-", "_")
+    source = data / f"resampled-{rows}.csv"
+    if not source.exists():
+        bakery.run(
+            [str(root / ".venv/bin/python"), "-c", GENERATOR.format(pkg=package), str(rows), str(source)], root, env
+        )
+    point_ingest_at(root, source)
+    print(f"\n## {rows:,} rows ({source.stat().st_size / 1e6:.0f} MB CSV); load: {load()}", flush=True)
+    figures = {"make repro (cold, forced)": measure(["uv", "run", "--no-sync", "dvc", "repro", "--force"], root, env)}
+    for stage in stages(root):
+        figures[stage] = measure([str(root / ".venv/bin/python"), "-m", f"{package}_pipelines", stage], root, env)
+    print("| stage | wall s | peak RSS GB |\n|---|---:|---:|")
+    for name, (wall, peak) in figures.items():
+        print(f"| {name} | {wall:.1f} | {peak:.2f} |", flush=True)
+    print(f"load after: {load()}")
+    return figures
+
+
+def growth(results: dict[int, dict[str, tuple[float, float]]]) -> None:
+    sizes = sorted(results)
+    for small, large in zip(sizes, sizes[1:], strict=False):
+        factor = large / small
+        print(f"\n## growth {small:,} -> {large:,} rows (x{factor:g}): time ratio, peak RSS ratio")
+        print("| stage | time | RSS |\n|---|---:|---:|")
+        for name, (wall, peak) in results[large].items():
+            base_wall, base_peak = results[small][name]
+            print(f"| {name} | {wall / base_wall:.1f}x | {peak / base_peak:.1f}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--template", type=Path, default=bakery.TEMPLATE_DIR, help="template checkout to bake")
+    parser.add_argument("--workdir", type=Path, help="scratch folder to keep (default: a temporary one)")
+    parser.add_argument("--python", default="3.12", help="the bake's Python version (default: %(default)s)")
+    arguments = parser.parse_args()
+    bakery.TEMPLATE_DIR = arguments.template.resolve()
+    env = bakery.project_env(arguments.python)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = arguments.workdir.resolve() if arguments.workdir else Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        baked = sorted((work / "bake").glob("*/dvc.yaml"))
+        if baked:  # a kept workdir: reuse its bake and environment
+            root = baked[0].parent
+        else:
+            root = bakery.bake(work / "bake", python_version=arguments.python)
+            bakery.run("make setup", root, env)
+        print(f"# pipeline at scale: {bakery.TEMPLATE_DIR} baked into {root}; {GOALS}; {os.cpu_count()} CPUs")
+        results = {rows: bench_size(root, env, rows, work) for rows in sorted(arguments.sizes)}
+        growth(results)
+
+
+if __name__ == "__main__":
+    main()
