@@ -417,7 +417,11 @@ def test_kubernetes_versions_cover_two_years() -> None:
 def components_overlay(root: Path) -> Path:
     """A throwaway overlay: staging plus every component of the bake (kustomize needs relative paths)."""
     k8s = root / "infra" / "k8s"
-    components = sorted(p.name for p in (k8s / "components").iterdir() if p.is_dir())
+    # Those that staging already includes are not added twice (a generator may not repeat).
+    included = yaml.safe_load((k8s / "overlays" / "staging" / "kustomization.yaml").read_text()).get("components", [])
+    components = sorted(
+        p.name for p in (k8s / "components").iterdir() if p.is_dir() and f"../../components/{p.name}" not in included
+    )
     overlay = k8s / "overlays" / ".test-components"
     overlay.mkdir(exist_ok=True)
     (overlay / "kustomization.yaml").write_text(
@@ -483,7 +487,7 @@ def test_base_has_the_promised_objects_and_hardening(baked: Any, combo: dict[str
     assert container["ports"][0]["containerPort"] == 8000
     config = next(r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith("service-"))
     assert config["data"]["PORT"] == "8000"
-    assert config["data"]["MODEL_PATH"].endswith("models/model.onnx")
+    assert config["data"]["MODEL_PATH"].endswith("models/champion/model.onnx")
 
     for name, spec in pod_specs(resources):
         assert spec["securityContext"]["runAsNonRoot"] is True, name

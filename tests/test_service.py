@@ -9,103 +9,31 @@ proves the service runs without the pipeline's or research's packages.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import DEFAULTS, bake, project_env, run
+from bakery import run
+from service_project import (
+    SETUP_TIMEOUT,
+    Project,
+    call,
+    free_port,
+    stop,
+    trained_project,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
-
-SETUP_TIMEOUT = 1800
-START_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Project:
-    root: Path
-    env: dict[str, str]
-    slug: str
-    package: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def call(base: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Answer:
-    """One HTTP request to the loopback server; error statuses are answers, not exceptions."""
-    request = urllib.request.Request(f"{base}{path}", data=body, headers=headers or {})
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
-    except urllib.error.HTTPError as error:
-        return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
-
-
-def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the service exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if call(base, "/readyz").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the service was not ready after {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
-
-
-def stop(process: subprocess.Popen[bytes], log: Path, sig: signal.Signals = signal.SIGINT) -> None:
-    """Signal the process group we started, as Ctrl-C in a terminal does, and expect a graceful shutdown."""
-    os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        raise AssertionError(f"the service did not stop within 30s of {sig.name}") from None
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    messages = " | ".join(line["message"] for line in lines)
-    assert "Finished server process" in messages, log.read_text()[-4000:]
-    assert not [line for line in lines if line["level"] in {"error", "critical"}], log.read_text()[-4000:]
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    try:
-        env = project_env(DEFAULTS["python_version"])
-    except LookupError as error:
-        pytest.skip(str(error))
-    root = bake(tmp_path_factory.mktemp("service"))
-    answers = json.loads((root / ".cookiecutter.json").read_text())
-    run("make setup", root, env, timeout=SETUP_TIMEOUT)
-    run("make repro", root, env, timeout=SETUP_TIMEOUT)
-    return Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
+    return trained_project(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -136,12 +64,12 @@ def example(server: str) -> dict[str, Any]:
 
 def test_health_and_readiness(server: str, project: Project) -> None:
     assert call(server, "/healthz").json() == {"status": "ok"}
-    card = json.loads((project.root / "models" / "model_card.json").read_text())
-    assert call(server, "/readyz").json() == {"status": "ready", "model_version": card["version"]}
+    card = json.loads(project.champion.with_name("model_card.json").read_text())
+    assert call(server, "/readyz").json() == {"status": "ready", "model_version": card["sha256"][:12]}
 
 
 def test_model_endpoint_serves_the_pipelines_card(server: str, project: Project) -> None:
-    card = json.loads((project.root / "models" / "model_card.json").read_text())
+    card = json.loads(project.champion.with_name("model_card.json").read_text())
     info = call(server, "/v1/model").json()
     assert (info["name"], info["version"], info["classes"]) == (card["name"], card["version"], card["classes"])
     assert info["metrics"] == card["metrics"]
@@ -253,7 +181,7 @@ def test_the_service_only_environment_serves_without_training_packages(project: 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    serve_env = {**env, "PORT": str(port), "MODEL_PATH": str(project.root / "models" / "model.onnx")}
+    serve_env = {**env, "PORT": str(port), "MODEL_PATH": str(project.champion)}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [python, "-m", f"{project.package}_service"],

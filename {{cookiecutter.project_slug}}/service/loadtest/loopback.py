@@ -165,10 +165,17 @@ def start_service(port: int) -> subprocess.Popen[bytes]:
 
 
 def resident_memory_mb(base: str) -> float | None:
-    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("process_resident_memory_bytes"):
-                return round(float(line.split()[-1]) / 2**20, 1)
+    """From /metrics, on METRICS_PORT when the service runs with one."""
+    metrics_port = os.environ.get("METRICS_PORT")
+    if metrics_port:
+        base = f"{base.rsplit(':', 1)[0]}:{metrics_port}"
+    try:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith("process_resident_memory_bytes"):
+                    return round(float(line.split()[-1]) / 2**20, 1)
+    except urllib.error.HTTPError:
+        pass
     return None
 
 

@@ -8,6 +8,7 @@ never imports scikit-learn, pandas or the pipeline.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     model = build_model().fit(train[list(FEATURE_COLUMNS)], train[TARGET])
     folder = tmp_path_factory.mktemp("models")
     card = export_model(model, test, folder / "model.onnx", folder / "model_card.json", metrics={"accuracy": 0.99})
+    assert card["sha256"] == hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
     return Trained(model=model, test_frame=test, onnx_path=folder / "model.onnx", card=card)
 
 

@@ -7,7 +7,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
+from {{ cookiecutter.package_name }}_service.auth import ApiKeys
 from {{ cookiecutter.package_name }}_service.errors import install_error_handlers
 from {{ cookiecutter.package_name }}_service.logs import configure_logging
 from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
@@ -24,6 +26,9 @@ DESCRIPTION = (
     "Scores records of the data contract with the pipeline's exported ONNX model. "
     "Every error has one JSON shape (`ErrorResponse`) and carries the request id."
 )
+# Swagger UI's scripts and styles are served from the installed fastapi-offline package: the
+# docs page works without internet and loads nothing from a CDN.
+DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(settings: Settings | None = None, *, model: OnnxModel | None = None) -> FastAPI:
@@ -33,6 +38,7 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
     metrics = ServiceMetrics(ROUTES)
     state = ModelState(settings, metrics, model)
     batch_model = batch_request_model(settings.max_batch_records)
+    auth = ApiKeys(settings.accepted_keys())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -42,15 +48,16 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         with contextlib.suppress(asyncio.CancelledError):
             await loading
 
-    # The OpenAPI and docs routes are added after the API's own (see routes.py): routes match in order.
-    app = FastAPI(
+    app = FastAPIOffline(
         title=TITLE,
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
-        openapi_url=None,
-        docs_url=None,
         redoc_url=None,
+        static_url=DOCS_ASSETS,
+        favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        # No call to the public validator service from the docs page.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.model_state = state
     install_error_handlers(app)
@@ -58,8 +65,10 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         ObservabilityMiddleware,
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
         access_log=settings.access_log,
+        metrics_port=settings.metrics_port,
     )
-    add_routes(app, state, batch_model)
+    add_routes(app, state, batch_model, auth)
     install_openapi(app, [PredictRequest, batch_model])
     return app

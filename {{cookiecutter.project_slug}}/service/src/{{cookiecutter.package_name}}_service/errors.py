@@ -1,50 +1,61 @@
-"""Service (ML Engineers): one error shape for every refusal — code, message, offending fields, request id."""
+"""Service (ML Engineers): one error shape for every refusal — code, message, offending fields, request id.
+
+An error list is capped (`MAX_ERROR_DETAILS`, the first ones in body order) and carries the total
+(`error_count`): a small body of many bad records cannot make a reply many times its size.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
+from itertools import islice
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 
 from {{ cookiecutter.package_name }}_service.logs import request_id_var
 from {{ cookiecutter.package_name }}_service.schemas import ErrorDetail, ErrorResponse
 
-logger = logging.getLogger(__name__)
+DEFAULT_MAX_DETAILS = 20
 
 ERROR_CODES = {
     400: "invalid_json",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "body_too_large",
+    415: "unsupported_media_type",
     422: "invalid_record",
     500: "internal_error",
     503: "model_not_ready",
 }
 
 
-def error_body(status: int, message: str, detail: Sequence[ErrorDetail] = ()) -> bytes:
+def error_body(status: int, message: str, detail: Sequence[ErrorDetail] = (), count: int | None = None) -> bytes:
     error = ErrorResponse(
         error=ERROR_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_")),
         message=message,
         detail=list(detail),
+        error_count=len(detail) if count is None else count,
         request_id=request_id_var.get(),
     )
     return error.model_dump_json().encode()
 
 
 def error_response(
-    status: int, message: str, detail: Sequence[ErrorDetail] = (), headers: Mapping[str, str] | None = None
+    status: int,
+    message: str,
+    detail: Sequence[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
+    count: int | None = None,
 ) -> Response:
     return Response(
-        error_body(status, message, detail), status_code=status, media_type="application/json", headers=headers
+        error_body(status, message, detail, count), status_code=status, media_type="application/json", headers=headers
     )
 
 
@@ -53,20 +64,23 @@ def _field(location: Iterable[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def details_of(errors: Iterable[ErrorDetails] | Iterable[Mapping[str, Any]]) -> list[ErrorDetail]:
-    """Field and reason of each error; the offending input is never echoed back (it may be huge)."""
-    return [ErrorDetail(field=_field(item["loc"]), reason=str(item["msg"]), type=str(item["type"])) for item in errors]
+def details_of(errors: Iterable[Mapping[str, Any]], limit: int = DEFAULT_MAX_DETAILS) -> list[ErrorDetail]:
+    """Field and reason of the first `limit` errors; the offending input is never echoed back (it may be huge)."""
+    return [
+        ErrorDetail(field=_field(item["loc"]), reason=str(item["msg"]), type=str(item["type"]))
+        for item in islice(errors, limit)
+    ]
 
 
-def validation_error_response(error: ValidationError) -> Response:
-    """400 when the body is not JSON at all; 422 with every offending field otherwise."""
+def validation_error_response(error: ValidationError, limit: int = DEFAULT_MAX_DETAILS) -> Response:
+    """400 when the body is not JSON at all; 422 with the first `limit` offending fields and the total otherwise."""
     errors = error.errors(include_url=False, include_input=False, include_context=False)
-    if any(item["type"] == "json_invalid" for item in errors):
+    if any(item["type"] == "json_invalid" for item in errors[:1]):
         reason = "; ".join(str(item["msg"]) for item in errors)
         return error_response(
             400, "The body is not valid JSON.", [ErrorDetail(field="body", reason=reason, type="json_invalid")]
         )
-    return error_response(422, "The request breaks the data contract.", details_of(errors))
+    return error_response(422, "The request breaks the data contract.", details_of(errors, limit), count=len(errors))
 
 
 async def _http_exception(_: Request, exc: Exception) -> Response:
@@ -76,15 +90,12 @@ async def _http_exception(_: Request, exc: Exception) -> Response:
 
 async def _request_validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "The request breaks the data contract.", details_of(exc.errors()))
-
-
-async def _unexpected(_: Request, exc: Exception) -> Response:
-    logger.error("unhandled error", exc_info=exc)
-    return error_response(500, "Internal error; the request id is in the logs.")
+    errors = exc.errors()
+    return error_response(422, "The request breaks the data contract.", details_of(errors), count=len(errors))
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """HTTP and validation errors get the one shape. Unexpected errors and client disconnects are
+    handled in `middleware.py`, which knows the request id and logs each once."""
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _request_validation)
-    app.add_exception_handler(Exception, _unexpected)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +29,19 @@ OUTPUTS = ["label", "probabilities"]
 
 
 class ModelLoadError(RuntimeError):
-    """The model file, its card or the two together do not fit the contract."""
+    """The model file, its card or the two together do not fit the contract.
+
+    Its message is shown to clients (`/readyz`): it names files by their name, never by their path.
+    """
+
+
+def _reason(error: Exception) -> str:
+    """An error's reason without the file path that OSError and friends put in their message."""
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    if isinstance(error, KeyError):
+        return f"missing field {error}"
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,7 @@ class ModelCard:
 
     name: str
     version: str
+    sha256: str
     target: str
     classes: tuple[str, ...]
     metrics: dict[str, float]
@@ -49,6 +65,7 @@ class ModelCard:
             return cls(
                 name=str(data["name"]),
                 version=str(data["version"]),
+                sha256=str(data["sha256"]).lower(),
                 target=str(data["target"]),
                 classes=tuple(str(label) for label in data["classes"]),
                 metrics={str(key): float(value) for key, value in data.get("metrics", {}).items()},
@@ -57,7 +74,7 @@ class ModelCard:
                 parity_max_abs_diff=data.get("parity", {}).get("max_abs_diff"),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ModelLoadError(f"cannot read the model card {path}: {error}") from error
+            raise ModelLoadError(f"cannot read the model card {path.name}: {_reason(error)}") from error
 
 
 def expected_inputs() -> dict[str, str]:
@@ -85,17 +102,34 @@ class OnnxModel:
 
     @classmethod
     def load(cls, path: Path, *, threads: int = 1) -> OnnxModel:
-        """Read the ONNX file and its sibling card; fail with a clear message if they do not fit."""
+        """Read the ONNX file and its sibling card; fail with a clear message if they do not fit.
+
+        The file is read once and hashed: its SHA-256 must equal the card's `sha256` (a model
+        swapped or altered after the pipeline exported it is refused), and the version the
+        service reports is derived from that hash, never copied from the card's text. The
+        session is built from the very bytes that were hashed.
+        """
         card = ModelCard.read(path.with_name(CARD_NAME))
+        try:
+            onnx_bytes = path.read_bytes()
+        except OSError as error:
+            raise ModelLoadError(f"cannot read the ONNX model {path.name}: {_reason(error)}") from error
+        digest = hashlib.sha256(onnx_bytes).hexdigest()
+        if not hmac.compare_digest(digest, card.sha256):
+            raise ModelLoadError(
+                f"the ONNX model {path.name} does not match its card: sha256 {digest[:12]}..., "
+                f"the card says {card.sha256[:12]}... (altered or swapped after export)"
+            )
+        card = dataclasses.replace(card, version=digest[:12])
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(onnx_bytes, sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
-            raise ModelLoadError(f"cannot load the ONNX model {path}: {error}") from error
+            raise ModelLoadError(f"cannot load the ONNX model {path.name}: {type(error).__name__}") from error
         return cls(session, card)
 
     def _check_signature(self) -> None:

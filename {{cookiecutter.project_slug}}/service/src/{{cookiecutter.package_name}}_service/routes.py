@@ -1,24 +1,26 @@
 """Service (ML Engineers): the endpoints — predict, batch, health, readiness, model card and metrics.
 
-Prediction bodies are parsed and validated in one pass by pydantic-core straight from bytes
-(`model_validate_json`), turned into numpy arrays and scored (single records through the
-micro-batcher); responses are serialised once. The OpenAPI schema still documents every body
-and every error (see `openapi.py`).
+Health, readiness, the model card and metrics are ordinary FastAPI routes. The two prediction
+routes are `RawRoute`s, for the reason given on that class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from pydantic_core import to_json
 
+from {{ cookiecutter.package_name }}_service.auth import CHALLENGE, UNAUTHORIZED, ApiKeys
 from {{ cookiecutter.package_name }}_service.errors import error_response, validation_error_response
 from {{ cookiecutter.package_name }}_service.model import OnnxModel
 from {{ cookiecutter.package_name }}_service.schemas import (
@@ -31,12 +33,15 @@ from {{ cookiecutter.package_name }}_service.schemas import (
     PredictResponse,
     Readiness,
 )
-from {{ cookiecutter.package_name }}_service.state import ModelState
+from {{ cookiecutter.package_name }}_service.state import DRAINING, ModelState
 
 JSON = "application/json"
 ROUTES = ("/v1/predict", "/v1/predict/batch", "/healthz", "/readyz", "/v1/model", "/metrics")
-HEALTHY = to_json({"status": "ok"})
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+# Batch bodies above OFFLOAD_BODY_BYTES are validated and scored here, off the event loop, so
+# /healthz and single predictions keep answering while a large or hostile batch is processed.
+# Two threads: pydantic holds the GIL while it validates, onnxruntime releases it while it scores.
+BATCH_THREADS = 2
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -46,10 +51,13 @@ def _error(description: str) -> dict[str, Any]:
 NOT_READY: dict[int | str, dict[str, Any]] = {
     503: _error("The model is not loaded yet (or failed to load: see /readyz).")
 }
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: _error("API_KEYS is set and no valid key was sent.")}
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("The body is not valid JSON."),
+    408: _error("The body did not arrive within BODY_TIMEOUT_SECONDS."),
     413: _error("The body is larger than MAX_BODY_BYTES."),
-    422: _error("A record breaks the data contract: each offending field with its reason."),
+    415: _error("The Content-Type is not application/json."),
+    422: _error("A record breaks the data contract: the first offending fields with their reasons, and the count."),
     **NOT_READY,
 }
 
@@ -60,6 +68,15 @@ def request_body(model: type[PredictRequest] | type[BatchRequest]) -> dict[str, 
     return {"requestBody": {"required": True, "content": {JSON: {"schema": schema}}}}
 
 
+def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the Content-Type is JSON (`application/json` or `application/<x>+json`, any parameters)."""
+    for name, value in headers:
+        if name == b"content-type":
+            media = value.partition(b";")[0].strip().lower()
+            return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+    return False
+
+
 def _json(payload: Any) -> Response:
     return Response(to_json(payload), media_type=JSON)
 
@@ -67,6 +84,14 @@ def _json(payload: Any) -> Response:
 def _not_ready(state: ModelState) -> Response:
     reason = state.failure or "The model is still loading."
     return error_response(503, reason, headers={"Retry-After": "5"})
+
+
+def _unauthorized() -> Response:
+    return error_response(401, UNAUTHORIZED, headers=CHALLENGE)
+
+
+def _unsupported_media_type() -> Response:
+    return error_response(415, "Send the body as JSON with `Content-Type: application/json`.")
 
 
 def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
@@ -85,10 +110,17 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
 
 
 class RawRoute(APIRoute):
-    """An endpoint that takes the request and returns a finished response.
+    """An endpoint that takes the request and returns a finished response: the two prediction routes.
 
-    FastAPI still documents it (response model, error responses, request body) but calls it
-    directly, without solving dependencies or parsing the body: the endpoint does both in one pass.
+    Why: they are the hot path. An ordinary FastAPI route solves its dependencies, parses the
+    body to a dict (`json.loads`), validates that into the model, then validates and serialises
+    the answer again through the response model. Here pydantic-core validates straight from
+    the bytes in one pass and the answer is serialised once. Measured with the same app, model
+    and micro-batcher on one 2-core machine (the template's bench/peers.py, row "ours, ordinary
+    route"): 1.2x to 2.2x the single-record throughput of the ordinary route, median 1.7x over
+    alternating rounds. FastAPI still documents the route — request body, response model,
+    errors, security — but calls the endpoint directly, so the endpoint itself checks the API
+    key, the content type and the body.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -96,33 +128,53 @@ class RawRoute(APIRoute):
         return endpoint
 
 
-def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest]) -> None:
-    """Register the endpoints on the app itself, the hot ones first: routes are matched in order."""
+def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest], auth: ApiKeys) -> None:
+    """Register the endpoints. Batches are scored by a small thread pool of the app's own; its idle
+    threads end with the process (uvicorn lets in-flight requests finish before that)."""
     metrics = state.metrics
+    settings = state.settings
+    max_details = settings.max_error_details
+    offload_bytes = settings.offload_body_bytes
+    protected = [Depends(auth.dependency)] if auth.enabled else []
+    protected_errors = AUTH_ERRORS if auth.enabled else {}
+    executor = ThreadPoolExecutor(max_workers=BATCH_THREADS, thread_name_prefix="batch")
 
-    def route(method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    first_routes = 0
+
+    def raw_route(path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        """Register a RawRoute ahead of the docs' and the others: routes are matched in order, these are hot."""
+
         def register(endpoint: Endpoint) -> Endpoint:
-            app.router.add_api_route(path, endpoint, methods=[method], route_class_override=RawRoute, **options)
+            nonlocal first_routes
+            app.router.add_api_route(
+                path, endpoint, methods=["POST"], route_class_override=RawRoute, dependencies=protected, **options
+            )
+            app.router.routes.insert(first_routes, app.router.routes.pop())
+            first_routes += 1
             return endpoint
 
         return register
 
-    @route(
-        "POST",
+    @raw_route(
         "/v1/predict",
         response_model=PredictResponse,
         summary="Score one record",
-        responses=BODY_ERRORS,
+        responses={**BODY_ERRORS, **protected_errors},
         openapi_extra=request_body(PredictRequest),
     )
     async def predict(request: Request) -> Response:
+        headers = request.scope["headers"]
+        if not auth.allows(headers):
+            return _unauthorized()
+        if not is_json(headers):
+            return _unsupported_media_type()
         batcher = state.batcher
         if batcher is None:
             return _not_ready(state)
         try:
             record = PredictRequest.model_validate_json(await request.body())
         except ValidationError as error:
-            return validation_error_response(error)
+            return validation_error_response(error, max_details)
         label, probabilities = await batcher.submit(record)
         metrics.count_prediction(label)
         card = batcher.card
@@ -134,22 +186,11 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest])
             }
         )
 
-    @route(
-        "POST",
-        "/v1/predict/batch",
-        response_model=BatchResponse,
-        summary="Score up to MAX_BATCH_RECORDS records",
-        responses=BODY_ERRORS,
-        openapi_extra=request_body(batch_model),
-    )
-    async def predict_batch(request: Request) -> Response:
-        model = state.model
-        if model is None:
-            return _not_ready(state)
+    def score_batch(model: OnnxModel, body: bytes) -> Response:
         try:
-            records = batch_model.model_validate_json(await request.body()).records
+            records = batch_model.model_validate_json(body).records
         except ValidationError as error:
-            return validation_error_response(error)
+            return validation_error_response(error, max_details)
         labels, probabilities = model.predict(records)
         metrics.count_predictions(labels)
         metrics.batch_records.observe(len(records))
@@ -160,43 +201,78 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest])
         ]
         return _json({"predictions": predictions, "model_version": model.card.version})
 
-    @route("GET", "/healthz", response_model=Health, summary="Liveness: the process answers")
-    async def healthz(_: Request) -> Response:
-        return Response(HEALTHY, media_type=JSON)
+    @raw_route(
+        "/v1/predict/batch",
+        response_model=BatchResponse,
+        summary="Score up to MAX_BATCH_RECORDS records",
+        responses={**BODY_ERRORS, **protected_errors},
+        openapi_extra=request_body(batch_model),
+    )
+    async def predict_batch(request: Request) -> Response:
+        headers = request.scope["headers"]
+        if not auth.allows(headers):
+            return _unauthorized()
+        if not is_json(headers):
+            return _unsupported_media_type()
+        model = state.model
+        if model is None:
+            return _not_ready(state)
+        body = await request.body()
+        if len(body) <= offload_bytes:
+            return score_batch(model, body)
+        # The thread runs in a copy of this context, so its error replies carry the request id.
+        work = functools.partial(contextvars.copy_context().run, score_batch, model, body)
+        return await asyncio.get_running_loop().run_in_executor(executor, work)
 
-    @route(
-        "GET",
+    @app.get("/healthz", response_model=Health, summary="Liveness: the process answers")
+    async def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get(
         "/readyz",
         response_model=Readiness,
-        summary="Readiness: the model is loaded",
-        responses={503: {"model": Readiness, "description": "Still loading, or failed (with the reason)."}},
+        response_model_exclude_none=True,
+        summary="Readiness: the model is loaded and the process is not stopping",
+        responses={503: {"model": Readiness, "description": "Loading, failed (with the reason) or draining."}},
     )
-    async def readyz(_: Request) -> Response:
-        if state.model is not None:
-            return _json({"status": "ready", "model_version": state.model.card.version})
-        status = "failed" if state.failure else "loading"
-        return Response(to_json({"status": status, "reason": state.failure}), status_code=503, media_type=JSON)
+    async def readyz(response: Response) -> Readiness:
+        model = state.model
+        if DRAINING.is_set():
+            response.status_code = 503
+            return Readiness(status="draining", reason="The process is shutting down.")
+        if model is not None:
+            return Readiness(status="ready", model_version=model.card.version)
+        response.status_code = 503
+        return Readiness(status="failed" if state.failure else "loading", reason=state.failure)
 
-    @route("GET", "/v1/model", response_model=ModelInfo, summary="The served model's card", responses=NOT_READY)
-    async def model_card(_: Request) -> Response:
+    # Probes and load balancers may ask with HEAD: same answer, no body (uvicorn drops it).
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], response_model=Health, include_in_schema=False)
+    app.add_api_route(
+        "/readyz",
+        readyz,
+        methods=["HEAD"],
+        response_model=Readiness,
+        response_model_exclude_none=True,
+        include_in_schema=False,
+    )
+
+    @app.get(
+        "/v1/model",
+        response_model=ModelInfo,
+        summary="The served model's card",
+        responses={**NOT_READY, **protected_errors},
+        dependencies=protected,
+    )
+    async def model_card() -> ModelInfo:
         if state.model is None:
-            return _not_ready(state)
-        return Response(_model_info(state, state.model).model_dump_json(), media_type=JSON)
+            raise HTTPException(503, state.failure or "The model is still loading.", headers={"Retry-After": "5"})
+        return _model_info(state, state.model)
 
-    @route(
-        "GET",
+    @app.get(
         "/metrics",
         response_class=PlainTextResponse,
-        summary="Prometheus metrics",
+        summary="Prometheus metrics (only on METRICS_PORT when that is set)",
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
-    async def prometheus(_: Request) -> Response:
+    async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
-    @route("GET", "/openapi.json", include_in_schema=False)
-    async def openapi_document(_: Request) -> Response:
-        return _json(app.openapi())
-
-    @route("GET", "/docs", include_in_schema=False)
-    async def swagger_ui(_: Request) -> Response:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — docs")

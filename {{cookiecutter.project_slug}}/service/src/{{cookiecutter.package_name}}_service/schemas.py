@@ -67,7 +67,10 @@ class ErrorResponse(BaseModel):
 
     error: str = Field(description="Short error code, e.g. `invalid_record`, `body_too_large`.")
     message: str
-    detail: list[ErrorDetail] = Field(default_factory=list)
+    detail: list[ErrorDetail] = Field(
+        default_factory=list, description="The first MAX_ERROR_DETAILS errors, in the order of the body."
+    )
+    error_count: int = Field(default=0, description="How many errors there are in all (`detail` may list fewer).")
     request_id: str
 
 
@@ -76,7 +79,7 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "loading", "failed"]
+    status: Literal["ready", "loading", "failed", "draining"]
     model_version: str | None = None
     reason: str | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     model_path: Path = Field(
-        default=Path("models/model.onnx"),
+        default=Path("models/champion/model.onnx"),
         description="The exported ONNX model; its card is the sibling file model_card.json.",
     )
     max_batch_records: int = Field(default=1000, ge=1, le=100_000, description="Most records per batch.")
@@ -25,11 +25,71 @@ class Settings(BaseSettings):
     micro_batch_records: int = Field(
         default=64, ge=1, le=10_000, description="Most single predictions scored in one model call."
     )
+    max_error_details: int = Field(
+        default=20, ge=1, le=1000, description="Most errors listed in a reply; `error_count` gives the total."
+    )
+    offload_body_bytes: int = Field(
+        default=0,
+        ge=0,
+        description="Batch bodies larger than this are validated and scored on a worker thread, off the event "
+        "loop (0: every batch; 4 KB of empty records already mean 6,000 errors).",
+    )
     onnx_threads: int = Field(
         default=1, ge=0, description="onnxruntime intra-op threads (0: one per core). Scale with replicas."
+    )
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated keys; when set, the prediction and model routes need "
+        "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Unset: no authentication.",
+    )
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="A file holding API_KEYS (e.g. a mounted Kubernetes Secret); read once at start-up.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = Field(default=True, description="One JSON line per request, with its request id.")
     bind_host: str = Field(default="127.0.0.1", description="Interface uvicorn listens on (0.0.0.0 in a container).")
     port: int = Field(default=8000, ge=1, le=65535)
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="When set, /metrics answers only on this port and nothing else does (the image sets 9000).",
+    )
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes (prefer more replicas).")
+    # Bounded work per connection: a slow or silent client is cut off, not held.
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A request's headers must arrive within this long, or the connection closes."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request's body must arrive within this long after its headers, or 408."
+    )
+    keep_alive_seconds: float = Field(default=5.0, gt=0, description="Idle keep-alive connections close after this.")
+    max_concurrency: int = Field(
+        default=1000, ge=1, description="Most open connections and in-flight requests; beyond it requests get 503."
+    )
+    # Graceful shutdown on SIGTERM: keep serving (readiness 503, `Connection: close`) while the
+    # load balancer forgets the pod, then stop accepting and let in-flight requests finish.
+    drain_seconds: float = Field(
+        default=3.0, ge=0, description="After SIGTERM, seconds of serving (readiness 503) before the listener closes."
+    )
+    graceful_shutdown_seconds: float = Field(
+        default=20.0, gt=0, description="Then at most this long for in-flight requests to finish."
+    )
+
+    def accepted_keys(self) -> frozenset[bytes]:
+        """The API keys as bytes, from API_KEYS and API_KEYS_FILE (empty: authentication is off).
+
+        A key file that is set but cannot be read, or holds no key, stops the start-up: a
+        deployment meant to require keys never serves without them.
+        """
+        text = self.api_keys.get_secret_value() if self.api_keys is not None else ""
+        if self.api_keys_file is not None:
+            try:
+                from_file = self.api_keys_file.read_text(encoding="utf-8")
+            except OSError as error:
+                raise ValueError(f"API_KEYS_FILE cannot be read: {error.strerror}") from None
+            if not from_file.strip(" ,\n"):
+                raise ValueError("API_KEYS_FILE holds no key")
+            text = f"{text},{from_file}"
+        return frozenset(key.strip().encode() for key in text.replace("\n", ",").split(",") if key.strip())

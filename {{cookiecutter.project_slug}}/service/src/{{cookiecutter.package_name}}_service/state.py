@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 from {{ cookiecutter.package_name }}_service.batching import MicroBatcher
@@ -12,6 +13,11 @@ from {{ cookiecutter.package_name }}_service.model import ModelLoadError, OnnxMo
 from {{ cookiecutter.package_name }}_service.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# Set when the process was asked to stop (SIGTERM, see server.py): readiness turns 503 so the
+# load balancer stops sending, and every response closes its connection, while requests are
+# still served. One per process, like the signal.
+DRAINING = threading.Event()
 
 
 class ModelState:
@@ -42,7 +48,7 @@ class ModelState:
         try:
             model = await asyncio.to_thread(OnnxModel.load, path, threads=self.settings.onnx_threads)
         except ModelLoadError as error:
-            self.failure = str(error)
+            self.failure = str(error)  # names files, never paths: clients read it on /readyz
             logger.error("model not loaded; /readyz stays 503", extra={"model_path": str(path), "reason": str(error)})
             return
         self._set(model)

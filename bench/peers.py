@@ -1,0 +1,439 @@
+"""The generated service against the model servers a team would pick instead, on this machine, in one run.
+
+    python bench/peers.py                        # bakes the defaults, sets up, trains, measures
+    python bench/peers.py --project DIR/<slug>   # reuse a bake that already ran make setup && make repro
+    python bench/peers.py --peers-venv DIR       # reuse (or keep) the peers' virtualenv
+    python bench/peers.py --profile              # also profile our /v1/predict under load (py-spy)
+
+The same trained model is served four ways, each by one worker process on 127.0.0.1:
+- ours: the generated service (`python -m <package>_service`, its defaults, access log on);
+- ours, ordinary route: the same app plus `/v1/predict-ordinary`, an ordinary FastAPI route
+  with a `PredictRequest` body (the figure behind the raw fast path of the predict routes);
+- LitServe, serving the same ONNX file with onnxruntime (a `LitAPI`, as its docs show);
+- MLServer's scikit-learn runtime, serving the trained scikit-learn pipeline: core's
+  `build_model()` fitted on the bake's train split inside the peers' virtualenv and saved with
+  joblib, as MLServer's docs show (`parallel_workers: 0`, so it is one process too).
+
+The peers are installed into a throwaway virtualenv under /tmp, never into the bake. Every
+server gets the same payloads (one record; 100 records), the same wrk load (16 connections,
+one wrk thread, the same seconds) after the same warm-up. wrk comes from Debian (`apt-get
+install wrk`); it is installed when missing and this runs as root. Asserts nothing; the last
+line is the ratio of our single-record throughput to the best peer's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+
+from bakery import DEFAULTS, project_env, run  # noqa: E402
+from service import Server, free_port, prepare  # noqa: E402
+
+HOST = "127.0.0.1"
+CONNECTIONS = 16
+SECONDS = 10
+WARMUP_SECONDS = 2
+RATIO_ROUNDS = 3
+BATCH_RECORDS = 100
+PEER_PACKAGES = [
+    "mlserver==1.7.1",
+    "mlserver-sklearn==1.7.1",
+    "litserve==0.2.19",
+    "onnxruntime>=1.20,<2",
+    "scikit-learn>=1.5,<2",
+    "pandas>=2.2,<3",
+    "pyarrow>=17",
+    "joblib",
+    "py-spy==0.4.3",
+]
+
+LUA = """
+local file = io.open("{body}", "rb")
+wrk.method = "{method}"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+# Our app plus an ordinary FastAPI route for one record, sharing the app's micro-batcher.
+ORDINARY_APP = """
+from fastapi import Request
+
+from {package}_service.app import create_app as create_service_app
+from {package}_service.schemas import PredictRequest, PredictResponse
+
+
+def create_app():
+    app = create_service_app()
+    state = app.state.model_state
+
+    @app.post("/v1/predict-ordinary", response_model=PredictResponse)
+    async def predict_ordinary(record: PredictRequest) -> PredictResponse:
+        label, probabilities = await state.batcher.submit(record)
+        classes = state.batcher.card.classes
+        return PredictResponse(
+            prediction=label,
+            probabilities=dict(zip(classes, probabilities, strict=True)),
+            model_version=state.batcher.card.version,
+        )
+
+    return app
+"""
+ORDINARY_LAUNCH = (
+    "from {package}_service.server import serve; from {package}_service.settings import Settings; "
+    "serve(Settings(), app='bench_ordinary:create_app')"
+)
+
+LITSERVE_APP = """
+import json
+import sys
+
+import litserve as ls
+import numpy as np
+import onnxruntime as ort
+
+from {package}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
+
+MODEL = sys.argv[1]
+
+
+class PenguinAPI(ls.LitAPI):
+    def setup(self, device):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(MODEL, options, providers=["CPUExecutionProvider"])
+        with open(MODEL.replace("model.onnx", "model_card.json")) as card:
+            self.classes = json.load(card)["classes"]
+
+    def decode_request(self, request):
+        records = request["records"] if "records" in request else [request]
+        inputs = {{c: np.array([[r[c]] for r in records], dtype=np.float32) for c in NUMERIC_COLUMNS}}
+        inputs.update({{c: np.array([[r[c]] for r in records], dtype=object) for c in CATEGORICAL_COLUMNS}})
+        return inputs, "records" in request
+
+    def predict(self, decoded):
+        inputs, batch = decoded
+        labels, probabilities = self.session.run(["label", "probabilities"], inputs)
+        return labels, probabilities, batch
+
+    def encode_response(self, output):
+        labels, probabilities, batch = output
+        predictions = [
+            {{"prediction": str(label), "probabilities": dict(zip(self.classes, map(float, row)))}}
+            for label, row in zip(labels, probabilities)
+        ]
+        return {{"predictions": predictions}} if batch else predictions[0]
+
+
+if __name__ == "__main__":
+    server = ls.LitServer(PenguinAPI(), accelerator="cpu", devices=1, workers_per_device=1)
+    server.run(host="127.0.0.1", port=int(sys.argv[2]), generate_client_file=False)
+"""
+
+MLSERVER_FIT = """
+import joblib
+import pandas as pd
+
+from {package}_core import FEATURE_COLUMNS, TARGET
+from {package}_core.features import build_model
+
+train = pd.read_parquet("{train}")
+model = build_model().fit(train[list(FEATURE_COLUMNS)], train[TARGET])
+joblib.dump(model, "{folder}/model.joblib")
+print("fitted", type(model).__name__, len(train), "rows")
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    server: str
+    scenario: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
+    return found
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def wrk(tool: str, url: str, body: Path, seconds: int, work: Path, *, method: str = "POST") -> dict[str, float]:
+    """One wrk run: req/s, p50, p99 and the count of failed or non-2xx answers."""
+    script = work / f"wrk-{body.stem}-{method}.lua"
+    script.write_text(LUA.format(body=body, method=method))
+    command = [tool, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(group) for group in socket_errors.groups())
+    return {"rps": rate, "p50": p50, "p99": p99, "errors": errors}
+
+
+def measure(tool: str, name: str, scenario: str, url: str, body: Path, work: Path, method: str = "POST") -> Row:
+    wrk(tool, url, body, WARMUP_SECONDS, work, method=method)
+    result = wrk(tool, url, body, SECONDS, work, method=method)
+    row = Row(name, scenario, result["rps"], result["p50"], result["p99"], int(result["errors"]))
+    print(f"  {name:<26} {scenario:<14} {row.requests_per_second:>9.0f} req/s  p99 {row.p99_ms:.2f} ms", flush=True)
+    return row
+
+
+def peers_venv(project: Path, env: dict[str, str], venv: Path) -> Path:
+    """A virtualenv under /tmp with the peers (and the bake's core, for its contract and build_model)."""
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        interpreter = env.get("UV_PYTHON", sys.executable)
+        print(f"installing the peers into {venv} (once) ...", flush=True)
+        run([interpreter, "-m", "venv", "--clear", str(venv)], project, env)
+        run([str(python), "-m", "pip", "install", "--quiet", *PEER_PACKAGES], project, env, timeout=1800)
+        run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(project / "core")], project, env)
+        (venv / ".installed").write_text("\n".join(PEER_PACKAGES))
+    return venv
+
+
+def version_of(venv: Path, package: str) -> str:
+    probe = f"import importlib.metadata as m; print(m.version('{package}'))"
+    return subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True).stdout.strip()
+
+
+def v2_request(records: list[dict[str, Any]], numeric: set[str]) -> dict[str, Any]:
+    """The V2 inference protocol body MLServer's docs show for a DataFrame (content type `pd`)."""
+    inputs = []
+    for column in records[0]:
+        kind = "FP64" if column in numeric else "BYTES"
+        inputs.append({"name": column, "shape": [len(records)], "datatype": kind, "data": [r[column] for r in records]})
+    return {"parameters": {"content_type": "pd"}, "inputs": inputs, "outputs": [{"name": "predict_proba"}]}
+
+
+def check_answer(url: str, body: Path) -> dict[str, Any]:
+    request = urllib.request.Request(url, data=body.read_bytes(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path) -> list[tuple[str, float]]:
+    """py-spy samples our server under the /v1/predict load; the share of samples per leaf function."""
+    raw = work / "profile.txt"
+    spy = subprocess.Popen(
+        [str(venv / "bin" / "py-spy"), "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
+         "--duration", str(SECONDS), "--rate", "200", "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.5)
+    wrk(tool, url, body, SECONDS, work)
+    spy.wait(timeout=60)
+    leaves: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        leaf = stack.split(";")[-1]
+        leaf = re.sub(r"\s*\(/.*/site-packages/", " (", leaf)
+        leaf = re.sub(r"\s*\(/.*/(src|lib/python[\d.]+)/", " (", leaf)
+        leaves[leaf] += int(count)
+        total += int(count)
+    return [(name, count / total) for name, count in leaves.most_common(15)] if total else []
+
+
+def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: bool) -> list[Row]:
+    tool = ensure_wrk()
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    package = answers["package_name"]
+    python = str(project / ".venv" / "bin" / "python")
+    champion = project / "models" / "champion" / "model.onnx"
+    if not champion.exists():  # bakes before the champion stage: promote the exported model
+        champion.parent.mkdir(parents=True, exist_ok=True)
+        for name in ("model.onnx", "model_card.json"):
+            shutil.copy2(project / "models" / name, champion.parent / name)
+    card = json.loads(champion.with_name("model_card.json").read_text())
+    example = card["example"]
+    venv = peers_venv(project, env, venv_folder)
+    work = Path(tempfile.mkdtemp(prefix="bench-peers-"))
+    numeric = {key for key, value in example.items() if isinstance(value, int | float)}
+    bodies = {
+        "single": example,
+        "batch": {"records": [example] * BATCH_RECORDS},
+        "v2-single": v2_request([example], numeric),
+        "v2-batch": v2_request([example] * BATCH_RECORDS, numeric),
+    }
+    files = {}
+    for name, payload in bodies.items():
+        files[name] = work / f"{name}.json"
+        files[name].write_text(json.dumps(payload))
+    empty = work / "empty.json"
+    empty.write_text("")
+    rows: list[Row] = []
+    single, batch = "1 record", f"{BATCH_RECORDS} records"
+    print(f"wrk: {CONNECTIONS} connections, {SECONDS} s per figure after {WARMUP_SECONDS} s of warm-up", flush=True)
+
+    # Ours: the defaults, as `make serve` and the image run it (plus the ordinary route, for its figure).
+    (work / "bench_ordinary.py").write_text(ORDINARY_APP.format(package=package))
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    ours_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "PYTHONPATH": str(work)}
+    server = Server(
+        [python, "-c", ORDINARY_LAUNCH.format(package=package)], project, ours_env, f"{base}/readyz", work / "ours.log"
+    )
+    ratios: list[float] = []
+    try:
+        assert check_answer(f"{base}/v1/predict", files["single"])["prediction"]
+        assert check_answer(f"{base}/v1/predict-ordinary", files["single"])["prediction"]
+        healthz_rows, predict_rows = [], []
+        for _ in range(RATIO_ROUNDS):  # alternate, so a change in the machine's load hits both alike
+            healthz_rows.append(measure(tool, "ours", "GET /healthz", f"{base}/healthz", empty, work, "GET"))
+            predict_rows.append(measure(tool, "ours", single, f"{base}/v1/predict", files["single"], work))
+            ratios.append(predict_rows[-1].requests_per_second / healthz_rows[-1].requests_per_second)
+        rows.append(sorted(healthz_rows, key=lambda r: r.requests_per_second)[RATIO_ROUNDS // 2])
+        rows.append(sorted(predict_rows, key=lambda r: r.requests_per_second)[RATIO_ROUNDS // 2])
+        rows.append(measure(tool, "ours", batch, f"{base}/v1/predict/batch", files["batch"], work))
+        rows.append(measure(tool, "ours, ordinary route", single, f"{base}/v1/predict-ordinary", files["single"], work))
+        top = (
+            profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work) if with_profile else []
+        )
+    finally:
+        server.stop()
+
+    # LitServe: the same ONNX model and card.
+    (work / "litserve_app.py").write_text(LITSERVE_APP.format(package=package))
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    server = Server(
+        [str(venv / "bin" / "python"), str(work / "litserve_app.py"), str(champion), str(port)],
+        work, env, f"{base}/health", work / "litserve.log",
+    )  # fmt: skip
+    try:
+        assert check_answer(f"{base}/predict", files["single"])["prediction"]
+        name = f"LitServe {version_of(venv, 'litserve')}"
+        rows.append(measure(tool, name, single, f"{base}/predict", files["single"], work))
+        rows.append(measure(tool, name, batch, f"{base}/predict", files["batch"], work))
+    finally:
+        server.stop()
+
+    # MLServer: its scikit-learn runtime on the trained pipeline.
+    models = work / "mlserver"
+    (models / "penguins").mkdir(parents=True)
+    fit = MLSERVER_FIT.format(
+        package=package, train=project / "data" / "split" / "train.parquet", folder=models / "penguins"
+    )
+    run([str(venv / "bin" / "python"), "-c", fit], work, env)
+    (models / "penguins" / "model-settings.json").write_text(
+        json.dumps({"name": "penguins", "implementation": "mlserver_sklearn.SKLearnModel",
+                    "parameters": {"uri": "./model.joblib", "version": "v1"}})
+    )  # fmt: skip
+    port, grpc_port, metrics_port = free_port(), free_port(), free_port()
+    (models / "settings.json").write_text(
+        json.dumps({"host": HOST, "http_port": port, "grpc_port": grpc_port, "metrics_port": metrics_port,
+                    "parallel_workers": 0})
+    )  # fmt: skip
+    base = f"http://{HOST}:{port}"
+    server = Server(
+        [str(venv / "bin" / "mlserver"), "start", str(models)], models, env, f"{base}/v2/health/ready",
+        work / "mlserver.log",
+    )  # fmt: skip
+    try:
+        url = f"{base}/v2/models/penguins/infer"
+        assert check_answer(url, files["v2-single"])["outputs"]
+        name = f"MLServer {version_of(venv, 'mlserver')} (sklearn)"
+        rows.append(measure(tool, name, single, url, files["v2-single"], work))
+        rows.append(measure(tool, name, batch, url, files["v2-batch"], work))
+    finally:
+        server.stop()
+
+    report(rows, ratios, top)
+    return rows
+
+
+def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -> None:
+    print()
+    print(f"{'server':<30} {'scenario':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for row in rows:
+        print(
+            f"{row.server:<30} {row.scenario:<14} {row.requests_per_second:>9.0f} {row.p50_ms:>8.2f} "
+            f"{row.p99_ms:>8.2f} {row.errors:>6}"
+        )
+    if top:
+        print("\nwhere our server spends /v1/predict (py-spy, share of samples by function):")
+        for name, share in top:
+            print(f"  {share:>6.1%}  {name}")
+    ours = next(r for r in rows if r.server == "ours" and r.scenario == "1 record")
+    ordinary = next(r for r in rows if r.server == "ours, ordinary route")
+    peers = [r for r in rows if not r.server.startswith("ours") and r.scenario == "1 record"]
+    best = max(peers, key=lambda r: r.requests_per_second)
+    ratio = ours.requests_per_second / best.requests_per_second
+    print()
+    print(f"raw predict route / ordinary FastAPI route throughput: "
+          f"{ours.requests_per_second / ordinary.requests_per_second:.2f}")  # fmt: skip
+    print(f"best peer (1 record): {best.server}, p99 {best.p99_ms:.2f} ms; ours p99 {ours.p99_ms:.2f} ms "
+          f"(goal: at most half, {best.p99_ms / 2:.2f} ms)")  # fmt: skip
+    print(f"goal ours/best-peer >= 5.0: {'met' if ratio >= 5.0 and ours.p99_ms <= best.p99_ms / 2 else 'NOT met'}")
+    rounds = ", ".join(f"{value:.2f}" for value in ratios)
+    print(f"/v1/predict / /healthz throughput ratio: {statistics.median(ratios):.2f} (rounds: {rounds}; goal >= 0.85)")
+    print(f"load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"ours/best-peer throughput ratio: {ratio:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--project", type=Path, help="a bake that already ran make setup && make repro")
+    parser.add_argument("--keep", type=Path, help="bake into this folder and keep it (reuse it with --project)")
+    parser.add_argument("--peers-venv", type=Path, help="the peers' virtualenv: made here once, then reused")
+    parser.add_argument("--profile", action="store_true", help="py-spy profile of our server under /v1/predict load")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-peers-venv-") as throwaway:
+        venv = options.peers_venv.resolve() if options.peers_venv else Path(throwaway)
+        if options.project:
+            bench(options.project.resolve(), project_env(DEFAULTS["python_version"]), venv, options.profile)
+            return 0
+        if options.keep:
+            project, env = prepare(options.keep.resolve())
+            bench(project, env, venv, options.profile)
+            return 0
+        with tempfile.TemporaryDirectory(prefix="bench-peers-bake-") as work:
+            project, env = prepare(Path(work))
+            bench(project, env, venv, options.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""The baked project the service tests share: defaults, `make setup`, `make repro`, a champion model.
+
+tests/test_service.py and tests/test_service_hostile.py both need a trained bake. They run in
+one xdist group (one worker), so the bake is made once per worker and reused by both. Set
+SERVICE_PROJECT to the folder of a bake that already ran `make setup && make repro` to reuse it
+while iterating on these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bakery import DEFAULTS, bake, project_env, run
+
+SETUP_TIMEOUT = 1800
+START_TIMEOUT = 120.0
+CHAMPION = Path("models") / "champion"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    env: dict[str, str]
+    slug: str
+    package: str
+
+    @property
+    def python(self) -> str:
+        return str(self.root / ".venv" / "bin" / "python")
+
+    @property
+    def champion(self) -> Path:
+        return self.root / CHAMPION / "model.onnx"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+_BAKED: dict[str, Project] = {}
+
+
+def ensure_champion(root: Path) -> None:
+    """The service serves models/champion/. Until `make repro` writes it, promote models/model.onnx."""
+    folder = root / CHAMPION
+    if (folder / "model.onnx").exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("model.onnx", "model_card.json"):
+        shutil.copy2(root / "models" / name, folder / name)
+
+
+def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """One trained bake of the defaults per test worker."""
+    if "project" in _BAKED:
+        return _BAKED["project"]
+    try:
+        env = project_env(DEFAULTS["python_version"])
+    except LookupError as error:
+        pytest.skip(str(error))
+    reuse = os.environ.get("SERVICE_PROJECT")
+    if reuse:
+        root = Path(reuse).resolve()
+    else:
+        root = bake(tmp_path_factory.mktemp("service"))
+        run("make setup", root, env, timeout=SETUP_TIMEOUT)
+        run("make repro", root, env, timeout=SETUP_TIMEOUT)
+    ensure_champion(root)
+    answers = json.loads((root / ".cookiecutter.json").read_text())
+    _BAKED["project"] = Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
+    return _BAKED["project"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def call(
+    base: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None
+) -> Answer:
+    """One HTTP request to the loopback server; error statuses are answers, not exceptions."""
+    request = urllib.request.Request(f"{base}{path}", data=body, headers=headers or {}, method=method)
+    if body is not None and not request.has_header("Content-type"):
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if call(base, "/readyz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the service was not ready after {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
+
+
+def log_lines(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def stop(
+    process: subprocess.Popen[bytes],
+    log: Path,
+    sig: signal.Signals = signal.SIGINT,
+    expected_errors: frozenset[str] = frozenset(),
+) -> None:
+    """Signal the process group we started, as Ctrl-C in a terminal does, and expect a graceful shutdown.
+
+    No error may be logged, except those of the requests whose ids are in `expected_errors`.
+    """
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        raise AssertionError(f"the service did not stop within 30s of {sig.name}") from None
+    lines = log_lines(log)
+    messages = " | ".join(line["message"] for line in lines)
+    assert "Finished server process" in messages, log.read_text()[-4000:]
+    errors = [line for line in lines if line["level"] in {"error", "critical"}]
+    assert not [line for line in errors if line.get("request_id") not in expected_errors], log.read_text()[-4000:]

@@ -1,0 +1,464 @@
+"""Generated tier: the baked service, run for real on loopback, holds up under hostile clients.
+
+Each test reproduces one finding of a review against a live server and checks the safe outcome:
+slow or silent clients are cut off within the configured timeouts, error floods get small
+replies and do not starve liveness, a non-JSON body gets 415, a client that hangs up is a
+disconnect (not a 500), a 500 carries its request id, API keys are enforced when configured,
+/docs loads nothing from outside, metrics can live on their own port, and a SIGTERM under load
+fails no request. Load goes to 127.0.0.1 only, bounded in requests and seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from service_project import Project, call, free_port, log_lines, stop, trained_project, wait_ready
+
+pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
+
+HEADER_TIMEOUT = 2.0
+BODY_TIMEOUT = 2.0
+SLACK = 1.5  # the server checks on its event loop; allow for a loaded machine
+PROBE_TIMEOUT = 2.0  # the Deployment's livenessProbe.timeoutSeconds
+API_KEY = "test-key-4f1c0e9a"
+BOOM_ID = "trace-the-500"
+
+# A test-only route that fails, served by the real app and server: the only way to see a 500.
+BOOM_APP = """
+from {package}_service.app import create_app as create_service_app
+
+
+def create_app():
+    app = create_service_app()
+
+    @app.get("/boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("a bug, for the test")
+
+    return app
+"""
+LAUNCH = "from {package}_service.server import serve; from {package}_service.settings import Settings; serve(Settings(), app='boom_app:create_app')"
+
+
+@dataclass
+class Server:
+    base: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    metrics_port: int | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def start(project: Project, folder: Path, **settings: str) -> Server:
+    """The service as the image runs it (`python -m <package>_service` and its settings), plus /boom."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "boom_app.py").write_text(BOOM_APP.format(package=project.package))
+    port = free_port()
+    env = {
+        **project.env,
+        "PYTHONPATH": str(folder),
+        "PORT": str(port),
+        "MODEL_PATH": str(project.champion),
+        "HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
+        "BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
+        **settings,
+    }
+    log = folder / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [project.python, "-c", LAUNCH.format(package=project.package)],
+            cwd=project.root,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, process, log)
+    except AssertionError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        raise
+    metrics_port = int(settings["METRICS_PORT"]) if "METRICS_PORT" in settings else None
+    return Server(base=base, port=port, process=process, log=log, metrics_port=metrics_port)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return trained_project(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start(project, tmp_path_factory.mktemp("hostile"))
+    try:
+        yield running
+    finally:
+        stop(running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID}))
+
+
+@pytest.fixture(scope="module")
+def example(server: Server) -> dict[str, Any]:
+    return dict(call(server.base, "/v1/model").json()["example"])
+
+
+def connect(server: Server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=30)
+
+
+def read_until_closed(connection: socket.socket, limit: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection, and how long that took."""
+    started = time.monotonic()
+    connection.settimeout(limit)
+    received = b""
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    except TimeoutError:
+        raise AssertionError(f"the server still held the connection after {limit:.1f}s") from None
+    except ConnectionResetError:
+        pass
+    return received, time.monotonic() - started
+
+
+def open_files(pid: int) -> int:
+    """Open descriptors of the server process (the launcher `python -c` is the server itself)."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+# --- slow clients ---------------------------------------------------------------------------
+
+
+def test_a_client_that_connects_and_sends_nothing_is_cut_off(server: Server) -> None:
+    with connect(server) as connection:
+        _, waited = read_until_closed(connection, HEADER_TIMEOUT + SLACK)
+    assert waited <= HEADER_TIMEOUT + SLACK
+
+
+def test_partial_headers_are_cut_off_within_the_header_timeout(server: Server) -> None:
+    with connect(server) as connection:
+        connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+        received, waited = read_until_closed(connection, HEADER_TIMEOUT + SLACK)
+    assert waited <= HEADER_TIMEOUT + SLACK
+    assert received.startswith(b"HTTP/1.1 408"), received[:200]
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_off(server: Server) -> None:
+    """A slowloris keeps sending, so an idle timer alone would never fire."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200
+    started = time.monotonic()
+    closed = False
+    with connect(server) as connection:
+        for byte in request:
+            try:
+                connection.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.1)
+            if time.monotonic() - started > HEADER_TIMEOUT + SLACK + 1:
+                break
+        if not closed:
+            _, _ = read_until_closed(connection, 1.0)
+    assert time.monotonic() - started <= HEADER_TIMEOUT + SLACK + 1
+
+
+def test_a_body_that_stops_arriving_gets_408_within_the_body_timeout(server: Server) -> None:
+    head = (
+        b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+    )
+    with connect(server) as connection:
+        connection.sendall(head + b'{"island": "Dream", ')
+        received, waited = read_until_closed(connection, BODY_TIMEOUT + SLACK)
+    assert waited <= BODY_TIMEOUT + SLACK
+    assert received.startswith(b"HTTP/1.1 408"), received[:200]
+    assert json.loads(received.partition(b"\r\n\r\n")[2])["error"] == "request_timeout"
+
+
+def test_hundreds_of_slow_connections_are_released(server: Server) -> None:
+    before = open_files(server.pid)
+    connections = []
+    try:
+        for _ in range(400):
+            connection = connect(server)
+            connection.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            connections.append(connection)
+        time.sleep(0.5)
+        assert open_files(server.pid) >= before + 300  # they are held, for now
+        deadline = time.monotonic() + HEADER_TIMEOUT + SLACK + 2
+        while open_files(server.pid) > before + 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert open_files(server.pid) <= before + 5, (before, open_files(server.pid))
+    finally:
+        for connection in connections:
+            connection.close()
+    assert call(server.base, "/healthz").status == 200
+
+
+# --- error amplification and liveness -------------------------------------------------------
+
+EMPTY_RECORDS = json.dumps({"records": [{}] * 1000}).encode()
+
+
+def test_a_batch_of_empty_records_gets_a_small_reply(server: Server) -> None:
+    answer = call(server.base, "/v1/predict/batch", EMPTY_RECORDS)
+    assert answer.status == 422
+    assert len(answer.body) < 64 * 1024, len(answer.body)
+    reply = answer.json()
+    assert reply["error_count"] == 6000
+    assert len(reply["detail"]) < reply["error_count"]
+
+
+def test_liveness_answers_within_its_probe_timeout_during_an_error_flood(server: Server) -> None:
+    stop_at = time.monotonic() + 6.0
+    flooded = {"requests": 0}
+    lock = threading.Lock()
+
+    def flood() -> None:
+        with connect(server) as connection:
+            request = (
+                b"POST /v1/predict/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(EMPTY_RECORDS)}\r\n\r\n".encode()
+                + EMPTY_RECORDS
+            )
+            reader = connection.makefile("rb")
+            while time.monotonic() < stop_at:
+                connection.sendall(request)
+                status_line = reader.readline()
+                length = 0
+                while (line := reader.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                reader.read(length)
+                assert b" 422 " in status_line, status_line
+                with lock:
+                    flooded["requests"] += 1
+
+    probes: list[float] = []
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        floods = [pool.submit(flood) for _ in range(32)]
+        time.sleep(1.0)
+        while time.monotonic() < stop_at - 0.5:
+            started = time.monotonic()
+            assert call(server.base, "/healthz").status == 200
+            probes.append(time.monotonic() - started)
+            time.sleep(0.3)
+        for future in floods:
+            future.result()
+    assert flooded["requests"] > 32, flooded  # the flood was real
+    assert probes
+    assert max(probes) < PROBE_TIMEOUT, probes
+
+
+# --- content types, methods, disconnects, request ids --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_a_body_that_is_not_json_gets_415(server: Server, example: dict[str, Any], content_type: str) -> None:
+    answer = call(server.base, "/v1/predict", json.dumps(example).encode(), {"Content-Type": content_type})
+    assert answer.status == 415
+    assert answer.json()["error"] == "unsupported_media_type"
+
+
+def test_health_routes_answer_head(server: Server) -> None:
+    assert call(server.base, "/healthz", method="HEAD").status == 200
+    assert call(server.base, "/readyz", method="HEAD").status == 200
+
+
+def test_a_client_that_hangs_up_mid_body_is_logged_as_a_disconnect_not_a_500(server: Server) -> None:
+    head = b"POST /v1/predict/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    with connect(server) as connection:
+        connection.sendall(head + b"Content-Length: 5000\r\n\r\n" + b'{"records": [')
+        time.sleep(0.3)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if any("disconnected" in line["message"] for line in log_lines(server.log)):
+            break
+        time.sleep(0.1)
+    lines = log_lines(server.log)
+    assert any("disconnected" in line["message"] for line in lines), server.log.read_text()[-2000:]
+    assert not [line for line in lines if line["level"] in {"error", "critical"}]
+    metrics = call(server.base, "/metrics").body.decode()
+    assert 'status="500"' not in metrics
+
+
+def test_a_500_carries_the_request_id_in_header_body_and_log(server: Server) -> None:
+    answer = call(server.base, "/boom", headers={"X-Request-ID": BOOM_ID})
+    assert answer.status == 500
+    assert answer.headers["x-request-id"] == BOOM_ID
+    assert answer.json()["request_id"] == BOOM_ID
+    time.sleep(0.2)
+    errors = [line for line in log_lines(server.log) if line["level"] == "error"]
+    assert [line["request_id"] for line in errors] == [BOOM_ID]  # logged once (not again by uvicorn), with its id
+    assert "a bug, for the test" in errors[0]["exception"]
+
+
+# --- offline docs ---------------------------------------------------------------------------
+
+
+def test_the_docs_page_works_offline(server: Server) -> None:
+    page = call(server.base, "/docs")
+    assert page.status == 200
+    html = page.body.decode()
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), html
+    assets = set(re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)) | set(re.findall(r"url: '([^']+)'", html))
+    assert "/openapi.json" in assets
+    for asset in assets:
+        answer = call(server.base, asset)
+        assert answer.status == 200, asset
+        assert answer.body, asset
+    assert b"SwaggerUIBundle" in call(server.base, next(a for a in assets if a.endswith("bundle.js"))).body
+
+
+# --- access control -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def secured(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Keys from a file, as the staging and prod overlays mount the Secret service-api-keys."""
+    folder = tmp_path_factory.mktemp("secured")
+    (folder / "API_KEYS").write_text(f"{API_KEY},next-key\n")
+    metrics_port = free_port()
+    running = start(project, folder, API_KEYS_FILE=str(folder / "API_KEYS"), METRICS_PORT=str(metrics_port))
+    try:
+        yield running
+    finally:
+        stop(running.process, running.log, signal.SIGINT)
+
+
+def test_with_api_keys_set_predictions_need_a_key(secured: Server) -> None:
+    assert call(secured.base, "/v1/model").status == 401
+    example = call(secured.base, "/v1/model", headers={"X-API-Key": API_KEY}).json()["example"]
+    body = json.dumps(example).encode()
+    refused = call(secured.base, "/v1/predict", body)
+    assert refused.status == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert call(secured.base, "/v1/predict", body, {"Authorization": "Bearer wrong"}).status == 401
+    assert call(secured.base, "/v1/predict", body, {"Authorization": f"Bearer {API_KEY}"}).status == 200
+    assert call(secured.base, "/v1/predict", body, {"X-API-Key": "next-key"}).status == 200
+    assert call(secured.base, "/healthz").status == 200  # probes need no key
+
+
+def test_with_a_metrics_port_metrics_are_served_there_alone(secured: Server) -> None:
+    assert call(secured.base, "/metrics").status == 404
+    metrics = call(f"http://127.0.0.1:{secured.metrics_port}", "/metrics")
+    assert metrics.status == 200
+    assert b"http_request_duration_seconds" in metrics.body
+    assert call(f"http://127.0.0.1:{secured.metrics_port}", "/v1/model", headers={"X-API-Key": API_KEY}).status == 404
+
+
+# --- graceful shutdown ----------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    ok: int = 0
+    ok_after_sigterm: int = 0
+    failures: list[str] = field(default_factory=list)
+    refused: int = 0
+
+
+def test_sigterm_under_load_fails_no_request(project: Project, tmp_path: Path) -> None:
+    """16 keep-alive clients behind a "load balancer" that stops opening connections once
+    readiness says draining (as Kubernetes removes the pod's endpoint); SIGTERM mid-load."""
+    server = start(project, tmp_path / "graceful", DRAIN_SECONDS="2", ACCESS_LOG="false")
+    example = call(server.base, "/v1/model").json()["example"]
+    body = json.dumps(example).encode()
+    request = (
+        b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    result = LoadResult()
+    lock = threading.Lock()
+    in_rotation = threading.Event()
+    in_rotation.set()
+    sigterm_at: list[float] = []
+    stop_at = time.monotonic() + 20
+
+    def balancer() -> None:
+        """Poll readiness like a load balancer's health check; take the pod out when it says 503."""
+        while time.monotonic() < stop_at and in_rotation.is_set():
+            try:
+                if call(server.base, "/readyz").status != 200:
+                    in_rotation.clear()
+            except OSError:
+                in_rotation.clear()
+            time.sleep(0.1)
+
+    def client() -> None:
+        connection: socket.socket | None = None
+        reader = None
+        while time.monotonic() < stop_at:
+            if connection is None:
+                if not in_rotation.is_set():
+                    return  # the balancer sends no new connection to a draining pod
+                try:
+                    connection = connect(server)
+                except ConnectionRefusedError:
+                    with lock:
+                        result.refused += 1
+                    return
+                reader = connection.makefile("rb")
+            assert reader is not None
+            try:
+                connection.sendall(request)
+                status_line = reader.readline()
+                headers = {}
+                while (line := reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                payload = reader.read(int(headers.get("content-length", "0")))
+                if b" 200 " not in status_line or not payload:
+                    raise AssertionError(f"answer {status_line!r}")
+            except (OSError, AssertionError, ValueError) as error:
+                with lock:
+                    result.failures.append(repr(error))
+                return
+            with lock:
+                result.ok += 1
+                if sigterm_at:
+                    result.ok_after_sigterm += 1
+            if headers.get("connection", "").lower() == "close":
+                connection.close()
+                connection = None
+
+    with ThreadPoolExecutor(max_workers=17) as pool:
+        futures = [pool.submit(client) for _ in range(16)] + [pool.submit(balancer)]
+        time.sleep(2.0)
+        sigterm_at.append(time.monotonic())
+        os.killpg(server.pid, signal.SIGTERM)
+        for future in futures:
+            future.result()
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        raise AssertionError("the service did not stop within 30s of SIGTERM") from None
+    assert not result.failures, result.failures[:5]
+    assert result.ok > 100, result
+    assert result.ok_after_sigterm > 0, result  # served while draining
+    lines = log_lines(server.log)
+    assert "Finished server process" in " | ".join(line["message"] for line in lines)
+    assert not [line for line in lines if line["level"] in {"error", "critical"}]

@@ -1,0 +1,405 @@
+"""Service (ML Engineers): hostile or careless clients get bounded, safe answers.
+
+Each test reproduces a way a client can hurt the service (or learn too much) and checks the
+safe outcome, in process. The template's own test tier repeats the ones that need a real
+server and a real socket (slow headers, disconnects, SIGTERM under load).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from starlette.types import Message
+
+from {{ cookiecutter.package_name }}_service import create_app
+from {{ cookiecutter.package_name }}_service.model import CARD_NAME, ModelLoadError, OnnxModel
+from {{ cookiecutter.package_name }}_service.settings import Settings
+from {{ cookiecutter.package_name }}_service.state import DRAINING
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+def wait_loaded(client: TestClient, seconds: float = 10) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    readiness = client.get("/readyz")
+    while readiness.json()["status"] == "loading" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        readiness = client.get("/readyz")
+    body: dict[str, Any] = readiness.json()
+    return body
+
+
+def asgi_scope(path: str, headers: list[tuple[bytes, bytes]], method: str = "POST") -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+
+
+async def asgi_call(app: FastAPI, method: str, path: str, body: bytes = b"") -> int:
+    """One request straight through the ASGI app; returns the status."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    statuses: list[int] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(asgi_scope(path, headers, method), receive, send)
+    return statuses[0]
+
+
+# --- content types and methods ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"],
+)
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_a_body_that_is_not_declared_json_gets_415(
+    client: TestClient, example: dict[str, Any], path: str, content_type: str | None
+) -> None:
+    body = json.dumps(example if path == "/v1/predict" else {"records": [example]}).encode()
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["error"] == "unsupported_media_type"
+
+
+def test_json_with_a_charset_is_json(client: TestClient, example: dict[str, Any]) -> None:
+    headers = {"content-type": "application/json; charset=utf-8"}
+    assert client.post("/v1/predict", content=json.dumps(example), headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_routes_answer_head(client: TestClient, path: str) -> None:
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.headers["x-request-id"]
+
+
+# --- error amplification and the event loop -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_batch_app(settings: Settings, onnx_model: OnnxModel) -> FastAPI:
+    """The defaults of a deployment: 1,000 records per batch, batches over 16 KiB off the event loop."""
+    return create_app(Settings(model_path=settings.model_path, access_log=False), model=onnx_model)
+
+
+def test_a_batch_of_empty_records_gets_a_small_reply_with_the_count(big_batch_app: FastAPI) -> None:
+    body = json.dumps({"records": [{}] * 1000}).encode()
+    with TestClient(big_batch_app) as client:
+        response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 422
+    reply = response.json()
+    assert reply["error_count"] == 6000  # six fields missing in each of 1,000 records
+    assert len(reply["detail"]) == Settings().max_error_details
+    assert reply["detail"][0]["field"].startswith("records.0.")
+    assert len(response.content) < 64 * 1024, len(response.content)
+
+
+def test_a_large_batch_is_scored_off_the_event_loop_with_the_same_answers(
+    settings: Settings, onnx_model: OnnxModel, example: dict[str, Any]
+) -> None:
+    records = [example, {**example, "island": "Torgersen"}] * 100
+    body = json.dumps({"records": records}).encode()
+    answers = []
+    for offload in (len(body) + 1, 0):  # inline, then on the worker thread
+        app = create_app(
+            Settings(model_path=settings.model_path, access_log=False, offload_body_bytes=offload), model=onnx_model
+        )
+        with TestClient(app) as client:
+            response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
+            assert response.status_code == 200
+            answers.append(response.json())
+            bad = client.post("/v1/predict/batch", content=b'{"records": [{}]}', headers=JSON_HEADERS)
+            assert bad.json()["request_id"] == bad.headers["x-request-id"]  # the thread knows the request id
+    assert answers[0] == answers[1]
+
+
+def test_the_event_loop_answers_health_while_error_floods_are_validated(big_batch_app: FastAPI) -> None:
+    """32 batches of empty records at once keep the worker threads busy; /healthz is still answered at once."""
+    flood = json.dumps({"records": [{}] * 1000}).encode()
+
+    async def scenario() -> tuple[list[float], list[int]]:
+        floods = [asyncio.create_task(asgi_call(big_batch_app, "POST", "/v1/predict/batch", flood)) for _ in range(32)]
+        await asyncio.sleep(0)
+        probes = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert await asgi_call(big_batch_app, "GET", "/healthz") == 200
+            probes.append(time.perf_counter() - started)
+        return probes, list(await asyncio.gather(*floods))
+
+    probes, statuses = asyncio.run(scenario())
+    assert set(statuses) == {422}
+    assert max(probes) < 2.0, probes  # the kubelet's probe timeout
+
+
+# --- request ids, unexpected errors and disconnects ----------------------------------------
+
+
+def test_an_unexpected_error_gets_a_json_500_with_the_request_id_logged_once(
+    settings: Settings, onnx_model: OnnxModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings, model=onnx_model)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level("INFO"), TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom", headers={"x-request-id": "trace-500"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "trace-500"
+    assert response.json()["request_id"] == "trace-500"
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+
+
+def test_a_client_that_hangs_up_mid_body_is_a_disconnect_not_a_500(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[Message] = []
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"island": "Dr', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"120")]
+    with caplog.at_level("INFO"):
+        asyncio.run(app(asgi_scope("/v1/predict", headers), receive, send))
+    assert not [message for message in sent if message.get("status", 0) >= 500]
+    assert not [record for record in caplog.records if record.levelname in {"ERROR", "CRITICAL"}]
+    assert any("disconnected" in record.getMessage() for record in caplog.records)
+
+
+def test_a_body_that_stops_arriving_gets_408_within_the_timeout(settings: Settings, onnx_model: OnnxModel) -> None:
+    app = create_app(settings.model_copy(update={"body_timeout_seconds": 0.3}), model=onnx_model)
+    sent: list[Message] = []
+    first = True
+
+    async def receive() -> Message:
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": b'{"island": ', "more_body": True}
+        await asyncio.sleep(3600)  # a slow client: the rest never comes
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"120")]
+    started = time.perf_counter()
+    asyncio.run(asyncio.wait_for(app(asgi_scope("/v1/predict", headers), receive, send), timeout=5))
+    assert time.perf_counter() - started < 2
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    assert start["status"] == 408
+    assert (b"connection", b"close") in [(name.lower(), value) for name, value in start["headers"]]
+
+
+# --- access control -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def secured(settings: Settings, onnx_model: OnnxModel) -> Iterator[TestClient]:
+    app = create_app(settings.model_copy(update={"api_keys": SecretStr("old-key, new-key")}), model=onnx_model)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"authorization": "Bearer wrong"}, {"x-api-key": "wrong"}, {"authorization": "Basic b2xkLWtleQ=="}],
+)
+def test_with_api_keys_a_request_without_a_valid_key_gets_401(
+    secured: TestClient, example: dict[str, Any], headers: dict[str, str]
+) -> None:
+    for response in (
+        secured.post("/v1/predict", json=example, headers=headers),
+        secured.post("/v1/predict/batch", json={"records": [example]}, headers=headers),
+        secured.get("/v1/model", headers=headers),
+    ):
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "unauthorized"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("headers", [{"authorization": "Bearer old-key"}, {"x-api-key": "new-key"}])
+def test_with_api_keys_each_accepted_key_works(
+    secured: TestClient, example: dict[str, Any], headers: dict[str, str]
+) -> None:
+    assert secured.post("/v1/predict", json=example, headers=headers).status_code == 200
+    assert secured.post("/v1/predict/batch", json={"records": [example]}, headers=headers).status_code == 200
+    assert secured.get("/v1/model", headers=headers).status_code == 200
+
+
+def test_with_api_keys_probes_metrics_and_docs_stay_open_and_the_schema_says_so(secured: TestClient) -> None:
+    for path in ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"):
+        assert secured.get(path).status_code == 200, path
+    schema = secured.get("/openapi.json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyHeader"}
+    assert schema["paths"]["/v1/predict"]["post"]["security"]
+    assert "401" in schema["paths"]["/v1/predict"]["post"]["responses"]
+    assert "security" not in schema["paths"]["/healthz"]["get"]
+
+
+def test_api_keys_can_come_from_a_file_and_a_broken_file_stops_the_start(tmp_path: Path) -> None:
+    keys = tmp_path / "API_KEYS"
+    keys.write_text("file-key-1,\nfile-key-2\n")
+    settings = Settings(api_keys_file=keys, api_keys=SecretStr("env-key"))
+    assert settings.accepted_keys() == {b"file-key-1", b"file-key-2", b"env-key"}
+    keys.write_text(" \n")
+    with pytest.raises(ValueError, match="holds no key"):
+        Settings(api_keys_file=keys).accepted_keys()
+    with pytest.raises(ValueError, match="cannot be read"):
+        Settings(api_keys_file=tmp_path / "missing").accepted_keys()
+
+
+def test_without_api_keys_nothing_asks_for_a_key(client: TestClient, example: dict[str, Any]) -> None:
+    assert client.post("/v1/predict", json=example).status_code == 200
+    assert "securitySchemes" not in client.get("/openapi.json").json().get("components", {})
+
+
+def test_with_a_metrics_port_metrics_answer_there_alone(settings: Settings, onnx_model: OnnxModel) -> None:
+    app = create_app(settings.model_copy(update={"metrics_port": 9000}), model=onnx_model)
+    with TestClient(app, base_url="http://service:8000") as api, TestClient(app, base_url="http://service:9000") as ops:
+        assert api.get("/metrics").status_code == 404
+        assert api.get("/healthz").status_code == 200
+        assert ops.get("/metrics").status_code == 200
+        assert ops.get("/healthz").status_code == 404
+        assert ops.get("/v1/model").status_code == 404
+
+
+# --- offline docs ---------------------------------------------------------------------------
+
+
+def test_the_docs_page_loads_nothing_from_outside(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.text
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), html
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) + re.findall(r"""url: ?["']([^"']+)["']""", html)
+    assert {"/openapi.json"} <= set(assets)
+    assert len(assets) >= 4  # script, style, favicon, schema
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.content, asset
+    assert '"validatorUrl": null' in html
+
+
+# --- graceful shutdown ----------------------------------------------------------------------
+
+
+def test_while_draining_readiness_fails_and_connections_close(client: TestClient, example: dict[str, Any]) -> None:
+    DRAINING.set()
+    try:
+        readiness = client.get("/readyz")
+        assert readiness.status_code == 503
+        assert readiness.json()["status"] == "draining"
+        response = client.post("/v1/predict", json=example)
+        assert response.status_code == 200  # still served
+        assert response.headers["connection"] == "close"
+    finally:
+        DRAINING.clear()
+
+
+# --- model integrity ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def model_copy(trained: Any, tmp_path: Path) -> Path:
+    folder = tmp_path / "deployed" / "champion"
+    folder.mkdir(parents=True)
+    shutil.copy(trained.onnx_path, folder / "model.onnx")
+    shutil.copy(trained.onnx_path.with_name(CARD_NAME), folder / CARD_NAME)
+    return folder / "model.onnx"
+
+
+def edit_card(model_path: Path, **changes: Any) -> None:
+    card_path = model_path.with_name(CARD_NAME)
+    card = json.loads(card_path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            card.pop(key, None)
+        else:
+            card[key] = value
+    card_path.write_text(json.dumps(card))
+
+
+def assert_not_ready(model_path: Path, *words: str) -> str:
+    with TestClient(create_app(Settings(model_path=model_path, access_log=False))) as client:
+        readiness = wait_loaded(client)
+        assert readiness["status"] == "failed", readiness
+        assert client.post("/v1/predict", json={}).status_code == 503
+    reason = str(readiness["reason"])
+    assert str(model_path.parent) not in reason, reason  # no path is revealed
+    assert "/" not in reason, reason
+    for word in words:
+        assert word in reason, reason
+    return reason
+
+
+def test_a_tampered_model_file_leaves_the_service_not_ready(model_copy: Path) -> None:
+    """The card is kept; the model's bytes change (here: one byte of its float weights flipped)."""
+    data = bytearray(model_copy.read_bytes())
+    data[len(data) // 2] ^= 0x80
+    model_copy.write_bytes(bytes(data))
+    assert_not_ready(model_copy, "model.onnx", "does not match its card")
+
+
+def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
+    edit_card(model_copy, sha256=None)
+    assert_not_ready(model_copy, "model_card.json", "sha256")
+
+
+def test_the_reported_version_comes_from_the_files_hash_not_the_cards_text(model_copy: Path) -> None:
+    edit_card(model_copy, version="not-the-hash")
+    digest = hashlib.sha256(model_copy.read_bytes()).hexdigest()
+    with TestClient(create_app(Settings(model_path=model_copy, access_log=False))) as client:
+        readiness = wait_loaded(client)
+        assert readiness == {"status": "ready", "model_version": digest[:12]}
+        assert client.get("/v1/model").json()["version"] == digest[:12]
+
+
+def test_loading_a_tampered_model_directly_raises(model_copy: Path) -> None:
+    model_copy.write_bytes(model_copy.read_bytes() + b"\0")
+    with pytest.raises(ModelLoadError, match="does not match its card"):
+        OnnxModel.load(model_copy)
