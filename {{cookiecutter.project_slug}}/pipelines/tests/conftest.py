@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, find_violations, iter_example_records
 from {{ cookiecutter.package_name }}_pipelines import export
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
+from {{ cookiecutter.package_name }}_pipelines.scoring import classification_metrics
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,11 @@ def export_to() -> ExportTo:
     def export_model(folder: Path, frame: pd.DataFrame, *, c: float) -> tuple[Path, Path, dict[str, Any]]:
         folder.mkdir(parents=True, exist_ok=True)
         onnx_path, card_path = folder / "model.onnx", folder / "model_card.json"
-        card = export.export_model(fit(frame, c=c, max_iter=500, seed=0), frame, onnx_path, card_path, name="m")
+        model = fit(frame, c=c, max_iter=500, seed=0)
+        metrics = classification_metrics(
+            frame[TARGET], model.predict_proba(frame[list(FEATURE_COLUMNS)]), model.classes_
+        )
+        card = export.export_model(model, frame, onnx_path, card_path, name="m", metrics=metrics)
         return onnx_path, card_path, card
 
     return export_model

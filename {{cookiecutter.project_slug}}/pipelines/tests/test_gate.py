@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
-from {{ cookiecutter.package_name }}_pipelines.gate import IntegrityError, decide, read_verified, verify
+from {{ cookiecutter.package_name }}_pipelines.gate import (
+    IntegrityError,
+    NotShippable,
+    check_shippable,
+    decide,
+    read_verified,
+    verify,
+)
 from {{ cookiecutter.package_name }}_pipelines.params import Register
 
 Model = tuple[bytes, dict[str, Any]]
@@ -127,3 +134,28 @@ def test_the_card_records_the_model_hash_and_the_contract(
     verify(onnx_path, card)
     assert card["version"] == card["sha256"][:12]
     assert len(card["contract"]) == 64
+
+
+def test_the_champion_is_scored_on_the_rows_not_taken_from_its_card(
+    strong: Model, weak: Model, frame: pd.DataFrame
+) -> None:
+    """A card's recorded metrics (from another split, or edited) never decide: both models are scored here."""
+    flattering = (weak[0], {**weak[1], "metrics": {**weak[1]["metrics"], "f1_macro": 1.0}})
+    modest = (strong[0], {**strong[1], "metrics": {**strong[1]["metrics"], "f1_macro": 0.0}})
+    assert gate(strong, flattering, frame, floor=0.0).outcome == "promoted"
+    assert gate(weak, modest, frame, floor=0.0).outcome == "kept"
+
+
+def test_a_card_that_names_another_version_is_refused(tmp_path: Path, frame: pd.DataFrame, export_to: ExportTo) -> None:
+    onnx_path, _, card = export_to(tmp_path, frame, c=1.0)
+    with pytest.raises(IntegrityError, match="names version 'other'"):
+        verify(onnx_path, {**card, "version": "other"})
+
+
+def test_only_a_champion_of_this_contract_above_the_floor_may_ship(strong: Model) -> None:
+    card = strong[1]
+    check_shippable(card, RULE)
+    with pytest.raises(NotShippable, match="trained for data contract 000000000000"):
+        check_shippable({**card, "contract": "0" * 64}, RULE)
+    with pytest.raises(NotShippable, match=r"f1_macro=0.1 misses register.floor=0.5"):
+        check_shippable({**card, "metrics": {**card["metrics"], "f1_macro": 0.1}}, RULE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}_pipelines import gate
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
 
@@ -72,3 +74,27 @@ def test_make_champion_without_a_champion_says_what_to_do(
 ) -> None:
     assert main(["champion", "--params", str(params_file)]) == 1
     assert "holds no champion: run `make repro` and commit" in capsys.readouterr().err
+
+
+def test_make_champion_refuses_a_committed_champion_below_the_floor(
+    params_file: Path, capsys: pytest.CaptureFixture[str], train_and_register: Callable[..., int]
+) -> None:
+    """A hand-copied model whose hash matches its own card still must clear the gate's floor to ship."""
+    assert train_and_register() == 0
+    card_path = load_params(params_file).paths.champion / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card_path.write_text(json.dumps({**card, "metrics": {**card["metrics"], "f1_macro": 0.1}}))
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "f1_macro=0.1 misses register.floor" in capsys.readouterr().err
+
+
+def test_make_champion_refuses_a_champion_of_another_contract(
+    params_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    train_and_register: Callable[..., int],
+) -> None:
+    assert train_and_register() == 0
+    monkeypatch.setattr(gate, "contract_fingerprint", lambda: "f" * 64)  # the code's contract moved on
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "this code's contract is ffffffffffff" in capsys.readouterr().err

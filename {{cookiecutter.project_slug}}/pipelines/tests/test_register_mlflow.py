@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }}_pipelines import register
+from {{ cookiecutter.package_name }}_pipelines import export, register
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
 
@@ -123,3 +125,40 @@ def test_a_tampered_registry_artefact_is_refused(
         path.write_bytes(path.read_bytes()[:-1])
     assert main(["champion", "--params", str(params_file)]) == 1
     assert "was changed after export and is refused" in capsys.readouterr().err
+
+
+def test_artefacts_rewritten_together_with_their_card_are_refused(
+    tracking: str,
+    params_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    train_and_register: Callable[..., int],
+) -> None:
+    """Write access to the artefact store alone cannot choose what ships: the registry keeps the hash."""
+    assert train_and_register() == 0
+    forged = bytes(load_params(params_file).paths.onnx.read_bytes()) + b"\0"
+    digest = hashlib.sha256(forged).hexdigest()
+    for folder in {path.parent for path in tmp_path.rglob("deploy/model.onnx") if "champion" not in path.parts}:
+        card = json.loads((folder / "model_card.json").read_text())
+        (folder / "model.onnx").write_bytes(forged)
+        (folder / "model_card.json").write_text(json.dumps({**card, "sha256": digest, "version": digest[:12]}))
+    assert main(["champion", "--params", str(params_file)]) == 1
+    assert "is not the one registered" in capsys.readouterr().err
+
+
+def test_a_new_data_contract_starts_a_new_line_and_says_so(
+    tracking: str,
+    params_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    train_and_register: Callable[..., int],
+    last_decision: Callable[[], dict[str, Any]],
+) -> None:
+    assert train_and_register() == 0
+    first = last_decision()
+    monkeypatch.setattr(export, "contract_fingerprint", lambda: "f" * 64)  # as if a column's range changed
+    assert train_and_register() == 0
+    second = last_decision()
+    assert (second["outcome"], second["champion_score"]) == ("new_line", None)
+    assert second["model_name"] == f"{first['model_name'].rsplit('-', 1)[0]}-ffffffff"
+    assert second["champion_contract"] == first["contract"]
+    assert "do not compete" in second["reason"]

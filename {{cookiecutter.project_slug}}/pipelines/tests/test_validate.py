@@ -42,7 +42,7 @@ def numbers(info: Any) -> st.SearchStrategy[Any]:
         st.floats(low, high),
         st.sampled_from(near or [0.0]),
         st.floats(allow_nan=True, allow_infinity=True),
-        st.sampled_from([None, math.nan, math.inf, -math.inf]),
+        st.sampled_from([None, math.nan, math.inf, -math.inf, 0.0, -0.0]),
     )
 
 
@@ -101,11 +101,9 @@ def assert_same(findings: validate.Findings, expected: list[list[Violation]]) ->
 @pytest.fixture(autouse=True)
 def fresh_caches() -> Iterator[None]:
     """Explanations are cached per contract field; a test that swaps the contract must not see old ones."""
-    validate.explain.cache_clear()
-    validate._field_models.cache_clear()
+    validate.clear_caches()
     yield
-    validate.explain.cache_clear()
-    validate._field_models.cache_clear()
+    validate.clear_caches()
 
 
 @settings(QUICK, max_examples=200)
@@ -147,12 +145,10 @@ def find_extended(row: dict[str, Any]) -> list[Violation]:
 def test_the_equivalence_holds_for_integer_optional_text_and_flag_fields(data: st.DataObject) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(validate, "LabelledRecord", Extended)
-        validate.explain.cache_clear()
-        validate._field_models.cache_clear()
+        validate.clear_caches()
         table = data.draw(tables(Extended))
         assert_same(validate.check(table), per_row(table, find_extended))
-    validate.explain.cache_clear()
-    validate._field_models.cache_clear()
+    validate.clear_caches()
 
 
 def test_the_rules_are_derived_from_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:

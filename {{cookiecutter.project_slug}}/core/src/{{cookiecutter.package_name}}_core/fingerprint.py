@@ -20,11 +20,18 @@ _IGNORED_KEYS = frozenset({"description", "title"})
 
 
 def _without_prose(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {key: _without_prose(value) for key, value in node.items() if key not in _IGNORED_KEYS}
+    """The JSON schema without its prose keywords; names under `properties` and `$defs` are columns, kept."""
     if isinstance(node, list):
         return [_without_prose(item) for item in node]
-    return node
+    if not isinstance(node, dict):
+        return node
+    kept: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            kept[key] = {name: _without_prose(schema) for name, schema in value.items()}
+        elif key not in _IGNORED_KEYS:
+            kept[key] = _without_prose(value)
+    return kept
 
 
 def contract_fingerprint(

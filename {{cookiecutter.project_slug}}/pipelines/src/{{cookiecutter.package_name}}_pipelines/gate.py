@@ -19,6 +19,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
@@ -74,6 +75,8 @@ def verify(onnx_path: Path, card: dict[str, Any]) -> None:
             f"{onnx_path.name} has sha256 {actual[:12]}… but its card records {expected[:12]}…; "
             "the file was changed after export and is refused"
         )
+    if card.get("version") != actual[:12]:
+        raise IntegrityError(f"the card of {onnx_path.name} names version {card.get('version')!r}, not {actual[:12]!r}")
 
 
 def read_verified(onnx_path: Path, card_path: Path) -> tuple[bytes, dict[str, Any]]:
@@ -85,6 +88,29 @@ def read_verified(onnx_path: Path, card_path: Path) -> tuple[bytes, dict[str, An
 
 def read_verified_folder(folder: Path) -> tuple[bytes, dict[str, Any]]:
     return read_verified(folder / MODEL_FILE, folder / CARD_FILE)
+
+
+class NotShippable(StageFailed):
+    """A verified champion that must still not ship: another data contract, or below the floor."""
+
+
+def check_shippable(card: dict[str, Any], rule: Register) -> None:
+    """What `make champion` adds to the hash check: the model fits this code's contract and clears the floor.
+
+    The floor is checked against the metrics the card records from the evaluate stage; the card is
+    covered by review (git) or by the registry, and its model bytes by the sha256 just verified.
+    """
+    contract = contract_fingerprint()
+    if card.get("contract") != contract:
+        raise NotShippable(
+            f"the champion was trained for data contract {str(card.get('contract'))[:12]}, this code's contract is "
+            f"{contract[:12]}: run the pipeline so the gate decides on this contract"
+        )
+    value = card.get("metrics", {}).get(rule.metric)
+    if value is None or not _clears_floor(float(value), rule):
+        raise NotShippable(
+            f"the champion's {rule.metric}={value} misses register.floor={rule.floor} ({rule.direction}); it must not ship"
+        )
 
 
 def install(onnx_path: Path, card_path: Path, folder: Path) -> None:

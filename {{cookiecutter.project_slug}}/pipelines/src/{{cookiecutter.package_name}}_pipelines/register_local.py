@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .errors import StageFailed
 from .files import read_json
-from .gate import CARD_FILE, challenge, install, read_verified_folder, report
+from .gate import CARD_FILE, challenge, check_shippable, install, read_verified_folder, report
 from .params import Params
 
 
@@ -30,9 +30,10 @@ def stage(p: Params) -> None:
 
 
 def champion_stage(p: Params) -> None:
-    """`make champion`: verify the committed champion against its card before an image is built from it."""
+    """`make champion`: check the committed champion (hash, contract, floor) before an image is built from it."""
     folder = p.paths.champion
     if not (folder / CARD_FILE).exists():
         raise StageFailed(f"{folder} holds no champion: run `make repro` and commit {folder}")
     _, card = read_verified_folder(folder)
+    check_shippable(card, p.register_)
     print(f"champion: {card['name']} version {card['version']} in {folder}, verified against its card")

@@ -23,11 +23,22 @@ from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprin
 
 from .errors import StageFailed
 from .files import read_json
-from .gate import CARD_FILE, MODEL_FILE, IntegrityError, challenge, install, read_verified_folder, report
+from .gate import (
+    CARD_FILE,
+    MODEL_FILE,
+    IntegrityError,
+    challenge,
+    check_shippable,
+    install,
+    read_verified_folder,
+    report,
+)
 from .params import Params
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEPLOY_ARTIFACTS = "deploy"  # the exact exported bytes and card of every registered version
+SHA256_TAG = "model_sha256"  # on each model version, in the registry: what the artefacts must hash to
+CONTRACT_TAG = "contract"
 
 
 class NoChampion(StageFailed):
@@ -77,7 +88,26 @@ def fetch_champion(
         raise IntegrityError(
             f"'{alias}' of {line} (version {holder.version}) has no deploy artefacts to verify: {error}"
         ) from error
-    return str(holder.version), read_verified_folder(Path(local))
+    onnx_bytes, card = read_verified_folder(Path(local))
+    # The artefact store holds the files; the registry holds the hash they were registered with.
+    # Both must agree, so write access to the artefact store alone cannot choose what ships.
+    registered = holder.tags.get(SHA256_TAG)
+    if registered != card["sha256"] or holder.tags.get(CONTRACT_TAG) != card.get("contract"):
+        raise IntegrityError(
+            f"'{alias}' of {line} (version {holder.version}): the downloaded model (sha256 {card['sha256'][:12]}…) "
+            f"is not the one registered (sha256 {str(registered)[:12]}…); it is refused"
+        )
+    return str(holder.version), (onnx_bytes, card)
+
+
+def other_line_champion(client: MlflowClient, model_name: str, line: str, alias: str) -> dict[str, Any] | None:
+    """The card of the newest other contract's champion, when this contract's line has none yet."""
+    for model in client.search_registered_models(filter_string=f"name LIKE '{model_name}-%'"):
+        if model.name == line or alias not in (model.aliases or {}):
+            continue
+        holder = client.get_model_version_by_alias(model.name, alias)
+        return {"contract": holder.tags.get(CONTRACT_TAG), "version": holder.tags.get(SHA256_TAG, "")[:12]}
+    return None
 
 
 def stage(p: Params) -> None:
@@ -89,7 +119,11 @@ def stage(p: Params) -> None:
     line = line_name(p.export.model_name, card["contract"])
     with tempfile.TemporaryDirectory() as scratch:
         held = fetch_champion(client, line, rule.alias, Path(scratch))
-        decision = challenge(p, held[1] if held else None)
+        if held is not None:
+            decision = challenge(p, held[1])
+        else:  # a new contract's first model: say so when another contract's line has a champion
+            previous = other_line_champion(client, p.export.model_name, line, rule.alias)
+            decision = challenge(p, (b"", previous) if previous else None)
         with mlflow.start_run(run_name=f"{p.export.model_name}-{card['version']}") as active:
             mlflow.log_params(flatten(p.model_dump(mode="json", by_alias=True, exclude={"paths"})))
             mlflow.log_metrics(read_json(p.paths.reports / "metrics.json"))
@@ -121,7 +155,8 @@ def stage(p: Params) -> None:
                     save_as_external_data=False,
                 )
                 version = str(info.registered_model_version)
-                client.set_model_version_tag(line, version, "contract", card["contract"])
+                client.set_model_version_tag(line, version, CONTRACT_TAG, card["contract"])
+                client.set_model_version_tag(line, version, SHA256_TAG, card["sha256"])
         if decision.promoted and version is not None:
             client.set_registered_model_alias(line, rule.alias, version)
         record = {
@@ -166,6 +201,7 @@ def champion_stage(p: Params) -> None:
                 "branch first; nothing was installed"
             )
         version, (_, card) = held
+        check_shippable(card, p.register_)
         install(
             Path(scratch) / DEPLOY_ARTIFACTS / MODEL_FILE,
             Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
