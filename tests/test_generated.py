@@ -339,8 +339,8 @@ def test_a_tampered_remote_object_is_refused_and_never_run(project: Project, tmp
     project.run("uv run --no-sync dvc push")
     lock = yaml.safe_load((root / "dvc.lock").read_text())
     md5 = next(out["md5"] for out in lock["stages"]["train"]["outs"] if out["path"].endswith(".skops"))
-    remote = (root / ".dvc" / project.run("uv run --no-sync dvc remote list").split()[1]).resolve()
-    stored = remote / "files" / "md5" / md5[:2] / md5[2:]
+    # The default remote is a folder beside the repository (.dvc/config): find the object in it.
+    (stored,) = root.parent.glob(f"*-dvc-storage/files/md5/{md5[:2]}/{md5[2:]}")
     original = stored.read_bytes()
     marker = tmp_path / "payload-ran"
     payload = pickle.dumps(Payload(marker))
