@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, get_args
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import annotated_types
 import numpy as np
@@ -47,9 +48,14 @@ def _single_field_model(name: str) -> type[BaseModel]:
     return model
 
 
-@lru_cache(maxsize=EXPLAINED_VALUES, typed=True)
 def explain(name: str, value: Any) -> tuple[Violation, ...]:
     """What the contract says about one value of one column, in the words of core's find_violations()."""
+    # The repr is part of the key: -0.0 and 0.0 are equal (and 1 and 1.0), but a reason quotes the value as given.
+    return _explain(name, value, repr(value))
+
+
+@lru_cache(maxsize=EXPLAINED_VALUES, typed=True)
+def _explain(name: str, value: Any, _key: str) -> tuple[Violation, ...]:
     if isinstance(value, float) and math.isnan(value):
         value = None  # a CSV gap is NaN; the contract calls it a missing value
     try:
@@ -70,6 +76,12 @@ def explain(name: str, value: Any) -> tuple[Violation, ...]:
 @cache
 def _field_models() -> dict[str, type[BaseModel]]:
     return {name: _single_field_model(name) for name in LabelledRecord.model_fields}
+
+
+def clear_caches() -> None:
+    """Forget the per-field models and explanations derived from the contract (when it changes, as in tests)."""
+    _explain.cache_clear()
+    _field_models.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,9 @@ class ColumnRule:
 def rule_for(name: str) -> ColumnRule:
     """Derive a column's checks from its contract field; anything unusual falls back to pydantic per distinct value."""
     info = LabelledRecord.model_fields[name]
-    kinds = [arg for arg in get_args(info.annotation) if arg is not type(None)] or [info.annotation]
+    kinds = [info.annotation]
+    if get_origin(info.annotation) in (Union, UnionType):  # float | None: the type besides None
+        kinds = [arg for arg in get_args(info.annotation) if arg is not type(None)]
     plain = len(kinds) == 1 and kinds[0] in (float, int, str)
     if not plain or not all(type(constraint) in BOUNDS for constraint in info.metadata):
         return ColumnRule(name, number=None, text=False)
@@ -134,7 +148,7 @@ def rule_for(name: str) -> ColumnRule:
     bounds = tuple(
         (BOUNDS[type(constraint)][1], getattr(constraint, BOUNDS[type(constraint)][0])) for constraint in info.metadata
     )
-    return ColumnRule(name, number=kinds[0], text=False, bounds=bounds)
+    return ColumnRule(name, number=float if kinds[0] is float else int, text=False, bounds=bounds)
 
 
 def column_rules() -> dict[str, ColumnRule] | None:
