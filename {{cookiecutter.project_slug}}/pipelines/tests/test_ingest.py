@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,23 @@ CONTRACT = list(LabelledRecord.model_fields)
 def source(example_frame: pd.DataFrame) -> pd.DataFrame:
     """The example rows plus a column the contract does not name (sources may carry more)."""
     return example_frame.assign(comment="extra")
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        (float, pa.float64()),
+        (int | None, pa.int64()),
+        (bool, pa.bool_()),
+        (str, pa.string()),
+        (Literal["a", "b"], pa.string()),
+        (Literal["a", "b"] | None, pa.string()),
+        (float | str, None),  # Arrow infers; validation judges each value
+        (list[float], None),
+    ],
+)
+def test_arrow_types_follow_the_contracts_annotations(annotation: Any, expected: pa.DataType | None) -> None:
+    assert files.arrow_type(annotation) == expected
 
 
 def test_only_the_contracts_columns_arrive_with_the_contracts_types(source: pd.DataFrame, tmp_path: Path) -> None:

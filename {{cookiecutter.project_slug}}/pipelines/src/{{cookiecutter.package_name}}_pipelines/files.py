@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import IO, Any, Literal, Union, get_args, get_origin
 
 import pandas as pd
 import pyarrow as pa
@@ -48,7 +49,9 @@ class SourceError(ValueError):
 
 def arrow_type(annotation: Any) -> pa.DataType | None:
     """The Arrow type of a contract field: numbers, booleans and strings (also as Literal); None: let Arrow infer."""
-    options = [arg for arg in get_args(annotation) if arg is not type(None)] or [annotation]
+    options = [annotation]
+    if get_origin(annotation) in (Union, UnionType):  # float | None: the types besides None
+        options = [arg for arg in get_args(annotation) if arg is not type(None)]
     # Literal["a", "b"] | None: the literal's values are the options.
     options = [
         value for option in options for value in (get_args(option) if get_origin(option) is Literal else [option])
