@@ -13,13 +13,13 @@ import yaml
 
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.gate import (
-    IntegrityError,
     NotShippable,
     check_shippable,
     decide,
     read_verified,
     verify,
 )
+from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError
 from {{ cookiecutter.package_name }}_pipelines.params import Register
 
 Model = tuple[bytes, dict[str, Any]]
@@ -112,7 +112,7 @@ def test_a_model_whose_bytes_differ_from_its_card_is_refused(
     onnx_path.write_bytes(onnx_path.read_bytes() + b"\0")
     with pytest.raises(IntegrityError, match="was changed after export"):
         read_verified(onnx_path, card_path)
-    with pytest.raises(IntegrityError, match="records no sha256"):
+    with pytest.raises(IntegrityError, match="has no sha256"):
         verify(onnx_path, {key: value for key, value in card.items() if key != "sha256"})
 
 

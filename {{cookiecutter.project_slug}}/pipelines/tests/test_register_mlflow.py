@@ -26,6 +26,13 @@ def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return uri
 
 
+def deploy_artefacts(root: Path) -> list[Path]:
+    """The `deploy` folders (model + card) of every registered version in the local artefact store."""
+    folders = [path.parent for path in root.rglob("deploy/model.onnx") if {"mlruns", "mlartifacts"} & set(path.parts)]
+    assert folders, "the deploy artefacts are in the local artefact store"
+    return folders
+
+
 def test_the_line_is_named_after_the_contract() -> None:
     assert register.line_name("team-model", "ab12cd34" + "0" * 56) == "team-model-ab12cd34"
 
@@ -117,12 +124,8 @@ def test_a_tampered_registry_artefact_is_refused(
     train_and_register: Callable[..., int],
 ) -> None:
     assert train_and_register() == 0
-    stored = [
-        path for path in tmp_path.rglob("deploy/model.onnx") if "mlruns" in path.parts or "mlartifacts" in path.parts
-    ]
-    assert stored, "the deploy artefact is in the local artefact store"
-    for path in stored:
-        path.write_bytes(path.read_bytes()[:-1])
+    for folder in deploy_artefacts(tmp_path):
+        (folder / "model.onnx").write_bytes((folder / "model.onnx").read_bytes()[:-1])
     assert main(["champion", "--params", str(params_file)]) == 1
     assert "was changed after export and is refused" in capsys.readouterr().err
 
@@ -138,7 +141,7 @@ def test_artefacts_rewritten_together_with_their_card_are_refused(
     assert train_and_register() == 0
     forged = bytes(load_params(params_file).paths.onnx.read_bytes()) + b"\0"
     digest = hashlib.sha256(forged).hexdigest()
-    for folder in {path.parent for path in tmp_path.rglob("deploy/model.onnx") if "champion" not in path.parts}:
+    for folder in deploy_artefacts(tmp_path):
         card = json.loads((folder / "model_card.json").read_text())
         (folder / "model.onnx").write_bytes(forged)
         (folder / "model_card.json").write_text(json.dumps({**card, "sha256": digest, "version": digest[:12]}))

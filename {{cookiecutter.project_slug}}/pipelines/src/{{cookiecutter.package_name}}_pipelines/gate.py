@@ -23,16 +23,13 @@ from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprin
 
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
+from .integrity import verify
 from .params import Params, Register
 from .scoring import classification_metrics
 
 Outcome = Literal["first", "new_line", "promoted", "kept", "below_floor"]
 MODEL_FILE = "model.onnx"
 CARD_FILE = "model_card.json"
-
-
-class IntegrityError(StageFailed):
-    """A model file does not match the sha256 its card records."""
 
 
 class BelowFloor(StageFailed):
@@ -62,21 +59,6 @@ class Decision:
 
     def record(self) -> dict[str, Any]:
         return {**asdict(self), "promoted": self.promoted}
-
-
-def verify(onnx_path: Path, card: dict[str, Any]) -> None:
-    """Refuse a model whose bytes are not the ones its card vouches for."""
-    expected = card.get("sha256")
-    if not expected:
-        raise IntegrityError(f"the card of {onnx_path.name} records no sha256; re-export the model")
-    actual = sha256_file(onnx_path)
-    if actual != expected:
-        raise IntegrityError(
-            f"{onnx_path.name} has sha256 {actual[:12]}… but its card records {expected[:12]}…; "
-            "the file was changed after export and is refused"
-        )
-    if card.get("version") != actual[:12]:
-        raise IntegrityError(f"the card of {onnx_path.name} names version {card.get('version')!r}, not {actual[:12]!r}")
 
 
 def read_verified(onnx_path: Path, card_path: Path) -> tuple[bytes, dict[str, Any]]:

@@ -26,13 +26,13 @@ from .files import read_json
 from .gate import (
     CARD_FILE,
     MODEL_FILE,
-    IntegrityError,
     challenge,
     check_shippable,
     install,
     read_verified_folder,
     report,
 )
+from .integrity import IntegrityError
 from .params import Params
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"

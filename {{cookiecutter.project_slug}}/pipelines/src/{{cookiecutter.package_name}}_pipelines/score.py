@@ -38,7 +38,8 @@ from {{ cookiecutter.package_name }}_core import (
     find_violations,
 )
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import read_frame, read_json, sha256_file
+from {{ cookiecutter.package_name }}_pipelines.files import read_frame, read_json
+from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError, verify
 from {{ cookiecutter.package_name }}_pipelines.params import Params
 from {{ cookiecutter.package_name }}_pipelines.publish import push
 
@@ -105,15 +106,10 @@ def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
         if not card_path.is_file():
             raise ScoringRefused(f"no model card at {card_location}: the model cannot be verified, so it is not used")
         card: dict[str, Any] = read_json(card_path)
-        expected = card.get("sha256")
-        if not expected:
-            raise ScoringRefused(f"the card of {model} has no sha256: re-export the model (make repro)")
-        digest = sha256_file(onnx_path)
-        if digest != expected:
-            raise ScoringRefused(
-                f"{model} does not match its card: sha256 {digest} but the card says {expected!r}; "
-                "refusing to score with a model that is not the one reviewed"
-            )
+        try:
+            verify(onnx_path, card, name=model)
+        except IntegrityError as error:
+            raise ScoringRefused(f"{error}; nothing was scored") from error
         session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     names = {node.name for node in session.get_inputs()}
     if names != set(FEATURE_COLUMNS):
