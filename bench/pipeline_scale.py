@@ -98,6 +98,18 @@ def stages(root: Path) -> list[str]:
     return list(yaml.safe_load((root / "dvc.yaml").read_text())["stages"])
 
 
+def set_params(root: Path, assignments: list[str]) -> None:
+    """SECTION.KEY=VALUE pairs into params.yaml (e.g. a wider ONNX parity tolerance over millions of rows)."""
+    params_file = root / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    for assignment in assignments:
+        key, value = assignment.split("=", 1)
+        section, name = key.split(".", 1)
+        params[section][name] = yaml.safe_load(value)
+    if assignments:
+        params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 def point_ingest_at(root: Path, source: Path) -> None:
     params_file = root / "params.yaml"
     text = params_file.read_text()
@@ -141,6 +153,9 @@ def main() -> None:
     parser.add_argument("--template", type=Path, default=bakery.TEMPLATE_DIR, help="template checkout to bake")
     parser.add_argument("--workdir", type=Path, help="scratch folder to keep (default: a temporary one)")
     parser.add_argument("--python", default="3.12", help="the bake's Python version (default: %(default)s)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="SECTION.KEY=VALUE", help="set a params.yaml value first"
+    )
     arguments = parser.parse_args()
     bakery.TEMPLATE_DIR = arguments.template.resolve()
     env = bakery.project_env(arguments.python)
@@ -156,7 +171,10 @@ def main() -> None:
             # Warm-up on the bundled example: the first run compiles every library's bytecode
             # (tens of seconds), which is a cost of a fresh environment, not of the rows.
             bakery.run("make repro", root, env)
+        set_params(root, arguments.param)
         print(f"# pipeline at scale: {bakery.TEMPLATE_DIR} baked into {root}; {GOALS}; {os.cpu_count()} CPUs")
+        if arguments.param:
+            print(f"params changed for this run: {', '.join(arguments.param)}")
         results = {rows: bench_size(root, env, rows, work) for rows in sorted(arguments.sizes)}
         growth(results)
 
