@@ -96,7 +96,8 @@ def main() -> None:
 Done. Where to look next, in {root}:
   README.md                       the map: areas, owners, first-day commands
   reports/metrics.json            test-split metrics      reports/plots/*.png  ROC, confusion matrix, importances
-  models/model_card.json          the model card          reports/drift.json   drift of a simulated batch
+  models/champion/                the model that ships    reports/registry.json  the gate's decision, both scores
+  models/model_card.json          the new model's card    reports/drift.json   drift of a simulated batch
   make serve                      the API on http://127.0.0.1:8000/docs
   uv run mlflow ui --backend-store-uri sqlite:///mlflow.db    the tracked run and the 'champion' alias
 """
