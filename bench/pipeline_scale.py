@@ -165,6 +165,7 @@ def main() -> None:
         baked = sorted((work / "bake").glob("*/dvc.yaml"))
         if baked:  # a kept workdir: reuse its bake and environment
             root = baked[0].parent
+            print(f"reusing the bake in {root} (baked by an earlier run; --template is ignored)")
         else:
             root = bakery.bake(work / "bake", python_version=arguments.python)
             bakery.run("make setup", root, env)
