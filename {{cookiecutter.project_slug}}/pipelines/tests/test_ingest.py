@@ -1,4 +1,4 @@
-"""Pipelines: ingest streams the contract's columns from CSV or Parquet, typed by the contract; bad sources are refused."""
+"""Pipelines: ingest streams the contract's columns, typed by the contract, from CSV or Parquet; refuses bad sources."""
 
 from __future__ import annotations
 

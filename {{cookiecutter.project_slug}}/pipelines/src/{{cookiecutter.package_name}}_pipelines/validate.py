@@ -1,4 +1,4 @@
-"""Pipelines (MLOps): validate — check core's contract column by column; quarantine bad rows with reasons, never drop."""
+"""Pipelines (MLOps): validate — check core's contract column by column; quarantine bad rows with their reasons."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class ContractError(StageFailed):
 
 
 def _single_field_model(name: str) -> type[BaseModel]:
-    """The contract reduced to one field, with the contract's config (strict, no inf/NaN): its errors are the contract's."""
+    """The contract reduced to one field, with the contract's config (strict, no inf/NaN): the same errors."""
     info = LabelledRecord.model_fields[name]
     model: type[BaseModel] = create_model(  # type: ignore[call-overload]
         f"{LabelledRecord.__name__}_{name}", __config__=LabelledRecord.model_config, **{name: (info.annotation, info)}
