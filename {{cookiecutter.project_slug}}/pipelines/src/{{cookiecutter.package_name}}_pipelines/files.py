@@ -117,7 +117,7 @@ def _family(kind: pa.DataType) -> str:
 
 
 def _conform(source: str, name: str, column: pa.Array, kind: pa.DataType | None) -> pa.Array:
-    """Widen a Parquet column to the contract's type (int32 -> float64, dictionary -> string); numbers never become text."""
+    """Widen a Parquet column to the contract's type (int32 -> float64, dictionary -> string), never numbers to text."""
     if kind is None or column.type == kind:
         return column
     problem = f"{source!r}: column {name!r} has type {column.type}, the contract wants {kind}"
