@@ -148,6 +148,56 @@ def test_a_wrong_threshold_fails_the_rule_unit_tests(baked: Any, combo: dict[str
     assert "alertname: ServiceLatencyP99High" in result.stdout + result.stderr
 
 
+def _cut_absent_up(expr: str) -> str:
+    return expr.split(" or absent(")[0]
+
+
+# Each clause the review found missing or untested, removed from the rules: the unit tests must fail, naming
+# the alert or recording rule that lost it.
+MUTATIONS = {
+    "drift of the simulated batch pages": (
+        "ModelDataDrift",
+        lambda e: e.replace(', source!="simulated"', ""),
+    ),
+    "overload 503s are not errors": (
+        "namespace:http_errors_5xx:ratio_rate5m",
+        lambda e: e.replace('status=~"5.."', 'status="500"'),
+    ),
+    "no pod at all is not ServiceDown": ("ServiceDown", _cut_absent_up),
+    "a missing training mix is silent": (
+        "ModelPredictionMixShift",
+        lambda e: e.split(" or on (namespace)")[0],
+    ),
+    "scoring that never succeeded is silent": (
+        "BatchScoringStale",
+        lambda e: "vector(0) > 1" if e.startswith("absent(") else e,
+    ),
+    "p99 latency of every route": (
+        "namespace:http_request_duration_seconds:p99_5m",
+        lambda e: e.replace(', route=~"/v1/predict.*"', ""),
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_each_rule_clause_is_held_by_the_unit_tests(baked: Any, mutation: str, tmp_path: Path) -> None:
+    binary = promtool()
+    root = baked(COMBOS[0])
+    name, change = MUTATIONS[mutation]
+    spec = rule_spec(root)
+    changed = 0
+    for group in spec["groups"]:
+        for rule in group["rules"]:
+            if name in (rule.get("alert"), rule.get("record")) and change(rule["expr"]) != rule["expr"]:
+                rule["expr"] = change(rule["expr"])
+                changed += 1
+    assert changed == 1, f"{mutation}: the rule {name} no longer has the clause this test removes"
+    folder = rule_workdir(root, tmp_path, spec)
+    result = subprocess.run([binary, "test", "rules", "rules.test.yaml"], cwd=folder, capture_output=True, text=True)
+    assert result.returncode != 0, f"{mutation}: the unit tests pass without the clause"
+    assert "FAILED" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("combo", PARAMS)
 def test_every_alert_is_tested_quiet_and_firing(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
@@ -269,7 +319,10 @@ def published_metrics(root: Path) -> set[str]:
     return names
 
 
-PROMQL_WORDS = {"sum", "rate", "increase", "histogram_quantile", "abs", "max", "min", "and", "time", "group_left"}
+PROMQL_WORDS = {
+    "sum", "rate", "increase", "histogram_quantile", "abs", "max", "min", "and", "or", "unless", "time", "group_left",
+    "absent", "count",
+}
 
 
 def metric_names(expr: str) -> set[str]:

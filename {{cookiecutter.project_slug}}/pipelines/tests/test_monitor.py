@@ -14,6 +14,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TARGET_CLASSES, find_violations
 from {{ cookiecutter.package_name }}_pipelines import monitor
+from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.monitor import (
     class_shares,
     drift_metrics,
@@ -93,12 +94,14 @@ def test_the_report_becomes_gauges_the_alerts_read(example_frame: pd.DataFrame) 
     frame = valid_rows(example_frame)
     report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
     shares = class_shares(frame)
-    registry = drift_metrics(report, shares)
-    assert registry.get_sample_value("model_drift_share") == report["drift_share"]
-    assert registry.get_sample_value("model_dataset_drift") == 1
+    registry = drift_metrics(report, shares, monitor.OBSERVED)
+    observed = {"source": monitor.OBSERVED}
+    assert registry.get_sample_value("model_drift_share", observed) == report["drift_share"]
+    assert registry.get_sample_value("model_dataset_drift", observed) == 1
     for feature in FEATURE_COLUMNS:
         assert (
-            registry.get_sample_value("model_feature_psi", {"feature": feature}) == report["features"][feature]["psi"]
+            registry.get_sample_value("model_feature_psi", {"feature": feature, **observed})
+            == report["features"][feature]["psi"]
         )
     assert set(shares) == set(frame[TARGET])
     assert set(shares) <= set(TARGET_CLASSES)
@@ -121,12 +124,45 @@ def test_the_monitor_run_writes_and_pushes_its_metrics(
         fail_on_drift=False,
     )
     textfile = (tmp_path / "reports" / "drift" / "metrics.prom").read_text()
-    assert "model_dataset_drift 1.0" in textfile
-    assert f"model_drift_share {float(report['drift_share'])}" in textfile
+    # A file nobody marked is an observed batch: its drift is what the ModelDataDrift alert reads.
+    assert 'model_dataset_drift{source="observed"} 1.0' in textfile
+    observed = 'source="observed"'
+    assert f"model_drift_share{chr(123)}{observed}{chr(125)} {float(report['drift_share'])}" in textfile
     ((method, path, body),) = gateway
     assert (method, path) == ("PUT", f"/metrics/job/{JOB_PREFIX}-monitor")
-    assert "model_dataset_drift 1.0" in body
+    assert 'model_dataset_drift{source="observed"} 1.0' in body
     assert 'model_feature_psi{feature="' in body
+
+
+def test_the_simulated_batch_is_published_as_simulated(
+    example_frame: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]]
+) -> None:
+    """simulate_drift marks its output; the monitor labels its drift source="simulated", which the alert ignores."""
+    frame = valid_rows(example_frame)
+    frame.to_parquet(tmp_path / "train.parquet")
+    frame.to_parquet(tmp_path / "test.parquet")
+    monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.parquet", shift=0.15, seed=1)
+    assert monitor.batch_source(tmp_path / "current.parquet") == monitor.SIMULATED
+    report = monitor.run(
+        tmp_path / "train.parquet",
+        tmp_path / "current.parquet",
+        tmp_path / "reports",
+        **THRESHOLDS,
+        fail_on_drift=False,
+    )
+    assert report["dataset_drift"]
+    textfile = (tmp_path / "reports" / "drift" / "metrics.prom").read_text()
+    assert 'model_dataset_drift{source="simulated"} 1.0' in textfile
+    assert 'source="observed"' not in textfile
+    ((_, _, body),) = gateway
+    assert 'model_dataset_drift{source="simulated"} 1.0' in body
+
+
+def test_the_simulation_refuses_a_file_that_cannot_carry_its_mark(example_frame: pd.DataFrame, tmp_path: Path) -> None:
+    valid_rows(example_frame).to_parquet(tmp_path / "test.parquet")
+    with pytest.raises(StageFailed, match=r"simulate_drift writes Parquet.*current\.csv"):
+        monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.csv", shift=0.15, seed=1)
+    assert not (tmp_path / "current.csv").exists()
 
 
 def test_an_unreachable_gateway_is_reported_not_fatal(

@@ -7,7 +7,10 @@ tiny-but-significant shifts on large batches from paging anyone.
 
 The outcome is also a metric: drift share, dataset drift, PSI per feature and the training
 class mix go to reports/drift/metrics.prom and, with PUSHGATEWAY_URL set, to the Pushgateway,
-where the ModelDataDrift and ModelPredictionMixShift alerts read them.
+where the ModelDataDrift and ModelPredictionMixShift alerts read them. The drift figures carry a
+`source` label: "simulated" for the batch simulate_drift made (marked in its Parquet metadata),
+"observed" for any other file, and the alert ignores simulated batches, so the example's drifted
+sample never pages anyone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from prometheus_client import CollectorRegistry, Gauge
 from scipy import stats
 
@@ -33,11 +38,15 @@ from {{ cookiecutter.package_name }}_core import (
     find_violations,
 )
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_frame, write_json
+from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
 from {{ cookiecutter.package_name }}_pipelines.publish import push, write_textfile
 
 EPSILON = 1e-4  # keeps empty bins from dividing by zero in the PSI
+# Where a batch came from, kept in the Parquet file's key-value metadata by simulate_drift.
+SOURCE_KEY = b"{{ cookiecutter.package_name }}.monitor.source"
+SIMULATED = "simulated"
+OBSERVED = "observed"
 
 
 class DriftDetected(StageFailed):
@@ -125,18 +134,31 @@ def class_shares(train: pd.DataFrame) -> dict[str, float]:
     return {str(label): round(float(share), 6) for label, share in shares.items()}
 
 
-def drift_metrics(report: dict[str, Any], training_shares: dict[str, float]) -> CollectorRegistry:
-    """The report as Prometheus gauges (names as the alerting rules and the dashboard read them)."""
+def batch_source(path: Path | str) -> str:
+    """SIMULATED when the file is simulate_drift's Parquet output (its metadata says so), else OBSERVED."""
+    if not str(path).endswith((".parquet", ".pq")):
+        return OBSERVED
+    metadata = pq.read_schema(str(path)).metadata or {}
+    return SIMULATED if metadata.get(SOURCE_KEY) == SIMULATED.encode() else OBSERVED
+
+
+def drift_metrics(report: dict[str, Any], training_shares: dict[str, float], source: str) -> CollectorRegistry:
+    """The report as Prometheus gauges (names and labels as the alerting rules and the dashboard read them)."""
     registry = CollectorRegistry()
-    Gauge("model_drift_share", "Share of contract features that drifted in the last batch.", registry=registry).set(
-        report["drift_share"]
-    )
     Gauge(
-        "model_dataset_drift", "1 when the drift share is above monitor.drift_share_threshold.", registry=registry
-    ).set(int(report["dataset_drift"]))
-    psi_gauge = Gauge("model_feature_psi", "Population stability index per feature.", ["feature"], registry=registry)
+        "model_drift_share", "Share of contract features that drifted in the last batch.", ["source"], registry=registry
+    ).labels(source).set(report["drift_share"])
+    Gauge(
+        "model_dataset_drift",
+        "1 when the drift share is above monitor.drift_share_threshold.",
+        ["source"],
+        registry=registry,
+    ).labels(source).set(int(report["dataset_drift"]))
+    psi_gauge = Gauge(
+        "model_feature_psi", "Population stability index per feature.", ["feature", "source"], registry=registry
+    )
     for name, result in report["features"].items():
-        psi_gauge.labels(name).set(result["psi"])
+        psi_gauge.labels(name, source).set(result["psi"])
     share_gauge = Gauge(
         "model_training_class_share", "Share of each class in the training data.", ["class"], registry=registry
     )
@@ -181,9 +203,17 @@ def save_plot(report: dict[str, Any], path: Path) -> None:
 
 
 def run_simulation(test: Path, current: Path, *, shift: float, seed: int) -> None:
+    if current.suffix not in (".parquet", ".pq"):
+        raise StageFailed(
+            f"simulate_drift writes Parquet, which records that the batch is simulated; "
+            f"monitor.current is {str(current)!r}: give it a .parquet name"
+        )
     batch = simulate_drift(pd.read_parquet(test), shift, seed)
-    write_frame(batch, current)
-    print(f"simulate_drift: {len(batch)} rows shifted by {shift:.0%} -> {current}")
+    table = pa.Table.from_pandas(batch, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), SOURCE_KEY: SIMULATED.encode()})
+    current.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, current)
+    print(f"simulate_drift: {len(batch)} rows shifted by {shift:.0%} -> {current} (marked {SIMULATED})")
 
 
 def run(
@@ -206,10 +236,11 @@ def run(
     )
     write_json(report, reports / "drift.json")
     save_plot(report, reports / "drift" / "drift.png")
-    registry = drift_metrics(report, class_shares(reference))
+    source = batch_source(current)
+    registry = drift_metrics(report, class_shares(reference), source)
     write_textfile(registry, reports / "drift" / "metrics.prom")
     push(registry, "monitor")
-    summary = f"{len(report['drifted_features'])} of {len(report['features'])} features drifted ({', '.join(report['drifted_features']) or 'none'})"
+    summary = f"{source} batch, {len(report['drifted_features'])} of {len(report['features'])} features drifted ({', '.join(report['drifted_features']) or 'none'})"
     if report["dataset_drift"]:
         message = f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold={drift_share_threshold:.0%}; see {reports / 'drift.json'}"
         if fail_on_drift:
