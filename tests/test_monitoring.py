@@ -252,6 +252,33 @@ def test_the_dashboard_is_provisioned_by_a_configmap(baked: Any, combo: dict[str
         )
 
 
+@pytest.mark.parametrize("combo", PARAMS[:1])
+def test_a_stock_kube_prometheus_stack_finds_the_objects_by_the_settings(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    """settings.yaml decides the `release` label the operator selects on and the dashboard's sidecar label."""
+    root = baked(combo)
+    copy = tmp_path / "bake"
+    shutil.copytree(root / "infra", copy / "infra")
+    settings_path = copy / COMPONENT / "settings.yaml"
+    settings = yaml.safe_load(settings_path.read_text())
+    assert settings["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true"
+    for values in (settings["data"], {"prometheusRelease": "prom-ops", "grafanaDashboard": "yes", "grafanaFolder": "ml"}):
+        settings["data"] = values
+        settings_path.write_text(yaml.safe_dump(settings))
+        for overlay in ("staging", "prod"):
+            resources = render(copy / "infra" / "k8s" / "overlays" / overlay)
+            assert not [r for r in resources if r["metadata"]["name"] == "monitoring-settings"], "local config applied"
+            for kind in sorted(OPERATOR_KINDS):
+                assert by_kind(resources, kind)["metadata"]["labels"]["release"] == values["prometheusRelease"], kind
+            dashboard = by_kind(resources, "ConfigMap", "grafana-dashboard")["metadata"]
+            assert dashboard["labels"]["grafana_dashboard"] == values["grafanaDashboard"]
+            assert dashboard["annotations"]["grafana_folder"] == values["grafanaFolder"]
+    # The two settings of the kube-prometheus-stack install itself are written down beside them.
+    text = (root / COMPONENT / "settings.yaml").read_text()
+    assert "honorLabels" in text and "searchNamespace" in text
+
+
 # --------------------------------------------------------------------------------------------
 # Runbooks
 # --------------------------------------------------------------------------------------------
