@@ -24,6 +24,8 @@ from pydantic import SecretStr
 from starlette.types import Message
 
 from {{ cookiecutter.package_name }}_service import create_app
+from {{ cookiecutter.package_name }}_service.bounds import KEY_SLACK, MAX_KEYS
+from {{ cookiecutter.package_name }}_service.errors import MAX_FIELD_CHARS
 from {{ cookiecutter.package_name }}_service.model import CARD_NAME, ModelLoadError, OnnxModel
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
@@ -109,7 +111,7 @@ def test_health_routes_answer_head(client: TestClient, path: str) -> None:
 
 @pytest.fixture(scope="module")
 def big_batch_app(settings: Settings, onnx_model: OnnxModel) -> FastAPI:
-    """The defaults of a deployment: 1,000 records per batch, batches over 16 KiB off the event loop."""
+    """The defaults of a deployment: 1,000 records per batch, every batch validated and scored on a worker thread."""
     return create_app(Settings(model_path=settings.model_path, access_log=False), model=onnx_model)
 
 
@@ -144,23 +146,74 @@ def test_a_large_batch_is_scored_off_the_event_loop_with_the_same_answers(
     assert answers[0] == answers[1]
 
 
-def test_the_event_loop_answers_health_while_error_floods_are_validated(big_batch_app: FastAPI) -> None:
-    """32 batches of empty records at once keep the worker threads busy; /healthz is still answered at once."""
-    flood = json.dumps({"records": [{}] * 1000}).encode()
+def unknown_keys(count: int) -> str:
+    return "{" + ",".join(f'"k{index}": 0' for index in range(count)) + "}"
 
-    async def scenario() -> tuple[list[float], list[int]]:
-        floods = [asyncio.create_task(asgi_call(big_batch_app, "POST", "/v1/predict/batch", flood)) for _ in range(32)]
-        await asyncio.sleep(0)
-        probes = []
-        for _ in range(5):
-            started = time.perf_counter()
-            assert await asgi_call(big_batch_app, "GET", "/healthz") == 200
-            probes.append(time.perf_counter() - started)
-        return probes, list(await asyncio.gather(*floods))
 
-    probes, statuses = asyncio.run(scenario())
-    assert set(statuses) == {422}
-    assert max(probes) < 2.0, probes  # the kubelet's probe timeout
+def test_a_single_record_body_over_max_record_bytes_gets_413_unread(client: TestClient) -> None:
+    body = unknown_keys(Settings().max_record_bytes // 8)
+    assert len(body) > Settings().max_record_bytes
+    response = client.post("/v1/predict", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "body_too_large"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        unknown_keys(MAX_KEYS + 1),
+        "{" + ",".join(['"island": "Dream"'] * (MAX_KEYS + 1)) + "}",  # duplicates: pydantic walks each one
+    ],
+    ids=["unknown", "duplicated"],
+)
+def test_a_record_of_more_keys_than_the_contract_has_fields_is_refused_before_validation(
+    client: TestClient, body: str
+) -> None:
+    batch = '{"records": [' + body + "]}"
+    for path, payload, field in (("/v1/predict", body, "body"), ("/v1/predict/batch", batch, "records")):
+        response = client.post(path, content=payload, headers=JSON_HEADERS)
+        assert response.status_code == 422, response.text
+        reply = response.json()
+        assert reply["error_count"] == 1
+        assert [(item["field"], item["type"]) for item in reply["detail"]] == [(field, "too_many_keys")]
+
+
+def test_a_record_with_a_few_unknown_keys_still_has_them_named(client: TestClient, example: dict[str, Any]) -> None:
+    record = {**example, **{f"typo{index}": 1 for index in range(KEY_SLACK)}}
+    reply = client.post("/v1/predict", json=record).json()
+    assert {item["field"] for item in reply["detail"]} == {f"typo{index}" for index in range(KEY_SLACK)}
+    assert {item["type"] for item in reply["detail"]} == {"extra_forbidden"}
+
+
+def test_a_batch_of_more_keys_than_a_full_batch_has_is_refused_by_a_byte_scan(
+    settings: Settings, onnx_model: OnnxModel
+) -> None:
+    app = create_app(settings.model_copy(update={"max_batch_records": 2}), model=onnx_model)
+    body = '{"records": [' + ",".join([unknown_keys(MAX_KEYS)] * 3) + "]}"
+    with TestClient(app) as client:
+        response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 422, response.text
+    assert [(item["field"], item["type"]) for item in response.json()["detail"]] == [("body", "too_many_keys")]
+
+
+def test_more_records_than_the_limit_are_refused_before_validation(settings: Settings, onnx_model: OnnxModel) -> None:
+    app = create_app(settings.model_copy(update={"max_batch_records": 2}), model=onnx_model)
+    with TestClient(app) as client:
+        response = client.post("/v1/predict/batch", content='{"records": [{}, {}, {}]}', headers=JSON_HEADERS)
+    assert response.status_code == 422, response.text
+    assert [(item["field"], item["type"]) for item in response.json()["detail"]] == [("records", "too_long")]
+
+
+def test_unknown_field_names_are_echoed_truncated(client: TestClient, example: dict[str, Any]) -> None:
+    long_name = "x" * 5000
+    response = client.post("/v1/predict", json={**example, long_name: 1})
+    assert response.status_code == 422
+    (item,) = response.json()["detail"]
+    assert item["type"] == "extra_forbidden"
+    assert item["field"].startswith("xxx")
+    assert item["field"].endswith("...")
+    assert len(item["field"]) <= MAX_FIELD_CHARS
+    assert len(response.content) < 1024
 
 
 # --- request ids, unexpected errors and disconnects ----------------------------------------

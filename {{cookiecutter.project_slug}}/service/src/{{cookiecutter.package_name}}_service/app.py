@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         body_timeout_seconds=settings.body_timeout_seconds,
         access_log=settings.access_log,
         metrics_port=settings.metrics_port,
+        route_body_bytes={"/v1/predict": settings.max_record_bytes},
+        max_in_flight=settings.max_concurrency,
     )
     add_routes(app, state, batch_model, auth)
     install_openapi(app, [PredictRequest, batch_model])

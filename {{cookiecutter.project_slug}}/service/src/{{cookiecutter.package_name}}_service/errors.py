@@ -36,13 +36,20 @@ ERROR_CODES = {
 }
 
 
-def error_body(status: int, message: str, detail: Sequence[ErrorDetail] = (), count: int | None = None) -> bytes:
+def error_body(
+    status: int,
+    message: str,
+    detail: Sequence[ErrorDetail] = (),
+    count: int | None = None,
+    code: str | None = None,
+    request_id: str | None = None,
+) -> bytes:
     error = ErrorResponse(
-        error=ERROR_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_")),
+        error=code or ERROR_CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_")),
         message=message,
         detail=list(detail),
         error_count=len(detail) if count is None else count,
-        request_id=request_id_var.get(),
+        request_id=request_id or request_id_var.get(),
     )
     return error.model_dump_json().encode()
 
@@ -59,9 +66,14 @@ def error_response(
     )
 
 
+# An unknown field's name is the client's text: echoed truncated, so replies stay small.
+MAX_FIELD_CHARS = 64
+
+
 def _field(location: Iterable[Any]) -> str:
     parts = [str(part) for part in location if part != "body"]
-    return ".".join(parts) or "body"
+    field = ".".join(parts) or "body"
+    return field if len(field) <= MAX_FIELD_CHARS else f"{field[: MAX_FIELD_CHARS - 3]}..."
 
 
 def details_of(errors: Iterable[Mapping[str, Any]], limit: int = DEFAULT_MAX_DETAILS) -> list[ErrorDetail]:
@@ -74,13 +86,15 @@ def details_of(errors: Iterable[Mapping[str, Any]], limit: int = DEFAULT_MAX_DET
 
 def validation_error_response(error: ValidationError, limit: int = DEFAULT_MAX_DETAILS) -> Response:
     """400 when the body is not JSON at all; 422 with the first `limit` offending fields and the total otherwise."""
+    # `bounds.py` keeps the count bounded (records x fields); the count itself costs nothing.
+    count = error.error_count()
     errors = error.errors(include_url=False, include_input=False, include_context=False)
     if any(item["type"] == "json_invalid" for item in errors[:1]):
         reason = "; ".join(str(item["msg"]) for item in errors)
         return error_response(
             400, "The body is not valid JSON.", [ErrorDetail(field="body", reason=reason, type="json_invalid")]
         )
-    return error_response(422, "The request breaks the data contract.", details_of(errors, limit), count=len(errors))
+    return error_response(422, "The request breaks the data contract.", details_of(errors, limit), count=count)
 
 
 async def _http_exception(_: Request, exc: Exception) -> Response:

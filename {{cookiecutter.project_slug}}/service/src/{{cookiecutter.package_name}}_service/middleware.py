@@ -9,7 +9,9 @@ It is the outermost layer of the app, so it is where every request ends, whateve
   with the JSON 500, instead of escaping to uvicorn (which would log it a second time);
 - a client that hangs up mid-request is logged as a disconnect (status 499 in logs and metrics),
   not as a server error;
-- a body larger than MAX_BODY_BYTES gets 413, and one that does not arrive within
+- more than MAX_CONCURRENCY requests in flight get a JSON 503 (`overloaded`, counted in the
+  error metrics); the probes and /metrics are never refused, so a busy pod is not restarted;
+- a body larger than MAX_BODY_BYTES (MAX_RECORD_BYTES on the single-record route) gets 413, and one that does not arrive within
   BODY_TIMEOUT_SECONDS gets 408 and the connection is closed (headers are bounded by the
   HTTP protocol class in `server.py`, before the app sees the request);
 - with METRICS_PORT set, /metrics answers only on that port and nothing else does;
@@ -23,6 +25,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
@@ -38,6 +41,8 @@ access_logger = logging.getLogger("{{ cookiecutter.package_name }}_service.acces
 
 REQUEST_ID_HEADER = b"x-request-id"
 METRICS_PATH = "/metrics"
+# Never refused for overload: liveness and readiness must answer on a busy pod, and so must scrapes.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
 CLIENT_CLOSED = 499  # nginx's code for "the client closed the connection before the answer"
 # A caller's id is kept only when it is short and plain, so it is safe to log and echo.
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
@@ -69,6 +74,8 @@ class ObservabilityMiddleware:
         body_timeout_seconds: float,
         access_log: bool,
         metrics_port: int | None = None,
+        route_body_bytes: Mapping[str, int] | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -76,6 +83,9 @@ class ObservabilityMiddleware:
         self.body_timeout = body_timeout_seconds
         self.access_log = access_log
         self.metrics_port = metrics_port
+        self.route_body_bytes = dict(route_body_bytes or {})
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0  # requests being served, probes and /metrics excepted (one event loop: no lock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +97,8 @@ class ObservabilityMiddleware:
         id_header = (REQUEST_ID_HEADER, request_id.encode())
         status = 500
         response_started = False
-        limit = self.max_body_bytes
+        limit = self.route_body_bytes.get(scope["path"], self.max_body_bytes)
+        counted = self.max_in_flight is not None and scope["path"] not in UNLIMITED_PATHS
         deadline = asyncio.get_running_loop().time() + self.body_timeout
         received = 0
 
@@ -114,8 +125,20 @@ class ObservabilityMiddleware:
                     raise BodyTooLarge(limit)
             return message
 
+        if counted:
+            self.in_flight += 1
         try:
-            if not self._port_allows(scope):
+            if counted and self.in_flight > (self.max_in_flight or 0):
+                status = 503
+                await self._refuse(
+                    send_with_id,
+                    503,
+                    "Too many requests in flight; retry shortly.",
+                    close=False,
+                    code="overloaded",
+                    retry_after=True,
+                )
+            elif not self._port_allows(scope):
                 status = 404
                 await self._refuse(send_with_id, 404, "Not found.", close=False)
             elif content_length is not None and content_length > limit:
@@ -135,6 +158,8 @@ class ObservabilityMiddleware:
                 raise  # too late for a clean answer: uvicorn closes the connection
             await self._refuse(send_with_id, 500, "Internal error; the request id is in the logs.")
         finally:
+            if counted:
+                self.in_flight -= 1
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             route = self.metrics.route_label(scope["path"])
@@ -172,10 +197,14 @@ class ObservabilityMiddleware:
         return request_id or os.urandom(16).hex(), content_length  # as random as uuid4, cheaper
 
     @staticmethod
-    async def _refuse(send: Send, status: int, message: str, *, close: bool = True) -> None:
+    async def _refuse(
+        send: Send, status: int, message: str, *, close: bool = True, code: str | None = None, retry_after: bool = False
+    ) -> None:
         """Answer with the JSON error; `close` ends the connection (the rest of the body is never read)."""
-        body = error_body(status, message)
+        body = error_body(status, message, code=code)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if retry_after:
+            headers.append((b"retry-after", b"1"))
         await send(
             {"type": "http.response.start", "status": status, "headers": [*headers, _CLOSE] if close else headers}
         )

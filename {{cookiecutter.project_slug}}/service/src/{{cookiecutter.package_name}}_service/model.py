@@ -44,6 +44,10 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 @dataclass(frozen=True)
 class ModelCard:
     """The parts of the pipeline's model card that the service reads."""
@@ -71,9 +75,9 @@ class ModelCard:
                 metrics={str(key): float(value) for key, value in data.get("metrics", {}).items()},
                 input_schema=dict(data["input_schema"]),
                 example=Features.model_validate(data["example"]),
-                parity_max_abs_diff=data.get("parity", {}).get("max_abs_diff"),
+                parity_max_abs_diff=_optional_float(data.get("parity", {}).get("max_abs_diff")),
             )
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:  # any shape of bad JSON
             raise ModelLoadError(f"cannot read the model card {path.name}: {_reason(error)}") from error
 
 
@@ -96,7 +100,10 @@ class OnnxModel:
         self._check_signature()
         if not set(card.classes) <= set(TARGET_CLASSES):
             raise ModelLoadError(f"model classes {card.classes} are not all in the contract's {TARGET_CLASSES}")
-        labels, probabilities = self.predict([card.example])
+        try:
+            labels, probabilities = self.predict([card.example])
+        except Exception as error:  # onnxruntime raises its own types; the reason is the type, never a path
+            raise ModelLoadError(f"the model cannot score its card's example: {type(error).__name__}") from error
         if probabilities.shape != (1, len(card.classes)) or labels[0] not in card.classes:
             raise ModelLoadError("the model's outputs do not match the classes on its card")
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 
 from {{ cookiecutter.package_name }}_service.auth import CHALLENGE, UNAUTHORIZED, ApiKeys
+from {{ cookiecutter.package_name }}_service.bounds import ShapeError, check_batch, check_record
 from {{ cookiecutter.package_name }}_service.errors import error_response, validation_error_response
 from {{ cookiecutter.package_name }}_service.model import OnnxModel
 from {{ cookiecutter.package_name }}_service.schemas import (
@@ -55,7 +56,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: _error("API_KEYS is set and
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("The body is not valid JSON."),
     408: _error("The body did not arrive within BODY_TIMEOUT_SECONDS."),
-    413: _error("The body is larger than MAX_BODY_BYTES."),
+    413: _error("The body is larger than MAX_BODY_BYTES (MAX_RECORD_BYTES for a single record)."),
     415: _error("The Content-Type is not application/json."),
     422: _error("A record breaks the data contract: the first offending fields with their reasons, and the count."),
     **NOT_READY,
@@ -92,6 +93,10 @@ def _unauthorized() -> Response:
 
 def _unsupported_media_type() -> Response:
     return error_response(415, "Send the body as JSON with `Content-Type: application/json`.")
+
+
+def _shape_error(error: ShapeError) -> Response:
+    return error_response(422, "The request breaks the data contract.", [error.detail])
 
 
 def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
@@ -171,8 +176,12 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
         batcher = state.batcher
         if batcher is None:
             return _not_ready(state)
+        body = await request.body()  # at most MAX_RECORD_BYTES (middleware.py)
         try:
-            record = PredictRequest.model_validate_json(await request.body())
+            check_record(body)
+            record = PredictRequest.model_validate_json(body)
+        except ShapeError as error:
+            return _shape_error(error)
         except ValidationError as error:
             return validation_error_response(error, max_details)
         label, probabilities = await batcher.submit(record)
@@ -188,7 +197,10 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
 
     def score_batch(model: OnnxModel, body: bytes) -> Response:
         try:
+            check_batch(body, settings.max_batch_records)
             records = batch_model.model_validate_json(body).records
+        except ShapeError as error:
+            return _shape_error(error)
         except ValidationError as error:
             return validation_error_response(error, max_details)
         labels, probabilities = model.predict(records)

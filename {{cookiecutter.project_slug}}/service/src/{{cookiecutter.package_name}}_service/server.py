@@ -1,14 +1,18 @@
 """Service (ML Engineers): uvicorn, bounded and graceful — header deadline, ports, drain on SIGTERM.
 
-uvicorn already bounds idle keep-alive connections (KEEP_ALIVE_SECONDS), open connections and
-in-flight requests (MAX_CONCURRENCY, 503 beyond) and the wait for in-flight requests at shutdown
-(GRACEFUL_SHUTDOWN_SECONDS). Two things it leaves open are added here:
+uvicorn already bounds idle keep-alive connections (KEEP_ALIVE_SECONDS) and the wait for
+in-flight requests at shutdown (GRACEFUL_SHUTDOWN_SECONDS). In-flight requests are bounded by
+the app (MAX_CONCURRENCY, `middleware.py`): uvicorn's own limit counts open connections, so idle
+sockets would make the probes answer 503. Three things uvicorn leaves open are added here:
 
 - A deadline for the request line and headers. uvicorn waits for them without limit, so a
   client that connects and sends nothing, or one header byte at a time, holds a connection (and
   a file descriptor) forever. `BoundedHttpToolsProtocol` closes the connection when the headers
   have not arrived HEADER_TIMEOUT_SECONDS after the connection opened or the last response
   ended. (The body has its own deadline, BODY_TIMEOUT_SECONDS, in `middleware.py`.)
+- A size bound for the request line and headers. httptools has none, so one request could send
+  hundreds of megabytes of headers, all kept in memory; beyond MAX_HEADER_BYTES it gets 431 and
+  the connection is closed.
 - A drain on SIGTERM. Kubernetes sends SIGTERM while the Service may still route new requests
   to the pod for a moment. `DrainingServer` first keeps serving for DRAIN_SECONDS with readiness
   503 and `Connection: close` on every response, then lets uvicorn stop accepting and finish
@@ -18,7 +22,9 @@ in-flight requests (MAX_CONCURRENCY, 503 beyond) and the wait for in-flight requ
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import os
 import signal
 import socket
 import threading
@@ -29,21 +35,27 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from {{ cookiecutter.package_name }}_service.errors import error_body
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
 
 logger = logging.getLogger(__name__)
 
 APP = "{{ cookiecutter.package_name }}_service.app:create_app"
-_TIMEOUT_BODY = (
-    b'{"error":"request_timeout","message":"The request headers did not arrive in time.",'
-    b'"detail":[],"error_count":0,"request_id":"-"}'
-)
-REQUEST_TIMEOUT = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
-    + f"content-length: {len(_TIMEOUT_BODY)}\r\n\r\n".encode()
-    + _TIMEOUT_BODY
-)
+
+
+def refusal(status: int, phrase: str, code: str, message: str) -> tuple[bytes, str]:
+    """A raw HTTP/1.1 error reply that closes the connection, with a new request id (header and body).
+
+    Written to the socket directly: the request never reached the app, so nothing else answers.
+    """
+    request_id = os.urandom(16).hex()
+    body = error_body(status, message, code=code, request_id=request_id)
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        f"x-request-id: {request_id}\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body, request_id
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -51,12 +63,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     # Set by `serve`; a worker process started by uvicorn's supervisor reads it from the environment.
     header_timeout: float | None = None
+    max_header_bytes: int | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if BoundedHttpToolsProtocol.header_timeout is None:
-            BoundedHttpToolsProtocol.header_timeout = Settings().header_timeout_seconds
+            settings = Settings()
+            BoundedHttpToolsProtocol.header_timeout = settings.header_timeout_seconds
+            BoundedHttpToolsProtocol.max_header_bytes = settings.max_header_bytes
         self._timeout: float = BoundedHttpToolsProtocol.header_timeout
+        self._max_header_bytes = BoundedHttpToolsProtocol.max_header_bytes or Settings().max_header_bytes
+        self._header_bytes = 0  # bytes received since the current request began, while its headers are awaited
         self._header_deadline: asyncio.TimerHandle | None = None
         self._awaiting_headers = True
 
@@ -78,12 +95,25 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._awaiting_headers:
+        awaiting = self._awaiting_headers
+        if awaiting:
             self._arm()  # the next request's first bytes (the keep-alive timer stops here)
         super().data_received(data)
+        # Counted after parsing, and only while the headers are still incomplete, so a body that
+        # arrives in the same read as its headers is never counted as header bytes.
+        if awaiting and self._awaiting_headers and not self.transport.is_closing():
+            self._header_bytes += len(data)
+            if self._header_bytes > self._max_header_bytes:
+                self._refuse(
+                    431,
+                    "Request Header Fields Too Large",
+                    "headers_too_large",
+                    f"The request line and headers exceed {self._max_header_bytes} bytes.",
+                )
 
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False
+        self._header_bytes = 0
         self._disarm()
         super().on_headers_complete()
 
@@ -95,9 +125,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._header_deadline = None
         if self.transport.is_closing() or not self._awaiting_headers:
             return
-        logger.info("request headers not received in time; connection closed", extra={"client": self.client})
+        self._refuse(408, "Request Timeout", "request_timeout", "The request headers did not arrive in time.")
+
+    def _refuse(self, status: int, phrase: str, code: str, message: str) -> None:
+        reply, request_id = refusal(status, phrase, code, message)
+        logger.info(
+            f"{message} Connection closed.", extra={"client": self.client, "request_id": request_id, "status": status}
+        )
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.write(REQUEST_TIMEOUT)
+            self.transport.write(reply)
         self.transport.close()
 
 
@@ -112,7 +148,11 @@ class DrainingServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and self.drain_seconds > 0 and not DRAINING.is_set() and not self.should_exit:
             DRAINING.set()
-            logger.info("SIGTERM: draining before shutdown", extra={"drain_seconds": self.drain_seconds})
+            # The handler runs in whatever context the main thread was in, maybe a request's:
+            # log from an empty one, so the line carries no stale request id.
+            contextvars.Context().run(
+                logger.info, "SIGTERM: draining before shutdown", extra={"drain_seconds": self.drain_seconds}
+            )
             self._timer = threading.Timer(self.drain_seconds, super().handle_exit, args=(sig, frame))
             self._timer.daemon = True
             self._timer.start()
@@ -134,6 +174,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def config_of(settings: Settings, app: str = APP) -> uvicorn.Config:
     BoundedHttpToolsProtocol.header_timeout = settings.header_timeout_seconds
+    BoundedHttpToolsProtocol.max_header_bytes = settings.max_header_bytes
     return uvicorn.Config(
         app,
         factory=True,
@@ -142,7 +183,6 @@ def config_of(settings: Settings, app: str = APP) -> uvicorn.Config:
         workers=settings.workers,
         http=BoundedHttpToolsProtocol,
         timeout_keep_alive=int(max(1, settings.keep_alive_seconds)),
-        limit_concurrency=settings.max_concurrency,
         timeout_graceful_shutdown=int(max(1, settings.graceful_shutdown_seconds)),
         log_config=None,
         access_log=False,  # the app logs each request itself, as JSON with its request id

@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies get 413 before they are read."
     )
+    max_record_bytes: int = Field(
+        default=16_384,
+        ge=256,
+        description="Larger bodies on the single-record route get 413 (a record of the contract is well under 1 KB).",
+    )
+    max_header_bytes: int = Field(
+        default=65_536, ge=1024, description="A request line and headers larger than this get 431 and a close."
+    )
     micro_batch_records: int = Field(
         default=64, ge=1, le=10_000, description="Most single predictions scored in one model call."
     )
@@ -66,7 +74,10 @@ class Settings(BaseSettings):
     )
     keep_alive_seconds: float = Field(default=5.0, gt=0, description="Idle keep-alive connections close after this.")
     max_concurrency: int = Field(
-        default=1000, ge=1, description="Most open connections and in-flight requests; beyond it requests get 503."
+        default=1000,
+        ge=1,
+        description="Most requests in flight; beyond it requests get a JSON 503 (the probes and /metrics never do). "
+        "Idle connections do not count: they are bounded by the header and keep-alive timeouts.",
     )
     # Graceful shutdown on SIGTERM: keep serving (readiness 503, `Connection: close`) while the
     # load balancer forgets the pod, then stop accepting and let in-flight requests finish.
@@ -80,16 +91,28 @@ class Settings(BaseSettings):
     def accepted_keys(self) -> frozenset[bytes]:
         """The API keys as bytes, from API_KEYS and API_KEYS_FILE (empty: authentication is off).
 
-        A key file that is set but cannot be read, or holds no key, stops the start-up: a
-        deployment meant to require keys never serves without them.
+        Either one, when given, must hold at least one key: a key file that cannot be read, or
+        an API_KEYS or key file that parses to no key (blank, whitespace, only commas), stops the
+        start-up, so a deployment meant to require keys never serves without them.
         """
-        text = self.api_keys.get_secret_value() if self.api_keys is not None else ""
+        keys: set[bytes] = set()
+        if self.api_keys is not None:
+            from_env = _split(self.api_keys.get_secret_value())
+            if not from_env:
+                raise ValueError("API_KEYS is set but holds no key")
+            keys |= from_env
         if self.api_keys_file is not None:
             try:
-                from_file = self.api_keys_file.read_text(encoding="utf-8")
+                text = self.api_keys_file.read_text(encoding="utf-8")
             except OSError as error:
                 raise ValueError(f"API_KEYS_FILE cannot be read: {error.strerror}") from None
-            if not from_file.strip(" ,\n"):
+            from_file = _split(text)
+            if not from_file:
                 raise ValueError("API_KEYS_FILE holds no key")
-            text = f"{text},{from_file}"
-        return frozenset(key.strip().encode() for key in text.replace("\n", ",").split(",") if key.strip())
+            keys |= from_file
+        return frozenset(keys)
+
+
+def _split(text: str) -> set[bytes]:
+    """Keys separated by commas or any whitespace (newlines, tabs, CRLF); empty pieces are dropped."""
+    return {key.encode() for key in text.replace(",", " ").split()}

@@ -51,6 +51,10 @@ class ModelState:
             self.failure = str(error)  # names files, never paths: clients read it on /readyz
             logger.error("model not loaded; /readyz stays 503", extra={"model_path": str(path), "reason": str(error)})
             return
+        except Exception as error:  # a bug or a case ModelLoadError misses: still "failed", never "loading" forever
+            self.failure = f"the model could not be loaded: {type(error).__name__}"  # the type only: no path
+            logger.exception("model not loaded; /readyz stays 503", extra={"model_path": str(path)})
+            return
         self._set(model)
         logger.info(
             "model loaded",
