@@ -344,6 +344,23 @@ def test_api_keys_can_come_from_a_file_and_a_broken_file_stops_the_start(tmp_pat
         Settings(api_keys_file=tmp_path / "missing").accepted_keys()
 
 
+@pytest.mark.parametrize("text", [" \n", "\t\r\n", ",", " , ,\n", "\u3000"])
+def test_api_keys_given_but_holding_no_key_stop_the_start(tmp_path: Path, text: str, onnx_model: OnnxModel) -> None:
+    """Blank, whitespace or only separators: authentication must not silently turn off."""
+    keys = tmp_path / "API_KEYS"
+    keys.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="API_KEYS_FILE holds no key"):
+        create_app(Settings(api_keys_file=keys, access_log=False), model=onnx_model)
+    with pytest.raises(ValueError, match="API_KEYS is set but holds no key"):
+        create_app(Settings(api_keys=SecretStr(text), access_log=False), model=onnx_model)
+
+
+def test_api_keys_are_split_on_commas_and_any_whitespace(tmp_path: Path) -> None:
+    keys = tmp_path / "API_KEYS"
+    keys.write_text("one\r\ntwo\tthree, four\n", encoding="utf-8")
+    assert Settings(api_keys_file=keys).accepted_keys() == {b"one", b"two", b"three", b"four"}
+
+
 def test_without_api_keys_nothing_asks_for_a_key(client: TestClient, example: dict[str, Any]) -> None:
     assert client.post("/v1/predict", json=example).status_code == 200
     assert "securitySchemes" not in client.get("/openapi.json").json().get("components", {})
@@ -436,6 +453,38 @@ def test_a_tampered_model_file_leaves_the_service_not_ready(model_copy: Path) ->
     data[len(data) // 2] ^= 0x80
     model_copy.write_bytes(bytes(data))
     assert_not_ready(model_copy, "model.onnx", "does not match its card")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"parity": []}, {"metrics": [1]}, {"parity": {"max_abs_diff": "big"}}, {"classes": 3}, {"example": []}],
+    ids=["parity-list", "metrics-list", "parity-text", "classes-number", "example-list"],
+)
+def test_a_card_of_the_wrong_shape_leaves_the_service_failed_not_loading(model_copy: Path, changes: Any) -> None:
+    """The card keeps the model's sha256: only its shape is wrong. It must end as "failed", with a reason."""
+    edit_card(model_copy, **changes)
+    assert_not_ready(model_copy, "model_card.json")
+
+
+def test_any_error_while_loading_ends_as_failed_with_its_type_and_no_path(
+    model_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(path: Path, **_: Any) -> OnnxModel:
+        raise RuntimeError(f"an unforeseen failure reading {path}")
+
+    monkeypatch.setattr(OnnxModel, "load", broken)
+    with caplog.at_level("ERROR"):
+        reason = assert_not_ready(model_copy, "RuntimeError")
+    assert "unforeseen" not in reason  # the message (with its path) stays in the log
+    assert any(record.exc_info for record in caplog.records if record.levelname == "ERROR")
+
+
+def test_a_model_that_cannot_score_its_example_is_refused(model_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(*_: Any) -> Any:
+        raise RuntimeError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT")
+
+    monkeypatch.setattr(OnnxModel, "run", fails)
+    assert_not_ready(model_copy, "cannot score its card's example", "RuntimeError")
 
 
 def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
+from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}_core.contract import (
     CATEGORICAL_COLUMNS,
@@ -39,6 +40,11 @@ def _reason(error: Exception) -> str:
     """An error's reason without the file path that OSError and friends put in their message."""
     if isinstance(error, OSError):
         return error.strerror or type(error).__name__
+    if isinstance(error, ValidationError):  # the card's example: field and reason, no docs URL
+        return "; ".join(
+            f"example.{'.'.join(map(str, item['loc'])) or 'record'}: {item['msg']}"
+            for item in error.errors(include_url=False)[:3]
+        )
     if isinstance(error, KeyError):
         return f"missing field {error}"
     return str(error)
