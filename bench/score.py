@@ -11,7 +11,9 @@ model, on this machine, one after the other:
 - HTTP: the service started on loopback with the champion, fed by one keep-alive client in
   batches of its largest allowed size (`max_batch_records`), until every row has an answer.
 The two alternate for a few rounds; prints the median rows per second of each and the median of
-the per-round ratios; asserts nothing.
+the per-round ratios, and the peak memory of `make score`'s largest process (GNU time's maximum
+resident set size, when /usr/bin/time exists: the whole input is held in memory, so this is what
+the CronJob's memory limit must allow); asserts nothing.
 """
 
 from __future__ import annotations
@@ -148,6 +150,9 @@ def main() -> int:
     records = [json.loads(line) for line in stem.with_suffix(".jsonl").read_text().splitlines()]
     service = Service(project, env, logs)
     made: list[float] = []
+    peaks: list[int] = []
+    # GNU time reports the largest resident set of the processes it waited for (make, uv, python).
+    measure = "/usr/bin/time -f peak-rss-kib=%M " if Path("/usr/bin/time").is_file() else ""
     inside: list[float] = []
     served: list[float] = []
     try:
@@ -156,7 +161,10 @@ def main() -> int:
         for round_ in range(arguments.rounds):
             output = logs / f"scored-{round_}.parquet"
             started = time.perf_counter()
-            printed = run(f"make score INPUT={stem}.parquet OUTPUT={output}", project, env, timeout=1800)
+            printed = run(f"{measure}make score INPUT={stem}.parquet OUTPUT={output}", project, env, timeout=1800)
+            peak = re.search(r"peak-rss-kib=(\d+)", printed)
+            if peak:
+                peaks.append(int(peak.group(1)))
             made.append(rows / (time.perf_counter() - started))
             found = re.search(r"(\d+) of (\d+) rows scored.*\(([\d,]+) rows/s\)", printed)
             if not found or int(found.group(1)) != rows:
@@ -169,6 +177,9 @@ def main() -> int:
     print(f"rows: {rows:,} contract-valid rows, champion model of {project.name}, {arguments.rounds} rounds (medians)")
     print(f"make score, whole command (make, uv, imports, Parquet in and out): {statistics.median(made):,.0f} rows/s")
     print(f"make score, its own figure (verify, contract, score, write): {statistics.median(inside):,.0f} rows/s")
+    if peaks:
+        mib = statistics.median(peaks) / 1024
+        print(f"make score peak memory (largest process): {mib:,.0f} MiB, {mib / rows * 1e6:,.0f} MiB per million rows")
     print(f"HTTP /v1/predict/batch ({service.batch} records per request, 1 keep-alive client): "
           f"{statistics.median(served):,.0f} rows/s")  # fmt: skip
     print(f"ratio make score / HTTP batch route: {statistics.median(ratios):.2f}x "

@@ -8,7 +8,9 @@ so the tests follow the contract when it changes.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -143,29 +145,104 @@ def test_an_input_without_a_contract_column_is_refused(
         score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
 
 
-def test_a_crash_while_writing_leaves_the_previous_output_whole(
-    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("crashing", ["out.csv", "out.quarantine.csv"])
+def test_a_crash_while_writing_leaves_both_previous_files_whole(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crashing: str
 ) -> None:
-    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
-    output = tmp_path / "out.csv"
+    """Output and quarantine are a pair: a crash writing either leaves both previous files, and no temporary."""
+    rows, _ = broken_rows(valid_frame)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    output, quarantine = tmp_path / "out.csv", tmp_path / "out.quarantine.csv"
     output.write_text("previous,run\n1,2\n")
+    quarantine.write_text("row,reason\n7,previous\n")
     real = score._write_local
 
-    def crash_on_the_output(frame: pd.DataFrame, path: Path) -> None:
+    def crash(frame: pd.DataFrame, path: Path) -> None:
         real(frame.head(1), path)  # part of the file is on disk when the crash comes
-        if "out.csv" in path.name:
+        if path.name.startswith(f".{crashing}."):
             raise OSError("disk full")
 
-    monkeypatch.setattr(score, "_write_local", crash_on_the_output)
+    monkeypatch.setattr(score, "_write_local", crash)
     with pytest.raises(OSError, match="disk full"):
         score.score_file(str(tmp_path / "rows.csv"), str(output), model=str(champion))
     assert output.read_text() == "previous,run\n1,2\n"
+    assert quarantine.read_text() == "row,reason\n7,previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.quarantine.csv", "rows.csv"]
 
 
+def test_temporaries_a_crashed_run_left_are_removed(valid_frame: pd.DataFrame, champion: Path, tmp_path: Path) -> None:
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    stale = [tmp_path / ".out.csv.x1y2.tmp.csv", tmp_path / ".out.quarantine.csv.z3.tmp.csv"]
+    for path in stale:
+        path.write_text("half a file")
+    (tmp_path / ".other.csv.q.tmp.csv").write_text("another output's")
+    score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".other.csv.q.tmp.csv", "out.csv", "out.quarantine.csv", "rows.csv"]
+
+
+def test_written_files_get_the_umask_s_mode(valid_frame: pd.DataFrame, champion: Path, tmp_path: Path) -> None:
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    previous = os.umask(0o022)
+    try:
+        score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.parquet"), model=str(champion))
+    finally:
+        os.umask(previous)
+    for name in ("out.parquet", "out.quarantine.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
 def test_an_output_name_it_cannot_write_is_refused_before_any_work(champion: Path, tmp_path: Path) -> None:
-    with pytest.raises(score.ScoringRefused, match=r"name it \.csv or \.parquet"):
-        score.score_file(str(tmp_path / "missing.csv"), str(tmp_path / "out.xlsx"), model=str(champion))
+    """Refused on the name alone: the input does not exist and no model is loaded, nothing is written."""
+    with pytest.raises(score.ScoringRefused, match=r"cannot write .*out\.xlsx.*: name it \.csv or \.parquet"):
+        score.score_file(str(tmp_path / "missing.csv"), str(tmp_path / "out.xlsx"), model=str(tmp_path / "no.onnx"))
+    with pytest.raises(score.ScoringRefused, match=r"cannot write .*bad\.txt.*: name it \.csv or \.parquet"):
+        score.score_file(str(tmp_path / "missing.csv"), str(tmp_path / "out.csv"), quarantine=str(tmp_path / "bad.txt"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_it_cannot_write_is_refused_before_scoring(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder that cannot be created (its parent is a file) is found by probing it, before the model is loaded."""
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    (tmp_path / "a-file").write_text("not a folder")
+    output = tmp_path / "a-file" / "out.csv"
+    with pytest.raises(score.ScoringRefused, match=r"cannot write .*a-file/out\.csv"):
+        score.score_file(str(tmp_path / "rows.csv"), str(output), model=str(tmp_path / "no-model.onnx"))
+    code = score.main(["--input", str(tmp_path / "rows.csv"), "--output", str(output), "--model", str(champion)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: score: cannot write {output}")
+    assert "Traceback" not in err
+
+
+def test_a_csv_line_with_the_wrong_number_of_fields_is_quarantined_alone(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path
+) -> None:
+    rows, broken = broken_rows(valid_frame)
+    lines = rows.to_csv(index=False).splitlines()
+    extra_at = 2  # data row 2 gets one field too many; the broken rows after it keep their numbers
+    lines[1 + extra_at] += ",surplus"
+    (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n")
+    result = score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+    quarantine = pd.read_csv(tmp_path / "out.quarantine.csv")
+    assert sorted(quarantine["row"]) == sorted([*broken, extra_at])
+    reason = quarantine.loc[quarantine["row"] == extra_at, "reason"].item()
+    assert f"has {len(rows.columns) + 1} fields, the header has {len(rows.columns)}" in reason
+    assert result.rows == len(rows)
+    assert result.scored == len(rows) - len(broken) - 1
+    assert extra_at not in [int(c.removeprefix("id-")) for c in pd.read_csv(tmp_path / "out.csv")["customer_id"]]
+
+
+@pytest.mark.parametrize("taken", ["row", "reason", "prediction", "probability_x"])
+def test_an_input_column_the_output_would_overwrite_is_refused(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, taken: str
+) -> None:
+    features_only(valid_frame).assign(**{taken: 1}).to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(score.ScoringRefused, match=rf"the input has column\(s\) {taken}, which the output"):
+        score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_the_command_line_scores_and_explains_its_errors(

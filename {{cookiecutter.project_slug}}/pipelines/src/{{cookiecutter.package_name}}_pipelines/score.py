@@ -4,9 +4,14 @@
     make score INPUT=rows.csv OUTPUT=scored.parquet
 
 Every row goes through core's contract first: a row that breaks it is written, with its reasons,
-to the quarantine file (never dropped silently) and the others are scored. The model is refused
-unless its sha256 matches its card. Output and quarantine are written atomically (a temporary
-file, then a rename; one object upload for a bucket URL), so a crash leaves no half file.
+to the quarantine file (never dropped silently) and the others are scored; so is a CSV line with
+more or fewer fields than the header. The model is refused unless its sha256 matches its card.
+Output and quarantine are both written to temporary files first and then renamed into place (one
+object upload each for a bucket URL), so a crash leaves no half file; only a crash between the
+two renames can leave the new quarantine beside the previous output (docs/runbooks/batch-scoring.md).
+The whole input is held in memory (about 1 GB per million rows of the example contract, measured
+with bench/score.py): CHUNK_ROWS bounds each model call, not the run, so size the CronJob's
+memory limit to the largest file.
 Input, output and model may be local paths or bucket URLs (s3://, gs://, az://), as in the
 in-cluster CronJob (infra/k8s/base/score-cronjob.yaml).
 """
@@ -14,6 +19,7 @@ in-cluster CronJob (infra/k8s/base/score-cronjob.yaml).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -27,6 +33,8 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import TypeAdapter, ValidationError
 
@@ -45,8 +53,11 @@ from {{ cookiecutter.package_name }}_pipelines.publish import push
 
 DEFAULT_MODEL = "models/champion/model.onnx"
 CARD_NAME = "model_card.json"
-# Rows per model call: bounds memory for any input size, large enough to amortise the call.
+# Rows per model call and per contract check: bounds what those calls allocate (the frame itself
+# is whole in memory) and is large enough to amortise each call.
 CHUNK_ROWS = 50_000
+# Columns the output or the quarantine file adds: an input column of the same name would be overwritten.
+ROW_COLUMN, REASON_COLUMN, PREDICTION_COLUMN, PROBABILITY_PREFIX = "row", "reason", "prediction", "probability_"
 FORMATS = (".csv", ".parquet")
 # The contract over a whole chunk in one call (pydantic's core loops, not Python): it only finds
 # which rows break the contract; find_violations then says why, row by row, for those alone.
@@ -128,11 +139,26 @@ def _suspects(records: list[dict[str, Any]]) -> set[int]:
     return found
 
 
-def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows that meet the contract, and the others with their row number and reasons."""
-    missing = [column for column in FEATURE_COLUMNS if column not in frame.columns]
+def check_columns(columns: Sequence[str]) -> None:
+    """Every contract column is there, and none has a name the output or quarantine file writes."""
+    missing = [column for column in FEATURE_COLUMNS if column not in columns]
     if missing:
         raise ScoringRefused(f"the input has no column {', '.join(missing)}: every contract column is required")
+    taken = [
+        str(column)
+        for column in columns
+        if column in (ROW_COLUMN, REASON_COLUMN, PREDICTION_COLUMN) or str(column).startswith(PROBABILITY_PREFIX)
+    ]
+    if taken:
+        raise ScoringRefused(
+            f"the input has column(s) {', '.join(taken)}, which the output or quarantine file writes "
+            f"({ROW_COLUMN}, {REASON_COLUMN}, {PREDICTION_COLUMN}, {PROBABILITY_PREFIX}<class>): rename them"
+        )
+
+
+def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows that meet the contract, and the others with their row number and reasons."""
+    check_columns(list(frame.columns))
     typed = frame[list(FEATURE_COLUMNS)].copy()
     for column in NUMERIC_COLUMNS:
         if not pd.api.types.is_numeric_dtype(typed[column]):
@@ -149,8 +175,8 @@ def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     bad = sorted(index for index, problems in reasons.items() if problems)
     good = [index for index in range(len(records)) if not reasons.get(index)]
     quarantined = frame.iloc[bad].copy()
-    quarantined.insert(0, "row", bad)
-    quarantined["reason"] = ["; ".join(str(problem) for problem in reasons[index]) for index in bad]
+    quarantined.insert(0, ROW_COLUMN, bad)
+    quarantined[REASON_COLUMN] = ["; ".join(str(problem) for problem in reasons[index]) for index in bad]
     return frame.iloc[good].reset_index(drop=True), quarantined.reset_index(drop=True)
 
 
@@ -164,13 +190,13 @@ def predict(session: ort.InferenceSession, card: dict[str, Any], frame: pd.DataF
         feed |= {column: chunk[[column]].astype(str).to_numpy(dtype=object) for column in CATEGORICAL_COLUMNS}
         results = dict(zip(outputs, session.run(None, feed), strict=True))
         scored = chunk.copy()
-        scored["prediction"] = np.asarray(results[outputs[0]]).reshape(len(chunk))
+        scored[PREDICTION_COLUMN] = np.asarray(results[outputs[0]]).reshape(len(chunk))
         if "probabilities" in results:
             for position, label in enumerate(card.get("classes", [])):
-                scored[f"probability_{label}"] = results["probabilities"][:, position]
+                scored[f"{PROBABILITY_PREFIX}{label}"] = results["probabilities"][:, position]
         parts.append(scored)
     if not parts:
-        return frame.assign(prediction=pd.Series(dtype=object))
+        return frame.assign(**{PREDICTION_COLUMN: pd.Series(dtype=object)})
     return pd.concat(parts, ignore_index=True)
 
 
@@ -181,28 +207,126 @@ def _write_local(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(path, index=False)
 
 
-def write_atomic(frame: pd.DataFrame, location: str) -> None:
-    """Write a whole file or nothing: temp file + os.replace locally, one upload for a bucket URL."""
-    suffix = _suffix(location)
-    if _is_url(location):
-        import fsspec
+def _temp_pattern(target: Path) -> tuple[str, str]:
+    """Prefix and suffix of a temporary file of `target` (hidden, beside it, so the rename stays on one disk)."""
+    return f".{target.name}.", f".tmp{_suffix(target.name)}"
 
-        with tempfile.TemporaryDirectory() as folder:
-            local = Path(folder) / f"upload{suffix}"
-            _write_local(frame, local)
-            filesystem, path = fsspec.core.url_to_fs(location)
-            filesystem.put_file(str(local), path)
+
+def _file_mode() -> int:
+    """The mode an ordinary new file gets under this process's umask (mkstemp's own 0600 would hide it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files a crashed run left beside `target` (one writer per output name is assumed)."""
+    prefix, suffix = _temp_pattern(target)
+    stale = [p for p in target.parent.glob(f"{prefix}*{suffix}") if p.is_file()] if target.parent.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def probe_writable(location: str) -> None:
+    """Refuse, before any work, an output whose folder cannot be created or written to (bucket URLs: at upload)."""
+    if _is_url(location):
         return
     target = Path(location)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{suffix}")
-    os.close(handle)
+    if target.is_dir():
+        raise ScoringRefused(f"cannot write {location}: it is a folder")
     try:
-        _write_local(frame, Path(temporary))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        prefix, suffix = _temp_pattern(target)
+        handle, probe = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise ScoringRefused(f"cannot write {location}: {error.strerror or error} ({target.parent})") from error
+
+
+def write_all_or_none(files: Sequence[tuple[pd.DataFrame, str]]) -> None:
+    """Every file written to a temporary first; only when all are whole are they renamed (or uploaded) into place.
+
+    A crash while writing leaves every previous file as it was; only a crash between two renames
+    (or two uploads) can leave a new file beside an old one.
+    """
+    staged: list[tuple[Path, str]] = []
+    with contextlib.ExitStack() as cleanup:
+        try:
+            for frame, location in files:
+                suffix = _suffix(location)
+                if _is_url(location):
+                    folder = cleanup.enter_context(tempfile.TemporaryDirectory())
+                    local = Path(folder) / f"upload{suffix}"
+                else:
+                    target = Path(location)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    prefix, suffix = _temp_pattern(target)
+                    handle, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
+                    os.close(handle)
+                    local = Path(name)
+                staged.append((local, location))
+                _write_local(frame, local)
+                if not _is_url(location):
+                    os.chmod(local, _file_mode())
+            for local, location in staged:
+                if _is_url(location):
+                    import fsspec
+
+                    filesystem, path = fsspec.core.url_to_fs(location)
+                    filesystem.put_file(str(local), path)
+                else:
+                    os.replace(local, location)
+        except BaseException:
+            for local, location in staged:
+                if not _is_url(location):
+                    local.unlink(missing_ok=True)
+            raise
+
+
+def write_atomic(frame: pd.DataFrame, location: str) -> None:
+    """Write a whole file or nothing: temp file + os.replace locally, one upload for a bucket URL."""
+    write_all_or_none([(frame, location)])
+
+
+def read_rows(source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The input's rows, and (CSV) the lines that have more or fewer fields than its header, as quarantine rows.
+
+    Such a line is skipped by the reader, not the whole file refused; its `row` is its position
+    among the data lines (the header is not a row), as for every other quarantined row.
+    """
+    if not source.endswith((".csv", ".csv.gz")):
+        return read_frame(source), pd.DataFrame()
+    malformed: list[dict[str, Any]] = []
+
+    def keep_aside(line: Any) -> str:
+        text = (line.text or "")[:200]
+        malformed.append(
+            {
+                ROW_COLUMN: (line.number - 2) if line.number is not None else -1,
+                REASON_COLUMN: f"line {line.number} has {line.actual_columns} fields, "
+                f"the header has {line.expected_columns}: {text}",
+            }
+        )
+        return "skip"
+
+    with _local_copy(source) as local:
+        table = pacsv.read_csv(
+            local,
+            # One thread: only then does the reader know each line's number.
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=keep_aside),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
+    frame = table.to_pandas()
+    return frame, pd.DataFrame(malformed)
+
+
+def _file_rows(frame_rows: int, malformed: pd.DataFrame) -> np.ndarray:
+    """For each row of the frame, its position among the file's data lines (the skipped lines counted)."""
+    skipped = malformed[ROW_COLUMN].to_numpy() if len(malformed) else np.array([], dtype=int)
+    return np.setdiff1d(np.arange(frame_rows + len(skipped)), skipped)[:frame_rows]
 
 
 def default_quarantine(output: str) -> str:
@@ -233,17 +357,23 @@ def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quaranti
         _suffix(location)  # refuse a name we cannot write before any work is done
     if not _is_url(source) and not Path(source).is_file():
         raise ScoringRefused(f"no input file at {source}")
+    for location in (output, quarantine):
+        probe_writable(location)
+        if not _is_url(location):
+            remove_stale_temporaries(Path(location))
     session, card = load_champion(model)
     try:
-        frame = read_frame(source)
-    except ValueError as error:
-        raise ScoringRefused(str(error)) from error
+        frame, malformed = read_rows(source)
+    except (ValueError, pa.ArrowInvalid) as error:
+        raise ScoringRefused(f"cannot read {source}: {error}") from error
     good, bad = split_rows(frame)
+    if len(malformed):
+        bad[ROW_COLUMN] = _file_rows(len(frame), malformed)[bad[ROW_COLUMN].to_numpy(dtype=int)]
+        bad = pd.concat([bad, malformed], ignore_index=True).sort_values(ROW_COLUMN, ignore_index=True)
     scored = predict(session, card, good)
-    write_atomic(bad, quarantine)
-    write_atomic(scored, output)
+    write_all_or_none([(scored, output), (bad, quarantine)])
     return ScoreResult(
-        rows=len(frame),
+        rows=len(frame) + len(malformed),
         scored=len(scored),
         quarantined=len(bad),
         output=output,
@@ -280,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         result = score_file(arguments.input, arguments.output, model=arguments.model, quarantine=arguments.quarantine)
-    except (StageFailed, FileNotFoundError, ValueError) as error:
+    except (StageFailed, OSError, ValueError) as error:
         print(f"error: score: {error}", file=sys.stderr)
         return 1
     rate = result.rows / result.seconds if result.seconds else 0.0
