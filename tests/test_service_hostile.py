@@ -36,10 +36,24 @@ SLACK = 1.5  # the server checks on its event loop; allow for a loaded machine
 PROBE_TIMEOUT = 2.0  # the Deployment's livenessProbe.timeoutSeconds
 API_KEY = "test-key-4f1c0e9a"
 BOOM_ID = "trace-the-500"
+BOOM_PREDICT_ID = "trace-the-predict-500"
 
-# A test-only route that fails, served by the real app and server: the only way to see a 500.
+# A test-only route that fails, and a scoring bug on the raw predict path for one request id,
+# served by the real app and server: the only way to see a 500.
 BOOM_APP = """
+from {package}_service import batching, logs
 from {package}_service.app import create_app as create_service_app
+
+_submit = batching.MicroBatcher.submit
+
+
+def submit(self, record):
+    if logs.request_id_var.get() == "{boom_predict}":
+        raise RuntimeError("a bug in scoring, for the test")
+    return _submit(self, record)
+
+
+batching.MicroBatcher.submit = submit
 
 
 def create_app():
@@ -70,7 +84,7 @@ class Server:
 def start(project: Project, folder: Path, **settings: str) -> Server:
     """The service as the image runs it (`python -m <package>_service` and its settings), plus /boom."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "boom_app.py").write_text(BOOM_APP.format(package=project.package))
+    (folder / "boom_app.py").write_text(BOOM_APP.format(package=project.package, boom_predict=BOOM_PREDICT_ID))
     port = free_port()
     env = {
         **project.env,
@@ -113,7 +127,7 @@ def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     try:
         yield running
     finally:
-        stop(running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID}))
+        stop(running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID, BOOM_PREDICT_ID}))
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +174,53 @@ def test_partial_headers_are_cut_off_within_the_header_timeout(server: Server) -
         received, waited = read_until_closed(connection, HEADER_TIMEOUT + SLACK)
     assert waited <= HEADER_TIMEOUT + SLACK
     assert received.startswith(b"HTTP/1.1 408"), received[:200]
+    head, _, body = received.partition(b"\r\n\r\n")
+    request_id = re.search(rb"\r\nx-request-id: ([0-9a-f]{32})\r\n", head, re.IGNORECASE)
+    assert request_id, head
+    reply = json.loads(body)
+    assert reply["error"] == "request_timeout"
+    assert reply["request_id"] == request_id.group(1).decode()
+
+
+def test_headers_larger_than_max_header_bytes_get_431_and_a_close(server: Server) -> None:
+    """httptools keeps every header byte in memory and has no limit: one GET held 600 MB."""
+    limit = 65_536  # MAX_HEADER_BYTES' default
+    sent = 0
+    received = b""
+    with connect(server) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        try:
+            while sent < 50 * limit:
+                connection.sendall(b"X-Padding: " + b"a" * 8180 + b"\r\n")
+                sent += 8193
+                time.sleep(0.002)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        with contextlib.suppress(ConnectionResetError):
+            received, _ = read_until_closed(connection, 5.0)
+    assert sent < 4 * limit, sent  # cut off soon after the limit, not after megabytes
+    assert received.startswith(b"HTTP/1.1 431"), received[:200]
+    head, _, body = received.partition(b"\r\n\r\n")
+    reply = json.loads(body)
+    assert reply["error"] == "headers_too_large"
+    assert f"x-request-id: {reply['request_id']}".encode() in head.lower()
+    assert call(server.base, "/healthz").status == 200
+
+
+def test_idle_connections_do_not_make_the_probes_fail(project: Project, tmp_path: Path) -> None:
+    """uvicorn's limit_concurrency counted open connections: idle sockets made /healthz 503 (a restart)."""
+    server = start(project, tmp_path / "idle", MAX_CONCURRENCY="20", ACCESS_LOG="false")
+    connections = [connect(server) for _ in range(200)]  # idle: cut off after HEADER_TIMEOUT, not before
+    try:
+        time.sleep(0.3)
+        health = call(server.base, "/healthz")
+        model = call(server.base, "/v1/model")
+        assert health.status == 200, health
+        assert model.status == 200, model
+    finally:
+        for connection in connections:
+            connection.close()
+        stop(server.process, server.log, signal.SIGINT)
 
 
 def test_headers_trickled_a_byte_at_a_time_are_cut_off(server: Server) -> None:
@@ -369,9 +430,30 @@ def test_a_500_carries_the_request_id_in_header_body_and_log(server: Server) -> 
     assert answer.headers["x-request-id"] == BOOM_ID
     assert answer.json()["request_id"] == BOOM_ID
     time.sleep(0.2)
-    errors = [line for line in log_lines(server.log) if line["level"] == "error"]
-    assert [line["request_id"] for line in errors] == [BOOM_ID]  # logged once (not again by uvicorn), with its id
+    errors = [line for line in log_lines(server.log) if line["level"] == "error" and line["request_id"] == BOOM_ID]
+    assert len(errors) == 1  # logged once (not again by uvicorn), with its id
     assert "a bug, for the test" in errors[0]["exception"]
+
+
+def test_a_500_on_the_raw_predict_path_carries_the_request_id(server: Server, example: dict[str, Any]) -> None:
+    """The prediction routes answer themselves (RawRoute): a bug while scoring is still a JSON 500 with the id."""
+    answer = call(server.base, "/v1/predict", json.dumps(example).encode(), {"X-Request-ID": BOOM_PREDICT_ID})
+    assert answer.status == 500
+    assert answer.headers["x-request-id"] == BOOM_PREDICT_ID
+    assert answer.json() == {
+        "error": "internal_error",
+        "message": "Internal error; the request id is in the logs.",
+        "detail": [],
+        "error_count": 0,
+        "request_id": BOOM_PREDICT_ID,
+    }
+    time.sleep(0.2)
+    errors = [line for line in log_lines(server.log) if line["level"] == "error"]
+    mine = [line for line in errors if line["request_id"] == BOOM_PREDICT_ID]
+    assert len(mine) == 1, errors
+    assert "a bug in scoring, for the test" in mine[0]["exception"]
+    assert not [line for line in errors if line["request_id"] == "-"]  # nothing logged without its id
+    assert call(server.base, "/v1/predict", json.dumps(example).encode()).status == 200  # the next one is served
 
 
 # --- offline docs ---------------------------------------------------------------------------
@@ -522,3 +604,29 @@ def test_sigterm_under_load_fails_no_request(project: Project, tmp_path: Path) -
     lines = log_lines(server.log)
     assert "Finished server process" in " | ".join(line["message"] for line in lines)
     assert not [line for line in lines if line["level"] in {"error", "critical"}]
+
+
+def test_a_request_in_flight_when_the_listener_closes_is_answered(project: Project, tmp_path: Path) -> None:
+    """A slow upload that straddles the close: it began during the drain, its body ends after the
+    listener closed (no new connection is accepted then), and it still gets its answer."""
+    drain = 1.0
+    server = start(project, tmp_path / "straddle", DRAIN_SECONDS=str(drain), ACCESS_LOG="false")
+    example = call(server.base, "/v1/model").json()["example"]
+    body = json.dumps(example).encode()
+    half = len(body) // 2
+    with connect(server) as connection:
+        connection.sendall(raw_request("/v1/predict", body)[: -len(body) + half])  # headers and half the body
+        os.killpg(server.pid, signal.SIGTERM)
+        time.sleep(drain + 0.5)  # the drain is over: the listener is closed, this request is in flight
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+        connection.sendall(body[half:])
+        received, _ = read_until_closed(connection, 10.0)
+    assert received.startswith(b"HTTP/1.1 200"), received[:300]
+    assert json.loads(received.partition(b"\r\n\r\n")[2])["prediction"]
+    server.process.wait(timeout=30)
+    lines = log_lines(server.log)
+    assert "Finished server process" in " | ".join(line["message"] for line in lines)
+    assert not [line for line in lines if line["level"] in {"error", "critical"}]
+    (drain_line,) = [line for line in lines if line["message"].startswith("SIGTERM")]
+    assert drain_line["request_id"] == "-"  # the signal handler's line belongs to no request

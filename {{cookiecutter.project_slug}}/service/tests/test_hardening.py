@@ -216,6 +216,54 @@ def test_unknown_field_names_are_echoed_truncated(client: TestClient, example: d
     assert len(response.content) < 1024
 
 
+def test_requests_beyond_max_concurrency_get_a_json_503_and_probes_still_answer(
+    settings: Settings, onnx_model: OnnxModel, example: dict[str, Any]
+) -> None:
+    """In-flight requests are counted by the app (idle connections are not); the overload 503
+    carries the request id and is counted in http_request_errors_total, which the SLO reads."""
+    app = create_app(settings.model_copy(update={"max_concurrency": 1}), model=onnx_model)
+    body = json.dumps(example).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+    async def call(
+        path: str, method: str = "POST", release: asyncio.Event | None = None
+    ) -> tuple[int, dict[bytes, bytes], bytes]:
+        started: list[Message] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            if release is not None:
+                await release.wait()  # a body still arriving: the request stays in flight
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            (started if message["type"] == "http.response.start" else chunks).append(message)
+
+        await app(asgi_scope(path, headers, method), receive, send)
+        return started[0]["status"], dict(started[0]["headers"]), b"".join(c.get("body", b"") for c in chunks)
+
+    async def scenario() -> list[tuple[int, dict[bytes, bytes], bytes]]:
+        release = asyncio.Event()
+        held = asyncio.create_task(call("/v1/predict", release=release))
+        await asyncio.sleep(0.05)
+        answers = [await call("/v1/predict"), await call("/healthz", "GET"), await call("/readyz", "GET")]
+        answers.append(await call("/metrics", "GET"))
+        release.set()
+        answers.append(await held)
+        answers.append(await call("/v1/predict"))  # the slot is free again
+        return answers
+
+    refused, health, ready, metrics, held, after = asyncio.run(scenario())
+    assert refused[0] == 503
+    reply = json.loads(refused[2])
+    assert reply["error"] == "overloaded"
+    assert reply["request_id"] == refused[1][b"x-request-id"].decode()
+    assert refused[1][b"retry-after"] == b"1"
+    assert (health[0], ready[0], metrics[0]) == (200, 200, 200)
+    assert (held[0], after[0]) == (200, 200)
+    assert 'http_request_errors_total{route="/v1/predict",status="503"} 1.0' in metrics[2].decode()
+
+
 # --- request ids, unexpected errors and disconnects ----------------------------------------
 
 
