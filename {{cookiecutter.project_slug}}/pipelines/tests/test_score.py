@@ -245,6 +245,27 @@ def test_an_input_column_the_output_would_overwrite_is_refused(
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_the_champion_is_published_verified_where_the_cronjob_reads_it(
+    valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = tmp_path / "bucket" / "models" / "champion"
+    assert score.main(["--model", str(champion), "--publish-champion", str(bucket)]) == 0
+    assert sorted(p.name for p in bucket.iterdir()) == ["model.onnx", "model_card.json"]
+    assert sha256_file(bucket / "model.onnx") == sha256_file(champion)
+    assert f"-> {bucket}/model.onnx" in capsys.readouterr().out
+    features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
+    result = score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(bucket / "model.onnx"))
+    assert result.scored == len(valid_frame)
+    # A model that does not match its card is not published: nothing is copied.
+    tampered = tmp_path / "tampered"
+    shutil.copytree(champion.parent, tampered)
+    (tampered / "model.onnx").write_bytes((tampered / "model.onnx").read_bytes() + b"\0")
+    elsewhere = tmp_path / "elsewhere"
+    assert score.main(["--model", str(tampered / "model.onnx"), "--publish-champion", str(elsewhere)]) == 1
+    assert "does not match" in capsys.readouterr().err
+    assert not elsewhere.exists()
+
+
 def test_the_command_line_scores_and_explains_its_errors(
     valid_frame: pd.DataFrame, champion: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

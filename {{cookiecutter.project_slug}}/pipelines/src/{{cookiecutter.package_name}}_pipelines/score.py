@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -108,9 +109,13 @@ def _local_copy(location: str) -> Iterator[Path]:
         yield local
 
 
+def _card_location(model: str) -> str:
+    return model.rsplit("/", 1)[0] + "/" + CARD_NAME if "/" in model else CARD_NAME
+
+
 def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
     """The ONNX model and its card (model_card.json beside it), refused unless the hashes match."""
-    card_location = model.rsplit("/", 1)[0] + "/" + CARD_NAME if "/" in model else CARD_NAME
+    card_location = _card_location(model)
     with _local_copy(model) as onnx_path, _local_copy(card_location) as card_path:
         if not onnx_path.is_file():
             raise ScoringRefused(f"no model at {model}: run `make repro` (or pass --model)")
@@ -329,6 +334,39 @@ def _file_rows(frame_rows: int, malformed: pd.DataFrame) -> np.ndarray:
     return np.setdiff1d(np.arange(frame_rows + len(skipped)), skipped)[:frame_rows]
 
 
+def publish_champion(model: str, destination: str) -> list[str]:
+    """Copy the verified model and its card into the folder `destination` (the CronJob's SCORE_MODEL folder).
+
+    The model goes first, its card last: a reader between the two sees a model that does not match
+    its card and refuses it, never a wrong model taken for the champion.
+    """
+    load_champion(model)  # refused unless it matches its card and the contract
+    written = []
+    for location in (model, _card_location(model)):
+        name = location.rsplit("/", 1)[-1]
+        target = destination.rstrip("/") + "/" + name
+        with _local_copy(location) as local:
+            if _is_url(target):
+                import fsspec
+
+                filesystem, path = fsspec.core.url_to_fs(target)
+                filesystem.put_file(str(local), path)
+            else:
+                folder = Path(target).parent
+                folder.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+                os.close(handle)
+                try:
+                    shutil.copyfile(local, temporary)
+                    os.chmod(temporary, _file_mode())
+                    os.replace(temporary, target)
+                except BaseException:
+                    Path(temporary).unlink(missing_ok=True)
+                    raise
+        written.append(target)
+    return written
+
+
 def default_quarantine(output: str) -> str:
     """`scored.parquet` -> `scored.quarantine.csv`: readable by a person, next to the output."""
     stem = output[: -len(_suffix(output))]
@@ -400,11 +438,24 @@ def parser() -> argparse.ArgumentParser:
         default=environ("SCORE_MODEL") or DEFAULT_MODEL,
         help="ONNX model with model_card.json beside it (default: %(default)s; env SCORE_MODEL)",
     )
+    cli.add_argument(
+        "--publish-champion",
+        metavar="FOLDER",
+        help="score nothing: copy the verified --model and its card into FOLDER, e.g. <bucket>/models/champion/",
+    )
     return cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
+    if arguments.publish_champion:
+        try:
+            written = publish_champion(arguments.model, arguments.publish_champion)
+        except (StageFailed, OSError, ValueError) as error:
+            print(f"error: score: {error}", file=sys.stderr)
+            return 1
+        print(f"score: published the verified champion {arguments.model} -> {', '.join(written)}")
+        return 0
     if not arguments.input or not arguments.output:
         print("error: score: give --input and --output (or SCORE_INPUT and SCORE_OUTPUT)", file=sys.stderr)
         return 2
