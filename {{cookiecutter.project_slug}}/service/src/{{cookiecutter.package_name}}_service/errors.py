@@ -31,6 +31,7 @@ ERROR_CODES = {
     413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid_record",
+    431: "headers_too_large",
     500: "internal_error",
     503: "model_not_ready",
 }

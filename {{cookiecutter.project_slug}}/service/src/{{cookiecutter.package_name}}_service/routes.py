@@ -50,7 +50,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 NOT_READY: dict[int | str, dict[str, Any]] = {
-    503: _error("The model is not loaded yet (or failed to load: see /readyz).")
+    503: _error(
+        "The model is not loaded yet (or failed to load: see /readyz), or MAX_CONCURRENCY requests are in "
+        "flight (`overloaded`, retry after Retry-After)."
+    )
 }
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: _error("API_KEYS is set and no valid key was sent.")}
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
