@@ -33,6 +33,7 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("experiment_tracking", "mlflow"): (
         "pipelines/src/{package_name}_pipelines/register_local.py",
         "pipelines/tests/test_register_local.py",
+        ".devcontainer/_no_mlflow.json",  # the dev container without MLflow's port
     ),
     ("experiment_tracking", "none"): (
         "pipelines/src/{package_name}_pipelines/register_mlflow.py",
@@ -55,6 +56,8 @@ MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ),
     ("experiment_tracking", "none"): (
         ("pipelines/src/{package_name}_pipelines/register_local.py", "pipelines/src/{package_name}_pipelines/register.py"),
+        # No MLflow server in the local stack: the dev container forwards no port 5000.
+        (".devcontainer/_no_mlflow.json", ".devcontainer/devcontainer.json"),
     ),
 }
 

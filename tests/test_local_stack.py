@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import OPTIONS, bake, combo_id, run
+from bakery import OPTIONS, TEMPLATE_DIR, bake, combo_id, run
 from test_infra import tool, tool_env
 from test_monitoring import metrics_port_setting, promtool
 
@@ -124,7 +124,17 @@ def test_prometheus_reads_the_cluster_rules_and_scrapes_the_job_they_select(
     port = int(services["service"].get("environment", {}).get("METRICS_PORT") or metrics_port_setting(root) or 8000)
     assert jobs[root.name]["static_configs"][0]["targets"] == [f"service:{port}"]
     assert jobs["pushgateway"]["honor_labels"] is True
-    run([promtool(), "check", "config", "infra/local/prometheus.yml"], cwd=root, env=tool_env())
+    # promtool resolves rule_files on this machine: point a copy at the rules compose's one-shot step writes.
+    rules_folder = tmp_path / "rules"
+    rules_folder.mkdir()
+    spec = yaml.safe_load(rules)["spec"]
+    (rules_folder / "service.rules.yaml").write_text(yaml.safe_dump(spec))
+    config["rule_files"] = [str(rules_folder / "*.yaml")]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    checked = run([promtool(), "check", "config", str(tmp_path / "prometheus.yml")], cwd=root, env=tool_env())
+    count = sum(len(group["rules"]) for group in spec["groups"])
+    assert "SUCCESS: 1 rule files found" in checked, checked
+    assert f"SUCCESS: {count} rules found" in checked, checked
 
 
 @pytest.mark.parametrize("combo", PARAMS)
@@ -155,9 +165,21 @@ def test_the_dev_container_opens_the_repo_with_uv_and_the_tools(baked: Any, comb
     assert all(isinstance(v, str) for v in config["containerEnv"].values())
     assert all(feature.startswith("ghcr.io/devcontainers/features/") for feature in config["features"])
     published = {int(port.split(":")[1]) for s in merged_services(root).values() for port in s.get("ports", [])}
-    assert published <= set(config["forwardPorts"])
+    # Exactly the stack's ports: none of a server the bake does not have (MLflow without experiment tracking).
+    assert set(config["forwardPorts"]) == published
+    assert (5000 in published) == (combo.get("experiment_tracking", "mlflow") == "mlflow")
+    assert not list((root / ".devcontainer").glob("_*")), "the hooks left a variant behind"
     assert {str(port) for port in config["forwardPorts"]} == set(config["portsAttributes"])
     assert all(0 < port < 65536 for port in config["forwardPorts"])
+
+
+def test_the_two_dev_container_variants_differ_only_in_mlflow_s_port() -> None:
+    folder = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / ".devcontainer"
+    with_mlflow = json.loads((folder / "devcontainer.json").read_text())
+    without = json.loads((folder / "_no_mlflow.json").read_text())
+    with_mlflow["forwardPorts"].remove(5000)
+    del with_mlflow["portsAttributes"]["5000"]
+    assert with_mlflow == without
 
 
 @pytest.mark.parametrize("combo", PARAMS[:1])
