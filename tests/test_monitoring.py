@@ -240,6 +240,22 @@ def test_every_dashboard_query_is_evaluated_by_the_rule_tests(baked: Any, combo:
     assert recorded <= set(queries)
 
 
+@pytest.mark.parametrize("combo", PARAMS[:1])
+def test_every_batch_scoring_figure_is_on_the_dashboard(baked: Any, combo: dict[str, str]) -> None:
+    """The batch-scoring runbook says the dashboard shows rows, duration and last success: each has a panel."""
+    root = baked(combo)
+    package = root.name.replace("-", "_")
+    pushed = set(
+        re.findall(
+            r'Gauge\(\s*"(batch_score_[a-z_]+)"',
+            (root / "pipelines" / "src" / f"{package}_pipelines" / "score.py").read_text(),
+        )
+    )
+    assert pushed >= {"batch_score_rows", "batch_score_duration_seconds", "batch_score_last_success_timestamp_seconds"}
+    shown = set().union(*(metric_names(query) for query in dashboard_queries(root)))
+    assert pushed <= shown, f"not on the dashboard: {sorted(pushed - shown)}"
+
+
 @pytest.mark.parametrize("combo", PARAMS)
 def test_the_dashboard_is_provisioned_by_a_configmap(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
@@ -263,7 +279,10 @@ def test_a_stock_kube_prometheus_stack_finds_the_objects_by_the_settings(
     settings_path = copy / COMPONENT / "settings.yaml"
     settings = yaml.safe_load(settings_path.read_text())
     assert settings["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true"
-    for values in (settings["data"], {"prometheusRelease": "prom-ops", "grafanaDashboard": "yes", "grafanaFolder": "ml"}):
+    for values in (
+        settings["data"],
+        {"prometheusRelease": "prom-ops", "grafanaDashboard": "yes", "grafanaFolder": "ml"},
+    ):
         settings["data"] = values
         settings_path.write_text(yaml.safe_dump(settings))
         for overlay in ("staging", "prod"):
@@ -347,8 +366,20 @@ def published_metrics(root: Path) -> set[str]:
 
 
 PROMQL_WORDS = {
-    "sum", "rate", "increase", "histogram_quantile", "abs", "max", "min", "and", "or", "unless", "time", "group_left",
-    "absent", "count",
+    "sum",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "abs",
+    "max",
+    "min",
+    "and",
+    "or",
+    "unless",
+    "time",
+    "group_left",
+    "absent",
+    "count",
 }
 
 
