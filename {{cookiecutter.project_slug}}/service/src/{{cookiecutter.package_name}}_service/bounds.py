@@ -13,7 +13,13 @@ here are cheap first and exact second:
    (plus a little slack, so a typo is still named by pydantic), or more records than
    MAX_BATCH_RECORDS, is refused. This parse is bounded by step 1.
 
-Both answer 422 before pydantic sees the body; pydantic then only ever validates bounded records.
+3. In a batch, the records' keys are compared with the contract's fields: missing and unknown
+   fields are answered from here (the first MAX_ERROR_DETAILS, and the count), as pydantic
+   would name them. Bounded records can still make many errors — 1,000 records of 14 unknown
+   keys are 20,000, about 0.3 s of pydantic's time — and a set comparison per record costs
+   microseconds. Types and ranges are checked by pydantic once every record has the right keys.
+
+All answer 422 before pydantic sees the body; pydantic then only ever validates bounded records.
 (A batch whose string values hold many colons could be refused by step 1; the contract's
 categories hold none, and the bound allows KEY_SLACK colons per record beyond its fields.)
 """
@@ -27,15 +33,21 @@ from {{ cookiecutter.package_name }}_service.schemas import ErrorDetail, Predict
 
 # Keys beyond the contract's fields that pydantic may still see and name (typos, stale fields).
 KEY_SLACK = 8
-MAX_KEYS = len(PredictRequest.model_fields) + KEY_SLACK
+FIELDS = tuple(PredictRequest.model_fields)
+FIELD_SET = frozenset(FIELDS)
+MAX_KEYS = len(FIELDS) + KEY_SLACK
+# pydantic's own messages for the same errors, so a reply reads the same whoever found them.
+MISSING = "Field required"
+EXTRA = "Extra inputs are not permitted"
 
 
 class ShapeError(ValueError):
-    """The body's shape exceeds a bound; `detail` says where and why."""
+    """The body's shape breaks a bound or the contract's fields; `details` are the first errors, `count` all."""
 
-    def __init__(self, detail: ErrorDetail) -> None:
-        super().__init__(detail.reason)
-        self.detail = detail
+    def __init__(self, detail: ErrorDetail | list[ErrorDetail], count: int = 1) -> None:
+        self.details = detail if isinstance(detail, list) else [detail]
+        super().__init__(self.details[0].reason)
+        self.count = count
 
 
 class _TooManyKeys(Exception):
@@ -81,8 +93,27 @@ def check_record(body: bytes) -> None:
         _parse(body, "body")
 
 
-def check_batch(body: bytes, max_records: int) -> None:
-    """Raise ShapeError if a batch holds an object of too many keys or more than `max_records` records."""
+def _field_errors(records: list[Any], limit: int) -> tuple[list[ErrorDetail], int]:
+    """The records' missing and unknown fields, in body order: the first `limit`, and how many in all."""
+    details: list[ErrorDetail] = []
+    count = 0
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or record.keys() == FIELD_SET:
+            continue  # not an object: pydantic names it (one error); the right keys: pydantic checks the values
+        missing = [name for name in FIELDS if name not in record]
+        extra = [name for name in record if name not in FIELD_SET]
+        count += len(missing) + len(extra)
+        for name, reason, kind in [(n, MISSING, "missing") for n in missing] + [
+            (n, EXTRA, "extra_forbidden") for n in extra
+        ]:
+            if len(details) < limit:
+                details.append(ErrorDetail(field=f"records.{index}.{name}", reason=reason, type=kind))
+    return details, count
+
+
+def check_batch(body: bytes, max_records: int, limit: int) -> None:
+    """Raise ShapeError if a batch holds an object of too many keys, more than `max_records` records,
+    or records with missing or unknown fields (the first `limit` of those errors, and the count)."""
     colons = body.count(b":")
     if colons > max_records * MAX_KEYS + 1:  # +1: the key "records"
         raise ShapeError(
@@ -103,3 +134,7 @@ def check_batch(body: bytes, max_records: int) -> None:
                 type="too_long",
             )
         )
+    if isinstance(records, list):
+        details, count = _field_errors(records, limit)
+        if count:
+            raise ShapeError(details, count)

@@ -99,7 +99,7 @@ def _unsupported_media_type() -> Response:
 
 
 def _shape_error(error: ShapeError) -> Response:
-    return error_response(422, "The request breaks the data contract.", [error.detail])
+    return error_response(422, "The request breaks the data contract.", error.details, count=error.count)
 
 
 def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
@@ -200,7 +200,7 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
 
     def score_batch(model: OnnxModel, body: bytes) -> Response:
         try:
-            check_batch(body, settings.max_batch_records)
+            check_batch(body, settings.max_batch_records, max_details)
             records = batch_model.model_validate_json(body).records
         except ShapeError as error:
             return _shape_error(error)
