@@ -35,8 +35,9 @@ bench: venv ## print the template's figures (bake, time to green, pipeline, serv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/pipeline.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/service.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/score.py
-	@# Last: its final lines are the /v1/predict-to-/healthz ratio and the ours/best-peer ratio.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/peers.py
+	@# Last: its final lines are the /v1/predict-to-/healthz ratio and the ours/best-peer ratio;
+	@# --profile prints where our server spends /v1/predict (peers.py also does when a goal is missed).
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/peers.py --profile
 
 docs: venv ## build this documentation site (mkdocs-material, strict) into site/
 	$(BIN)/mkdocs build --strict

@@ -3,7 +3,7 @@
     python bench/peers.py                        # bakes the defaults, sets up, trains, measures
     python bench/peers.py --project DIR/<slug>   # reuse a bake that already ran make setup && make repro
     python bench/peers.py --peers-venv DIR       # reuse (or keep) the peers' virtualenv
-    python bench/peers.py --profile              # also profile our /v1/predict under load (py-spy)
+    python bench/peers.py --profile              # profile our /v1/predict under load (py-spy) even if goals are met
 
 The same trained model is served four ways, each by one worker process on 127.0.0.1:
 - ours: the generated service (`python -m <package>_service`, its defaults, access log on);
@@ -17,8 +17,11 @@ The same trained model is served four ways, each by one worker process on 127.0.
 The peers are installed into a throwaway virtualenv under /tmp, never into the bake. Every
 server gets the same payloads (one record; 100 records), the same wrk load (16 connections,
 one wrk thread, the same seconds) after the same warm-up. wrk comes from Debian (`apt-get
-install wrk`); it is installed when missing and this runs as root. Asserts nothing; the last
-line is the ratio of our single-record throughput to the best peer's.
+install wrk`); it is installed when missing and this runs as root. Throughput counts 2xx
+answers only: non-2xx answers and socket errors are reported per row and never add to req/s.
+When a goal is missed (or with --profile), our server is profiled with py-spy under the
+/v1/predict load and the functions it spends its time in are printed: what bounds the figure.
+Asserts nothing; the last line is the ratio of our single-record throughput to the best peer's.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from service import Server, free_port, prepare  # noqa: E402
 
 HOST = "127.0.0.1"
 CONNECTIONS = 16
+PEER_GOAL = 5.0  # ours/best-peer single-record throughput, with p99 at most half the peer's
+HEALTHZ_GOAL = 0.85  # /v1/predict / /healthz throughput on our server
 SECONDS = 10
 WARMUP_SECONDS = 2
 RATIO_ROUNDS = 3
@@ -166,10 +171,11 @@ print("fitted", type(model).__name__, len(train), "rows")
 class Row:
     server: str
     scenario: str
-    requests_per_second: float
+    requests_per_second: float  # 2xx answers per second only
     p50_ms: float
     p99_ms: float
-    errors: int
+    non_2xx: int
+    socket_errors: int
 
 
 def ensure_wrk() -> str:
@@ -193,27 +199,45 @@ def _milliseconds(value: str) -> float:
 
 
 def wrk(tool: str, url: str, body: Path, seconds: int, work: Path, *, method: str = "POST") -> dict[str, float]:
-    """One wrk run: req/s, p50, p99 and the count of failed or non-2xx answers."""
+    """One wrk run: 2xx answers per second, p50, p99, and the non-2xx answers and socket errors apart.
+
+    wrk's own Requests/sec counts every answer, a 503 or a 413 as much as a 200: a server that
+    refuses fast would look fast. Only the 2xx share of it is throughput here.
+    """
     script = work / f"wrk-{body.stem}-{method}.lua"
     script.write_text(LUA.format(body=body, method=method))
     command = [tool, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    errors = int(non_2xx.group(1)) if non_2xx else 0
-    if socket_errors:
-        errors += sum(int(group) for group in socket_errors.groups())
-    return {"rps": rate, "p50": p50, "p99": p99, "errors": errors}
+    refused = int(non_2xx.group(1)) if non_2xx else 0
+    failed = sum(int(group) for group in socket_errors.groups()) if socket_errors else 0
+    answered_2xx = max(0, requests - refused)
+    rps_2xx = rate * answered_2xx / requests if requests else 0.0
+    return {"rps": rps_2xx, "p50": p50, "p99": p99, "non_2xx": refused, "socket_errors": failed}
 
 
 def measure(tool: str, name: str, scenario: str, url: str, body: Path, work: Path, method: str = "POST") -> Row:
     wrk(tool, url, body, WARMUP_SECONDS, work, method=method)
     result = wrk(tool, url, body, SECONDS, work, method=method)
-    row = Row(name, scenario, result["rps"], result["p50"], result["p99"], int(result["errors"]))
-    print(f"  {name:<26} {scenario:<14} {row.requests_per_second:>9.0f} req/s  p99 {row.p99_ms:.2f} ms", flush=True)
+    row = Row(
+        name,
+        scenario,
+        result["rps"],
+        result["p50"],
+        result["p99"],
+        int(result["non_2xx"]),
+        int(result["socket_errors"]),
+    )
+    flag = f"  ({row.non_2xx} non-2xx, {row.socket_errors} socket errors)" if row.non_2xx or row.socket_errors else ""
+    print(
+        f"  {name:<26} {scenario:<14} {row.requests_per_second:>9.0f} req/s (2xx)  p99 {row.p99_ms:.2f} ms{flag}",
+        flush=True,
+    )
     return row
 
 
@@ -309,12 +333,15 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
 
     # Ours: the defaults, as `make serve` and the image run it (plus the ordinary route, for its figure).
     (work / "bench_ordinary.py").write_text(ORDINARY_APP.format(package=package))
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    ours_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "PYTHONPATH": str(work)}
-    server = Server(
-        [python, "-c", ORDINARY_LAUNCH.format(package=package)], project, ours_env, f"{base}/readyz", work / "ours.log"
-    )
+
+    def start_ours() -> tuple[Server, str]:
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        ours_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "PYTHONPATH": str(work)}
+        launch = [python, "-c", ORDINARY_LAUNCH.format(package=package)]
+        return Server(launch, project, ours_env, f"{base}/readyz", work / "ours.log"), base
+
+    server, base = start_ours()
     ratios: list[float] = []
     try:
         assert check_answer(f"{base}/v1/predict", files["single"])["prediction"]
@@ -328,9 +355,9 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
         rows.append(sorted(predict_rows, key=lambda r: r.requests_per_second)[RATIO_ROUNDS // 2])
         rows.append(measure(tool, "ours", batch, f"{base}/v1/predict/batch", files["batch"], work))
         rows.append(measure(tool, "ours, ordinary route", single, f"{base}/v1/predict-ordinary", files["single"], work))
-        top = (
-            profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work) if with_profile else []
-        )
+        top: list[tuple[str, float]] = []
+        if with_profile or statistics.median(ratios) < HEALTHZ_GOAL:
+            top = profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work)
     finally:
         server.stop()
 
@@ -380,35 +407,67 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
     finally:
         server.stop()
 
+    if not top and not peer_goal_met(rows):  # say what bounds the figure: profile ours again, alone
+        server, base = start_ours()
+        try:
+            wrk(tool, f"{base}/v1/predict", files["single"], WARMUP_SECONDS, work)
+            top = profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work)
+        finally:
+            server.stop()
     report(rows, ratios, top)
     return rows
 
 
+def single_rows(rows: list[Row]) -> tuple[Row, Row]:
+    """Our single-record row and the best peer's (by 2xx throughput)."""
+    ours = next(r for r in rows if r.server == "ours" and r.scenario == "1 record")
+    peers = [r for r in rows if not r.server.startswith("ours") and r.scenario == "1 record"]
+    return ours, max(peers, key=lambda r: r.requests_per_second)
+
+
+def peer_goal_met(rows: list[Row]) -> bool:
+    ours, best = single_rows(rows)
+    ratio = ours.requests_per_second / best.requests_per_second if best.requests_per_second else float("inf")
+    return ratio >= PEER_GOAL and ours.p99_ms <= best.p99_ms / 2
+
+
 def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -> None:
     print()
-    print(f"{'server':<30} {'scenario':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(f"{'server':<30} {'scenario':<14} {'2xx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'sock err':>8}")
     for row in rows:
         print(
             f"{row.server:<30} {row.scenario:<14} {row.requests_per_second:>9.0f} {row.p50_ms:>8.2f} "
-            f"{row.p99_ms:>8.2f} {row.errors:>6}"
+            f"{row.p99_ms:>8.2f} {row.non_2xx:>8} {row.socket_errors:>8}"
         )
+    failing = [f"{r.server} ({r.scenario})" for r in rows if r.non_2xx or r.socket_errors]
+    if failing:
+        print(f"WARNING: non-2xx answers or socket errors (not counted as throughput): {', '.join(failing)}")
+    ours, best = single_rows(rows)
+    ordinary = next(r for r in rows if r.server == "ours, ordinary route")
+    ratio = ours.requests_per_second / best.requests_per_second
+    missed = [
+        goal
+        for goal, met in (
+            (f"ours/best-peer >= {PEER_GOAL}", peer_goal_met(rows)),
+            (f"/v1/predict / /healthz >= {HEALTHZ_GOAL}", statistics.median(ratios) >= HEALTHZ_GOAL),
+        )
+        if not met
+    ]
     if top:
-        print("\nwhere our server spends /v1/predict (py-spy, share of samples by function):")
+        because = f"goal not met ({'; '.join(missed)}): what bounds it" if missed else "profile asked for"
+        print(f"\nwhere our server spends /v1/predict ({because}; py-spy, share of samples by function):")
         for name, share in top:
             print(f"  {share:>6.1%}  {name}")
-    ours = next(r for r in rows if r.server == "ours" and r.scenario == "1 record")
-    ordinary = next(r for r in rows if r.server == "ours, ordinary route")
-    peers = [r for r in rows if not r.server.startswith("ours") and r.scenario == "1 record"]
-    best = max(peers, key=lambda r: r.requests_per_second)
-    ratio = ours.requests_per_second / best.requests_per_second
     print()
     print(f"raw predict route / ordinary FastAPI route throughput: "
           f"{ours.requests_per_second / ordinary.requests_per_second:.2f}")  # fmt: skip
     print(f"best peer (1 record): {best.server}, p99 {best.p99_ms:.2f} ms; ours p99 {ours.p99_ms:.2f} ms "
           f"(goal: at most half, {best.p99_ms / 2:.2f} ms)")  # fmt: skip
-    print(f"goal ours/best-peer >= 5.0: {'met' if ratio >= 5.0 and ours.p99_ms <= best.p99_ms / 2 else 'NOT met'}")
+    print(f"goal ours/best-peer >= {PEER_GOAL}: {'met' if peer_goal_met(rows) else 'NOT met'}")
     rounds = ", ".join(f"{value:.2f}" for value in ratios)
-    print(f"/v1/predict / /healthz throughput ratio: {statistics.median(ratios):.2f} (rounds: {rounds}; goal >= 0.85)")
+    print(
+        f"/v1/predict / /healthz throughput ratio: {statistics.median(ratios):.2f} (rounds: {rounds}; goal >= {HEALTHZ_GOAL})"
+    )
     print(f"load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"ours/best-peer throughput ratio: {ratio:.2f}")
 
