@@ -11,11 +11,14 @@ scoring code; `tests/test_monitoring.py` checks the scoring CronJob on every clo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from bakery import bake, find_interpreter, project_env, run
 
 pytestmark = pytest.mark.generated
@@ -130,3 +133,73 @@ def test_make_score_without_files_says_how_to_call_it(project: tuple[Path, dict[
     result = subprocess.run(["make", "score"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "usage: make score INPUT=" in result.stderr
+
+
+# The series the rules read, as the bake really publishes them: the service's /metrics after a good and a
+# refused request (TestClient on the app with the champion), the score command's registry, and the
+# monitor stage's reports/drift/metrics.prom that `make repro` wrote.
+PUBLISHED_LABELS = r"""
+import json, sys, time
+from fastapi.testclient import TestClient
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from {pkg}_service import create_app
+from {pkg}_service.settings import Settings
+from {pkg}_pipelines.score import ScoreResult, score_metrics
+
+series = {{}}
+def add(text, source):
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            series.setdefault(sample.name, {{"labels": set(), "source": source}})["labels"].update(sample.labels)
+
+card = json.load(open("models/champion/model_card.json"))
+with TestClient(create_app(Settings(model_path="models/champion/model.onnx", access_log=False))) as client:
+    for _ in range(600):  # the model loads in the background: wait for readiness, at most a minute
+        if client.get("/readyz").status_code == 200:
+            break
+        time.sleep(0.1)
+    assert client.post("/v1/predict", json=card["example"]).status_code == 200
+    assert client.post("/v1/predict", json={{}}).status_code == 422
+    add(client.get("/metrics").text, "scraped")
+add(generate_latest(score_metrics(ScoreResult(10, 9, 1, "o.csv", "q.csv", "v", 1.0))).decode(), "pushed")
+add(open("reports/drift/metrics.prom").read(), "pushed")
+json.dump({{name: {{"labels": sorted(v["labels"]), "source": v["source"]}} for name, v in series.items()}}, sys.stdout)
+"""
+# Labels Prometheus adds: the PodMonitor's target labels on scraped series; job/instance on pushed ones
+# (kept by honorLabels); `up` is Prometheus' own series of every target.
+TARGET_LABELS = {
+    "scraped": {"job", "instance", "namespace", "pod", "container", "endpoint"},
+    "pushed": {"job", "instance"},
+}
+MATCHER = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}")
+GROUPING = re.compile(r"\b(?:by|on|ignoring|without)\s*\(([^)]*)\)")
+
+
+def test_the_rules_select_labels_the_bake_really_publishes(project: tuple[Path, dict[str, str]]) -> None:
+    root, _ = project
+    published: dict[str, Any] = python(project, PUBLISHED_LABELS)  # type: ignore[assignment]
+    labels = {name: set(v["labels"]) | TARGET_LABELS[v["source"]] for name, v in published.items()}
+    labels["up"] = TARGET_LABELS["scraped"]
+    spec = yaml.safe_load((root / "infra/k8s/components/monitoring/prometheusrule.yaml").read_text())["spec"]
+    exprs = [rule["expr"] for group in spec["groups"] for rule in group["rules"]]
+    dashboard = json.loads((root / "infra/k8s/components/monitoring/dashboard.json").read_text())
+    exprs += [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    every = set().union(*labels.values())
+    checked = set()
+    for expr in exprs:
+        for metric, matchers in MATCHER.findall(expr):
+            if ":" in metric:  # a recording rule's series: its labels are its own `by` clause, checked below
+                continue
+            assert metric in labels, f"{metric} in {expr!r} is published by nothing"
+            used = set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)", matchers))
+            assert used <= labels[metric], f"{metric} has no label {used - labels[metric]} ({expr!r})"
+            checked |= {(metric, label) for label in used}
+        for group in GROUPING.findall(expr):
+            grouped = {label.strip() for label in group.split(",") if label.strip()}
+            assert grouped <= every, f"{grouped - every} in {expr!r} is a label nothing publishes"
+    # The checks saw the labels that matter: route and status of the errors, class of the predictions,
+    # source of the drift, outcome of batch scoring.
+    assert {("http_request_errors_total", "status"), ("http_request_errors_total", "route"),
+            ("model_dataset_drift", "source"), ("batch_score_rows", "outcome")} <= checked  # fmt: skip
+    assert "class" in labels["model_predictions_total"]
