@@ -178,6 +178,17 @@ def test_a_record_of_more_keys_than_the_contract_has_fields_is_refused_before_va
         assert [(item["field"], item["type"]) for item in reply["detail"]] == [(field, "too_many_keys")]
 
 
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_json_nested_deeper_than_any_parser_goes_gets_400_not_500(big_batch_app: FastAPI, path: str) -> None:
+    """The key check parses with the standard library, whose recursion limit is below pydantic's."""
+    depth = 2500  # under MAX_RECORD_BYTES
+    body = '{"records": [' * (path != "/v1/predict") + '{"a":' * depth + "1" + "}" * depth
+    with TestClient(big_batch_app, raise_server_exceptions=False) as client:
+        response = client.post(path, content=body, headers=JSON_HEADERS)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
 def test_a_record_with_a_few_unknown_keys_still_has_them_named(client: TestClient, example: dict[str, Any]) -> None:
     record = {**example, **{f"typo{index}": 1 for index in range(KEY_SLACK)}}
     reply = client.post("/v1/predict", json=record).json()

@@ -79,7 +79,7 @@ def _parse(body: bytes, field: str) -> Any:
         return json.loads(body, object_pairs_hook=_bounded_object)
     except _TooManyKeys as error:
         raise _too_many_keys(error.count, field) from None
-    except ValueError:
+    except (ValueError, RecursionError):  # deeper than the parser goes: pydantic refuses it as JSON too
         return None
 
 
