@@ -20,11 +20,8 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
-    accuracy_score,
     confusion_matrix,
     f1_score,
-    log_loss,
-    roc_auc_score,
     roc_curve,
 )
 from sklearn.pipeline import Pipeline
@@ -33,29 +30,8 @@ from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
 from {{ cookiecutter.package_name }}_pipelines.files import write_frame, write_json
 from {{ cookiecutter.package_name }}_pipelines.params import Params
 
+from .scoring import classification_metrics, label_codes
 from .trained import load_trained
-
-
-def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
-    """Each label's position in `classes`.
-
-    Metrics compare these integer codes: scikit-learn sorts the labels it is given, and sorting
-    a million strings costs seconds where sorting integers costs milliseconds.
-    """
-    return np.asarray(pd.Categorical(truth, categories=list(classes)).codes)
-
-
-def compute_metrics(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
-    """Headline metrics from the probabilities of the whole test split (one column per class)."""
-    codes = range(len(classes))
-    actual = label_codes(truth, classes)
-    predicted = probabilities.argmax(axis=1)
-    return {
-        "accuracy": round(float(accuracy_score(actual, predicted)), 6),
-        "f1_macro": round(float(f1_score(actual, predicted, average="macro")), 6),
-        "roc_auc_ovr": round(float(roc_auc_score(actual, probabilities, multi_class="ovr", labels=codes)), 6),
-        "log_loss": round(float(log_loss(actual, probabilities, labels=codes)), 6),
-    }
 
 
 def sample_rows(rows: int, limit: int, seed: int) -> np.ndarray:
@@ -82,7 +58,7 @@ def roc_points(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[st
 
 
 def macro_f1(model: Pipeline, features: pd.DataFrame, truth: pd.Series) -> float:
-    """The permutation scorer: F1 (macro) on integer label codes, as in compute_metrics."""
+    """The permutation scorer: F1 (macro) on integer label codes, as in scoring.py."""
     actual = label_codes(truth, model.classes_)
     return float(f1_score(actual, model.predict_proba(features).argmax(axis=1), average="macro"))
 
@@ -145,7 +121,7 @@ def run(
     predicted = probabilities.argmax(axis=1)
     # From the predictions already made: the whole split, no second pass through the model.
     confusion = confusion_matrix(label_codes(truth, model.classes_), predicted, labels=range(len(model.classes_)))
-    metrics = compute_metrics(truth, probabilities, model.classes_)
+    metrics = classification_metrics(truth, probabilities, model.classes_)
     roc = roc_points(truth, probabilities, model.classes_, plot_points)
     importance = feature_importance(model, frame, seed, importance_rows)
     plots = reports / "plots"
