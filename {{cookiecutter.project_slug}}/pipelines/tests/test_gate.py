@@ -17,9 +17,8 @@ from {{ cookiecutter.package_name }}_pipelines.gate import (
     check_shippable,
     decide,
     read_verified,
-    verify,
 )
-from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError
+from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError, verify
 from {{ cookiecutter.package_name }}_pipelines.params import Register
 
 Model = tuple[bytes, dict[str, Any]]
