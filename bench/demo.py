@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bakery import CHOICES, bake, find_interpreter, project_env, run  # noqa: E402
+from bakery import CHOICES, bake, find_interpreter, free_port, project_env, run  # noqa: E402
 
 
 def step(title: str, command: str, root: Path, env: dict[str, str]) -> None:
@@ -26,12 +25,6 @@ def step(title: str, command: str, root: Path, env: dict[str, str]) -> None:
     print(f"==> {title}: {command}", flush=True)
     run(command, root, env)
     print(f"    ok in {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def request(url: str, body: object | None = None, timeout: float = 5) -> object:

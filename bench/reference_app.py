@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import skops.io as sio
 import pandas as pd
+import skops.io as sio
 import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from bakery import DEFAULTS, bake, project_env, run  # noqa: E402
+from bakery import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
 
 MAKE_ROWS = r"""
 import sys
@@ -50,12 +49,6 @@ frame.to_json(sys.argv[1] + ".jsonl", orient="records", lines=True)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def prepare(work: Path) -> tuple[Path, dict[str, str]]:
     env = project_env(DEFAULTS["python_version"])
     project = bake(work)
@@ -63,20 +56,6 @@ def prepare(work: Path) -> tuple[Path, dict[str, str]]:
     run("make setup", project, env, timeout=1800)
     run("make repro", project, env, timeout=1800)
     return project, env
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"service exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} not ready after {seconds}s")
 
 
 class Service:
@@ -93,7 +72,7 @@ class Service:
             [str(project / ".venv" / "bin" / "python"), "-m", f"{package}_service"],
             cwd=project, env=service_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.process)
+        wait_http(f"http://127.0.0.1:{self.port}/readyz", self.process)
         card = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v1/model", timeout=5).read())
         self.batch = int(card.get("max_batch_records", 1000))
 

@@ -17,12 +17,10 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from types import ModuleType
@@ -31,7 +29,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from bakery import DEFAULTS, bake, project_env, run  # noqa: E402
+from bakery import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
 
 CONNECTIONS = 16
 REQUESTS = 8000
@@ -72,12 +70,6 @@ print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_m
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def load_loopback(project: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("loopback", project / "service" / "loadtest" / "loopback.py")
     assert spec and spec.loader
@@ -111,20 +103,6 @@ def median_result(results: list[Any]) -> Any:
         p50_ms=statistics.median(result.p50_ms for result in results),
         p99_ms=statistics.median(result.p99_ms for result in results),
     )
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} not ready after {seconds}s")
 
 
 class Server:

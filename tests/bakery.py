@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
@@ -124,3 +128,31 @@ def pairwise(choices: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
         uncovered -= {((a, ordered[a]), (b, ordered[b])) for i, a in enumerate(names) for b in names[i + 1 :]}
         combos.append(ordered)
     return combos
+
+
+def grouped_param(combo: Mapping[str, str], group: str) -> object:
+    """One answer combination as a pytest param, grouped so the tests sharing its bake run on one xdist worker."""
+    name = combo_id(combo)
+    return pytest.param(dict(combo), id=name, marks=pytest.mark.xdist_group(f"{group}-{name}"))
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+    """Wait until `url` answers 200; fail early if the server process has exited."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {seconds}s")

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -87,12 +86,6 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     answers = json.loads((root / ".cookiecutter.json").read_text())
     _BAKED["project"] = Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
     return _BAKED["project"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def call(

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import TEMPLATE_DIR, bake, combo_id, run
+from bakery import TEMPLATE_DIR, bake, combo_id, grouped_param, run
 
 CLOUDS = ("aws", "gcp", "azure", "none")
 GITHUB_COMBOS = [{"cloud": cloud, "ci": "github"} for cloud in CLOUDS]
@@ -46,11 +46,6 @@ USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>.+?)\s*$", re.MULTILINE)
 DEFAULT_BRANCH_RULE = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
 
 _BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
-
-
-def _param(combo: Mapping[str, str]) -> Any:
-    name = combo_id(combo)
-    return pytest.param(dict(combo), id=name, marks=pytest.mark.xdist_group(f"cisec-{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +139,7 @@ def run_script(script: str, cwd: Path, env: Mapping[str, str], shell: str = "bas
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in GITHUB_COMBOS])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITHUB_COMBOS])
 def test_zizmor_finds_no_high_and_no_unsuppressed_medium(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     findings = zizmor(root, ".github")
@@ -193,7 +188,7 @@ def action_refs(paths: list[Path]) -> list[tuple[Path, str]]:
     return [(p, m.group("ref")) for p in paths for m in USES.finditer(p.read_text())]
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in GITHUB_COMBOS])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITHUB_COMBOS])
 def test_every_action_is_pinned_to_a_commit_sha_with_its_release(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     files = sorted((root / ".github").rglob("*.yml")) + sorted((TEMPLATE_DIR / ".github" / "workflows").glob("*.yml"))
@@ -225,7 +220,9 @@ def uv_commands(text: str) -> list[str]:
     return re.findall(r"\buv (?:sync|pip install)\b[^\n]*", text)
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in (GITHUB_COMBOS[0], GITLAB_COMBOS[1], TRACKING_COMBOS[0])])
+@pytest.mark.parametrize(
+    "combo", [grouped_param(c, "cisec") for c in (GITHUB_COMBOS[0], GITLAB_COMBOS[1], TRACKING_COMBOS[0])]
+)
 def test_uv_installs_only_what_the_lock_file_says(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     ci_files = [root / ".gitlab-ci.yml"] if combo["ci"] == "gitlab" else sorted((root / ".github").rglob("*.yml"))
@@ -255,7 +252,7 @@ def test_uv_installs_only_what_the_lock_file_says(baked: Any, combo: dict[str, s
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in (*GITHUB_COMBOS, TRACKING_COMBOS[0])])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in (*GITHUB_COMBOS, TRACKING_COMBOS[0])])
 def test_release_runs_only_for_the_default_branch_chained_by_needs(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     names = sorted(p.name for p in (root / ".github" / "workflows").glob("*.yml"))
@@ -318,7 +315,7 @@ def test_release_runs_only_for_the_default_branch_chained_by_needs(baked: Any, c
     assert image_step["with"]["push"] == "false"
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in (GITHUB_COMBOS[0], TRACKING_COMBOS[0])])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in (GITHUB_COMBOS[0], TRACKING_COMBOS[0])])
 def test_release_stops_when_the_team_registry_is_not_configured(
     baked: Any, combo: dict[str, str], tmp_path: Path
 ) -> None:
@@ -342,7 +339,7 @@ def test_release_stops_when_the_team_registry_is_not_configured(
         assert configured.returncode == 0, (job, configured)
 
 
-@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0])])
+@pytest.mark.parametrize("combo", [grouped_param(GITHUB_COMBOS[0], "cisec")])
 def test_deploy_jobs_refuse_a_model_other_than_the_verified_champion(
     baked: Any, combo: dict[str, str], tmp_path: Path
 ) -> None:
@@ -391,7 +388,7 @@ def gitlab_jobs(root: Path) -> dict[str, dict[str, Any]]:
     return {name: resolved(job) for name, job in jobs.items()}
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in (*GITLAB_COMBOS, TRACKING_COMBOS[1])])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in (*GITLAB_COMBOS, TRACKING_COMBOS[1])])
 def test_gitlab_ships_only_from_the_default_branch_through_the_champion(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     jobs = gitlab_jobs(root)
@@ -421,7 +418,7 @@ def test_gitlab_ships_only_from_the_default_branch_through_the_champion(baked: A
     assert all(rule["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"' for rule in jobs["pipeline"]["rules"])
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in (GITLAB_COMBOS[0], TRACKING_COMBOS[1])])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in (GITLAB_COMBOS[0], TRACKING_COMBOS[1])])
 def test_gitlab_stops_when_the_team_registry_is_not_configured(
     baked: Any, combo: dict[str, str], tmp_path: Path
 ) -> None:
@@ -446,7 +443,7 @@ def test_gitlab_stops_when_the_team_registry_is_not_configured(
 # Terraform identities
 # --------------------------------------------------------------------------------------------
 
-TF_COMBOS = [_param({"cloud": cloud, "ci": "github"}) for cloud in ("aws", "gcp", "azure")]
+TF_COMBOS = [grouped_param({"cloud": cloud, "ci": "github"}, "cisec") for cloud in ("aws", "gcp", "azure")]
 
 
 def load_hcl(folder: Path) -> dict[str, list[Any]]:
@@ -515,7 +512,7 @@ def test_deploy_identity_trusts_the_environment_and_training_reaches_only_artifa
     assert "training" in module_text
 
 
-@pytest.mark.parametrize("combo", [_param({"cloud": c, "ci": "github"}) for c in ("aws", "azure")])
+@pytest.mark.parametrize("combo", [grouped_param({"cloud": c, "ci": "github"}, "cisec") for c in ("aws", "azure")])
 def test_terraform_refuses_an_identity_that_trusts_a_branch(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
     """The module's own variables.tf, evaluated by terraform without providers."""
     terraform = shutil.which("terraform")
@@ -569,7 +566,7 @@ def check_renovate_schema(path: Path, cwd: Path) -> None:
         cwd=cwd, env=tool_env())  # fmt: skip
 
 
-@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0]), _param(GITLAB_COMBOS[1])])
+@pytest.mark.parametrize("combo", [grouped_param(GITHUB_COMBOS[0], "cisec"), grouped_param(GITLAB_COMBOS[1], "cisec")])
 def test_renovate_config_validates_and_covers_every_kind_of_pin(
     baked: Any, combo: dict[str, str], tmp_path: Path
 ) -> None:
@@ -666,7 +663,7 @@ HANDBOOK_COMBOS = [
 ]
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in HANDBOOK_COMBOS])
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in HANDBOOK_COMBOS])
 def test_the_handbook_lists_what_a_release_on_the_default_branch_needs(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     assert not (root / "docs" / "_ci-cd").exists(), "the other CI systems' pages were left in the bake"
@@ -707,7 +704,7 @@ def test_the_handbook_lists_what_a_release_on_the_default_branch_needs(baked: An
     assert not missing, f"docs/ci-cd.md does not say to set {sorted(missing)}"
 
 
-@pytest.mark.parametrize("combo", [_param(HANDBOOK_COMBOS[2])])
+@pytest.mark.parametrize("combo", [grouped_param(HANDBOOK_COMBOS[2], "cisec")])
 def test_the_handbook_without_ci_builds_strictly(baked: Any, combo: dict[str, str], tmp_path: Path) -> None:
     mkdocs = Path(sys.executable).parent / "mkdocs"
     if not mkdocs.exists():
@@ -722,7 +719,7 @@ def test_the_handbook_without_ci_builds_strictly(baked: Any, combo: dict[str, st
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", [_param(GITHUB_COMBOS[0])])
+@pytest.mark.parametrize("combo", [grouped_param(GITHUB_COMBOS[0], "cisec")])
 def test_deploy_script_refuses_a_bad_registry_or_tag_before_touching_anything(
     baked: Any, combo: dict[str, str]
 ) -> None:

@@ -15,7 +15,8 @@ import pytest
 from bakery import TEMPLATE_DIR
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or not (TEMPLATE_DIR / ".git").exists(), reason="cruft needs the template as a git repository"
+    shutil.which("git") is None or not (TEMPLATE_DIR / ".git").exists(),
+    reason="cruft needs the template as a git repository",
 )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import bake, find_interpreter, project_env, run
+from bakery import bake, find_interpreter, free_port, project_env, run
 
 pytestmark = pytest.mark.generated
 
@@ -277,7 +277,9 @@ def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_pa
         env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'gate.db'}"  # a registry line of this test's own
     else:
         shutil.rmtree(folder)  # the committed champion is replaced by this test's own
-    scan = json.loads(run(["uv", "run", "--no-sync", "python", "-c", EASIER_SPLIT_SCAN.format(package=project.package)], root, env))
+    scan = json.loads(
+        run(["uv", "run", "--no-sync", "python", "-c", EASIER_SPLIT_SCAN.format(package=project.package)], root, env)
+    )
     try:
         set_params(project, train={"c": 0.1})
         run("make repro", root, env)
@@ -292,7 +294,18 @@ def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_pa
         assert own > json.loads((folder / "model_card.json").read_text())["metrics"]["f1_macro"]
         assert (record["outcome"], record["promoted"]) == ("kept", False), record
         assert record["champion_score"] >= record["challenger_score"] == pytest.approx(own, abs=1e-6)
-        rows = run(["uv", "run", "--no-sync", "python", "-c", "import pandas; print(len(pandas.read_parquet('data/split/test.parquet')))"], root, env)
+        rows = run(
+            [
+                "uv",
+                "run",
+                "--no-sync",
+                "python",
+                "-c",
+                "import pandas; print(len(pandas.read_parquet('data/split/test.parquet')))",
+            ],
+            root,
+            env,
+        )
         assert record["evaluation_rows"] == int(rows)
         assert sha256(folder / "model.onnx") == shipped
 
@@ -375,14 +388,6 @@ def test_an_experiment_shows_in_exp_show(project: Project) -> None:
     experiments = [exp for commit in table for exp in (commit.get("experiments") or [])]
     names = {revision.get("name") for exp in experiments for revision in exp.get("revs", [])}
     assert "low-c" in names
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("project", [combo_params(pipeline_only=True)[0]], indirect=True)

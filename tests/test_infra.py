@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import TEMPLATE_DIR, bake, combo_id, run
+from bakery import TEMPLATE_DIR, bake, combo_id, grouped_param, run
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is in the template's test extra (make venv)")
 kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate is in the test extra")
@@ -142,12 +142,6 @@ BAD_VALUES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 _BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
-
-
-def _param(combo: Mapping[str, str]) -> Any:
-    """One combination, grouped so the tests sharing its bake run on one xdist worker."""
-    name = combo_id(combo)
-    return pytest.param(dict(combo), id=name, marks=pytest.mark.xdist_group(f"infra-{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +253,7 @@ def pod_specs(resources: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, 
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in INFRA_COMBOS])
+@pytest.mark.parametrize("combo", [grouped_param(c, "infra") for c in INFRA_COMBOS])
 def test_infra_files_follow_the_answers(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     terraform = root / "infra" / "terraform"
@@ -279,7 +273,7 @@ def test_infra_files_follow_the_answers(baked: Any, combo: dict[str, str]) -> No
 # Terraform
 # --------------------------------------------------------------------------------------------
 
-TF_COMBOS = [_param(c) for c in INFRA_COMBOS if c["cloud"] != "none"]
+TF_COMBOS = [grouped_param(c, "infra") for c in INFRA_COMBOS if c["cloud"] != "none"]
 
 
 @pytest.mark.parametrize("combo", TF_COMBOS)
@@ -406,7 +400,7 @@ def test_terraform_root_validates_where_providers_install(baked: Any, combo: dic
 # Kubernetes
 # --------------------------------------------------------------------------------------------
 
-K8S_COMBOS = [_param(c) for c in INFRA_COMBOS]
+K8S_COMBOS = [grouped_param(c, "infra") for c in INFRA_COMBOS]
 
 
 def test_kubernetes_versions_cover_two_years() -> None:
@@ -564,7 +558,7 @@ def test_deploy_script_pins_both_images(baked: Any, combo: dict[str, str]) -> No
     assert bad.returncode == 2 and "unknown environment" in bad.stderr
 
 
-@pytest.mark.parametrize("combo", [_param(INFRA_COMBOS[0])])
+@pytest.mark.parametrize("combo", [grouped_param(INFRA_COMBOS[0], "infra")])
 def test_shell_scripts_pass_shellcheck(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     scripts = [root / "infra" / "k8s" / "deploy.sh", root / "infra" / "k8s" / "base" / "run-pipeline.sh"]
@@ -594,7 +588,7 @@ def test_pipeline_dockerfile_passes_hadolint(baked: Any, combo: dict[str, str]) 
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in CI_COMBOS if c["ci"] == "github"])
+@pytest.mark.parametrize("combo", [grouped_param(c, "infra") for c in CI_COMBOS if c["ci"] == "github"])
 def test_github_workflows_lint_clean(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     env = tool_env()
@@ -607,7 +601,7 @@ def test_github_workflows_lint_clean(baked: Any, combo: dict[str, str]) -> None:
     run([checker, "--builtin-schema", "vendor.github-actions", *actions], cwd=root, env=env)
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in CI_COMBOS if c["ci"] == "github"])
+@pytest.mark.parametrize("combo", [grouped_param(c, "infra") for c in CI_COMBOS if c["ci"] == "github"])
 def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     for path in sorted((root / ".github").rglob("*.yml")):
@@ -635,7 +629,7 @@ def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, comb
     assert writes == ({"packages"} if combo["cloud"] == "none" else {"id-token"})
 
 
-@pytest.mark.parametrize("combo", [_param(c) for c in CI_COMBOS if c["ci"] == "gitlab"])
+@pytest.mark.parametrize("combo", [grouped_param(c, "infra") for c in CI_COMBOS if c["ci"] == "gitlab"])
 def test_gitlab_ci_matches_its_schema(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=root, env=tool_env())

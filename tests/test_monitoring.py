@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import bake, combo_id, run
+from bakery import bake, grouped_param, run
 from test_infra import K8S_VERSIONS, by_kind, render, strict_errors, tool_env
 
 COMBOS: list[dict[str, str]] = [
@@ -43,11 +43,7 @@ OPERATOR_KINDS = {"PodMonitor", "PrometheusRule"}  # CRDs: no schema in kubernet
 _BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
 
 
-def _param(combo: dict[str, str]) -> Any:
-    return pytest.param(combo, id=combo_id(combo), marks=pytest.mark.xdist_group(f"monitoring-{combo_id(combo)}"))
-
-
-PARAMS = [_param(c) for c in COMBOS]
+PARAMS = [grouped_param(c, "monitoring") for c in COMBOS]
 
 
 @pytest.fixture(scope="module")

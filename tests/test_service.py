@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import run
+from bakery import free_port, run
 from service_project import (
     SETUP_TIMEOUT,
     Project,
     call,
-    free_port,
     stop,
     trained_project,
     wait_ready,
