@@ -1,6 +1,6 @@
 """Core (Data Scientists + ML Engineers): the one data contract every area derives from."""
 
-from {{ cookiecutter.package_name }}_core.contract import (
+from .contract import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
@@ -11,7 +11,7 @@ from {{ cookiecutter.package_name }}_core.contract import (
     Violation,
     find_violations,
 )
-from {{ cookiecutter.package_name }}_core.dataset import example_data_path, iter_example_records
+from .dataset import example_data_path, iter_example_records
 
 __all__ = [
     "CATEGORICAL_COLUMNS",

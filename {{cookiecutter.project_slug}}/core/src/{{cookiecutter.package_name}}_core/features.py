@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from {{ cookiecutter.package_name }}_core.contract import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
+from .contract import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 
 
 def build_preprocessor() -> ColumnTransformer:

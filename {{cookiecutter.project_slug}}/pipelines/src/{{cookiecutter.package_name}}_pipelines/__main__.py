@@ -1,4 +1,4 @@
-"""Pipelines (MLOps): command line of the stages — `python -m {{ cookiecutter.package_name }}_pipelines <stage>`.
+"""Pipelines (MLOps): command line of the stages — `python -m <package>_pipelines <stage>`.
 
 DVC calls one stage per command (see dvc.yaml); every stage reads params.yaml from the
 working directory. Only the stage's own module is imported, so a stage pays for the
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.params import load_params
+from .errors import StageFailed
+from .params import load_params
 
-PACKAGE = "{{ cookiecutter.package_name }}_pipelines"
+PACKAGE = __package__ or __name__.rpartition(".")[0]
 # stage -> (module, function). `register` is the MLflow or the git-committed registry, chosen at
 # bake time; `champion` is not a DVC stage: `make champion` runs it before an image is built.
 STAGES: dict[str, tuple[str, str]] = {

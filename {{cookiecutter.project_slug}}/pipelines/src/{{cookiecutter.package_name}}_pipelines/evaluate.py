@@ -27,9 +27,9 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
-from {{ cookiecutter.package_name }}_pipelines.files import write_frame, write_json
-from {{ cookiecutter.package_name }}_pipelines.params import Params
 
+from .files import write_frame, write_json
+from .params import Params
 from .scoring import classification_metrics, label_codes
 from .trained import load_trained
 

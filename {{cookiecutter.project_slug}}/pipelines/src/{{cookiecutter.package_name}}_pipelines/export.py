@@ -21,10 +21,10 @@ from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET, Features
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import read_json, sha256_file, write_json
-from {{ cookiecutter.package_name }}_pipelines.params import Params
 
+from .errors import StageFailed
+from .files import read_json, sha256_file, write_json
+from .params import Params
 from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.
@@ -50,7 +50,7 @@ def to_onnx(model: Pipeline) -> bytes:
     # skl2onnx names the graph with a random UUID and lists opsets in set order (which varies with
     # the interpreter's hash seed); a fixed name and sorted opsets keep the bytes, and so the version,
     # reproducible.
-    onnx_model.graph.name = "{{ cookiecutter.package_name }}_model"
+    onnx_model.graph.name = f"{__package__.removesuffix('_pipelines')}_model"
     opsets = sorted((opset.domain, opset.version) for opset in onnx_model.opset_import)
     del onnx_model.opset_import[:]
     onnx_model.opset_import.extend(make_opsetid(domain, version) for domain, version in opsets)

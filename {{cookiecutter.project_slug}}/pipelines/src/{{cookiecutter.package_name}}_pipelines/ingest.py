@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}_core import example_data_path
-from {{ cookiecutter.package_name }}_pipelines.files import iter_contract_batches, write_batches
-from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .files import iter_contract_batches, write_batches
+from .params import Params
 
 EXAMPLE = "example"
 

@@ -37,14 +37,15 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET,
     find_violations,
 )
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import read_frame, write_json
-from {{ cookiecutter.package_name }}_pipelines.params import Params
-from {{ cookiecutter.package_name }}_pipelines.publish import push, write_textfile
+
+from .errors import StageFailed
+from .files import read_frame, write_json
+from .params import Params
+from .publish import push, write_textfile
 
 EPSILON = 1e-4  # keeps empty bins from dividing by zero in the PSI
 # Where a batch came from, kept in the Parquet file's key-value metadata by simulate_drift.
-SOURCE_KEY = b"{{ cookiecutter.package_name }}.monitor.source"
+SOURCE_KEY = f"{__name__}.source".encode()
 SIMULATED = "simulated"
 OBSERVED = "observed"
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
+from .errors import StageFailed
 
 PARAMS_FILE = Path("params.yaml")
 # The gate's metrics and the direction in which each gets better.

@@ -15,10 +15,12 @@ from urllib.error import URLError
 
 from prometheus_client import CollectorRegistry, push_to_gateway, write_to_textfile
 
+from {{ cookiecutter.package_name }}_core.project import SLUG
+
 PUSHGATEWAY_ENV = "PUSHGATEWAY_URL"
 PUSH_TIMEOUT_SECONDS = 10.0
 # The `job` label of everything this project pushes; the alerting rules select on it.
-JOB_PREFIX = "{{ cookiecutter.project_slug }}"
+JOB_PREFIX = SLUG
 
 
 def push(registry: CollectorRegistry, job: str) -> bool:

@@ -1,6 +1,6 @@
 """Pipelines (MLOps): score — batch predictions for a CSV or Parquet file with the champion ONNX model.
 
-    python -m {{ cookiecutter.package_name }}_pipelines.score --input rows.csv --output scored.parquet
+    python -m <package>_pipelines score --input rows.csv --output scored.parquet
     make score INPUT=rows.csv OUTPUT=scored.parquet
 
 Every row goes through core's contract first: a row that breaks it is written, with its reasons,
@@ -46,11 +46,12 @@ from {{ cookiecutter.package_name }}_core import (
     Features,
     find_violations,
 )
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import read_frame, read_json
-from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError, verify
-from {{ cookiecutter.package_name }}_pipelines.params import Params
-from {{ cookiecutter.package_name }}_pipelines.publish import push
+
+from .errors import StageFailed
+from .files import read_frame, read_json
+from .integrity import IntegrityError, verify
+from .params import Params
+from .publish import push
 
 DEFAULT_MODEL = "models/champion/model.onnx"
 CARD_NAME = "model_card.json"
@@ -474,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def stage(p: Params) -> None:
-    """`python -m {{ cookiecutter.package_name }}_pipelines score`: the same, configured by the SCORE_* variables."""
+    """`python -m <package>_pipelines score`: the same, configured by the SCORE_* variables."""
     del p  # scoring reads no pipeline parameter: its files are the caller's
     code = main([])
     if code:

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package_name }}_core import TARGET
-from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .params import Params
 
 
 def split_rows(labels: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
 from {{ cookiecutter.package_name }}_core.features import build_model
-from {{ cookiecutter.package_name }}_pipelines.params import Params
 
+from .params import Params
 from .trained import save_trained
 
 

@@ -20,9 +20,10 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError, create_model
 
 from {{ cookiecutter.package_name }}_core import LabelledRecord, Violation, find_violations
-from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
-from {{ cookiecutter.package_name }}_pipelines.files import BATCH_ROWS, write_batches, write_json
-from {{ cookiecutter.package_name }}_pipelines.params import Params
+
+from .errors import StageFailed
+from .files import BATCH_ROWS, write_batches, write_json
+from .params import Params
 
 # Bound constraints a column-wise comparison can check: constraint -> (attribute, "value is bad" comparison).
 BOUNDS: dict[type, tuple[str, Callable[..., Any]]] = {

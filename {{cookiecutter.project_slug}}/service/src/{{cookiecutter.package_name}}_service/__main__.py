@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}_service.logs import configure_logging
-from {{ cookiecutter.package_name }}_service.server import serve
-from {{ cookiecutter.package_name }}_service.settings import Settings
+from .logs import configure_logging
+from .server import serve
+from .settings import Settings
 
 
 def main() -> None:

@@ -9,19 +9,21 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from {{ cookiecutter.package_name }}_service.auth import ApiKeys
-from {{ cookiecutter.package_name }}_service.errors import install_error_handlers
-from {{ cookiecutter.package_name }}_service.logs import configure_logging
-from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
-from {{ cookiecutter.package_name }}_service.middleware import ObservabilityMiddleware
-from {{ cookiecutter.package_name }}_service.model import OnnxModel
-from {{ cookiecutter.package_name }}_service.openapi import install_openapi
-from {{ cookiecutter.package_name }}_service.routes import ROUTES, add_routes
-from {{ cookiecutter.package_name }}_service.schemas import PredictRequest, batch_request_model
-from {{ cookiecutter.package_name }}_service.settings import Settings
-from {{ cookiecutter.package_name }}_service.state import ModelState
+from {{ cookiecutter.package_name }}_core import project
 
-TITLE = "{{ cookiecutter.project_name }} model API"
+from .auth import ApiKeys
+from .errors import install_error_handlers
+from .logs import configure_logging
+from .metrics import ServiceMetrics
+from .middleware import ObservabilityMiddleware
+from .model import OnnxModel
+from .openapi import install_openapi
+from .routes import ROUTES, add_routes
+from .schemas import PredictRequest, batch_request_model
+from .settings import Settings
+from .state import ModelState
+
+TITLE = f"{project.NAME} model API"
 DESCRIPTION = (
     "Scores records of the data contract with the pipeline's exported ONNX model. "
     "Every error has one JSON shape (`ErrorResponse`) and carries the request id."

@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Callable
 
 from {{ cookiecutter.package_name }}_core.contract import Features
-from {{ cookiecutter.package_name }}_service.model import OnnxModel
+
+from .model import OnnxModel
 
 Scored = tuple[str, list[float]]
 

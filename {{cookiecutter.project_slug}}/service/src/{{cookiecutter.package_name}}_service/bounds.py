@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from {{ cookiecutter.package_name }}_service.schemas import ErrorDetail, PredictRequest
+from .schemas import ErrorDetail, PredictRequest
 
 # Keys beyond the contract's fields that pydantic may still see and name (typos, stale fields).
 KEY_SLACK = 8

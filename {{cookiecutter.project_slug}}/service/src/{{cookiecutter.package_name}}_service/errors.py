@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from {{ cookiecutter.package_name }}_service.logs import request_id_var
-from {{ cookiecutter.package_name }}_service.schemas import ErrorDetail, ErrorResponse
+from .logs import request_id_var
+from .schemas import ErrorDetail, ErrorResponse
 
 DEFAULT_MAX_DETAILS = 20
 

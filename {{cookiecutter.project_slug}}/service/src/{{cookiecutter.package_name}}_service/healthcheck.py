@@ -6,7 +6,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from {{ cookiecutter.package_name }}_service.settings import Settings
+from .settings import Settings
 
 
 def main(timeout: float = 2.0) -> int:

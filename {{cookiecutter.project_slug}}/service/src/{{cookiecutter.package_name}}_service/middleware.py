@@ -31,13 +31,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}_service.errors import error_body
-from {{ cookiecutter.package_name }}_service.logs import request_id_var
-from {{ cookiecutter.package_name }}_service.metrics import OTHER_ROUTE, ServiceMetrics
-from {{ cookiecutter.package_name }}_service.state import DRAINING
+from .errors import error_body
+from .logs import request_id_var
+from .metrics import OTHER_ROUTE, ServiceMetrics
+from .state import DRAINING
 
-logger = logging.getLogger("{{ cookiecutter.package_name }}_service.errors")
-access_logger = logging.getLogger("{{ cookiecutter.package_name }}_service.access")
+logger = logging.getLogger(f"{__package__}.errors")
+access_logger = logging.getLogger(f"{__package__}.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
 METRICS_PATH = "/metrics"

@@ -20,11 +20,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from {{ cookiecutter.package_name }}_service.auth import CHALLENGE, UNAUTHORIZED, ApiKeys
-from {{ cookiecutter.package_name }}_service.bounds import ShapeError, check_batch, check_record
-from {{ cookiecutter.package_name }}_service.errors import error_response, validation_error_response
-from {{ cookiecutter.package_name }}_service.model import OnnxModel
-from {{ cookiecutter.package_name }}_service.schemas import (
+from .auth import CHALLENGE, UNAUTHORIZED, ApiKeys
+from .bounds import ShapeError, check_batch, check_record
+from .errors import error_response, validation_error_response
+from .model import OnnxModel
+from .schemas import (
     BatchRequest,
     BatchResponse,
     ErrorResponse,
@@ -34,7 +34,7 @@ from {{ cookiecutter.package_name }}_service.schemas import (
     PredictResponse,
     Readiness,
 )
-from {{ cookiecutter.package_name }}_service.state import DRAINING, ModelState
+from .state import DRAINING, ModelState
 
 JSON = "application/json"
 ROUTES = ("/v1/predict", "/v1/predict/batch", "/healthz", "/readyz", "/v1/model", "/metrics")

@@ -35,13 +35,13 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
-from {{ cookiecutter.package_name }}_service.errors import error_body
-from {{ cookiecutter.package_name }}_service.settings import Settings
-from {{ cookiecutter.package_name }}_service.state import DRAINING
+from .errors import error_body
+from .settings import Settings
+from .state import DRAINING
 
 logger = logging.getLogger(__name__)
 
-APP = "{{ cookiecutter.package_name }}_service.app:create_app"
+APP = f"{__package__}.app:create_app"
 
 
 def refusal(status: int, phrase: str, code: str, message: str) -> tuple[bytes, str]:

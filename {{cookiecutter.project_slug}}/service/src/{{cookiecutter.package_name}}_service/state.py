@@ -7,10 +7,10 @@ import logging
 import threading
 import time
 
-from {{ cookiecutter.package_name }}_service.batching import MicroBatcher
-from {{ cookiecutter.package_name }}_service.metrics import ServiceMetrics
-from {{ cookiecutter.package_name }}_service.model import ModelLoadError, OnnxModel
-from {{ cookiecutter.package_name }}_service.settings import Settings
+from .batching import MicroBatcher
+from .metrics import ServiceMetrics
+from .model import ModelLoadError, OnnxModel
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
