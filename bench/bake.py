@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bakery import TEMPLATE_DIR, project_files  # noqa: E402
+from harness import TEMPLATE_DIR, project_files  # noqa: E402
 
 RUNS = 5
 

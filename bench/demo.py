@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bakery import CHOICES, bake, find_interpreter, free_port, project_env, run  # noqa: E402
+from harness import CHOICES, bake, find_interpreter, free_port, project_env, run  # noqa: E402
 
 
 def step(title: str, command: str, root: Path, env: dict[str, str]) -> None:

@@ -46,7 +46,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from bakery import DEFAULTS, project_env, run  # noqa: E402
+from harness import DEFAULTS, project_env, run  # noqa: E402
 from service import Server, free_port, prepare  # noqa: E402
 
 HOST = "127.0.0.1"

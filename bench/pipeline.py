@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bakery import bake, project_env, run  # noqa: E402
+from harness import bake, project_env, run  # noqa: E402
 
 
 def folder_size_mb(path: Path) -> float:

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import bakery  # noqa: E402
+import harness  # noqa: E402
 
 GOALS = "goals on 2 cores: cold make repro <= 30 s at 1M rows, <= 300 s at 10M; peak RSS <= 4 GB at 10M"
 
@@ -121,7 +121,7 @@ def bench_size(root: Path, env: dict[str, str], rows: int, data: Path) -> dict[s
     package = root.name.replace("-", "_")
     source = data / f"resampled-{rows}.csv"
     if not source.exists():
-        bakery.run(
+        harness.run(
             [str(root / ".venv/bin/python"), "-c", GENERATOR.format(pkg=package), str(rows), str(source)], root, env
         )
     point_ingest_at(root, source)
@@ -150,15 +150,15 @@ def growth(results: dict[int, dict[str, tuple[float, float, float]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    parser.add_argument("--template", type=Path, default=bakery.TEMPLATE_DIR, help="template checkout to bake")
+    parser.add_argument("--template", type=Path, default=harness.TEMPLATE_DIR, help="template checkout to bake")
     parser.add_argument("--workdir", type=Path, help="scratch folder to keep (default: a temporary one)")
     parser.add_argument("--python", default="3.12", help="the bake's Python version (default: %(default)s)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="SECTION.KEY=VALUE", help="set a params.yaml value first"
     )
     arguments = parser.parse_args()
-    bakery.TEMPLATE_DIR = arguments.template.resolve()
-    env = bakery.project_env(arguments.python)
+    harness.TEMPLATE_DIR = arguments.template.resolve()
+    env = harness.project_env(arguments.python)
     with tempfile.TemporaryDirectory() as scratch:
         work = arguments.workdir.resolve() if arguments.workdir else Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
@@ -167,13 +167,13 @@ def main() -> None:
             root = baked[0].parent
             print(f"reusing the bake in {root} (baked by an earlier run; --template is ignored)")
         else:
-            root = bakery.bake(work / "bake", python_version=arguments.python)
-            bakery.run("make setup", root, env)
+            root = harness.bake(work / "bake", python_version=arguments.python)
+            harness.run("make setup", root, env)
             # Warm-up on the bundled example: the first run compiles every library's bytecode
             # (tens of seconds), which is a cost of a fresh environment, not of the rows.
-            bakery.run("make repro", root, env)
+            harness.run("make repro", root, env)
         set_params(root, arguments.param)
-        print(f"# pipeline at scale: {bakery.TEMPLATE_DIR} baked into {root}; {GOALS}; {os.cpu_count()} CPUs")
+        print(f"# pipeline at scale: {harness.TEMPLATE_DIR} baked into {root}; {GOALS}; {os.cpu_count()} CPUs")
         if arguments.param:
             print(f"params changed for this run: {', '.join(arguments.param)}")
         results = {rows: bench_size(root, env, rows, work) for rows in sorted(arguments.sizes)}

@@ -35,7 +35,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from bakery import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
+from harness import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
 
 MAKE_ROWS = r"""
 import sys

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import CHOICES, DEFAULTS, bake, combo_id, pairwise, project_files
+from harness import CHOICES, DEFAULTS, OPTIONS, TEMPLATE_DIR, BakeCache, baked_path, combo_id, pairwise, project_files
 
 COMBOS = pairwise(CHOICES)
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".yaml", ".yml", ".json", ".ipynb", ".cfg", ".txt", ".tf", ".hcl", ""}
@@ -44,10 +44,11 @@ class _AnyTagLoader(yaml.SafeLoader):
 _AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-@pytest.fixture(scope="module", params=COMBOS, ids=combo_id)
-def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+@pytest.fixture(params=COMBOS, ids=combo_id)
+def pairwise_bake(request: pytest.FixtureRequest, baked: BakeCache) -> tuple[dict[str, str], Path]:
+    """One pairwise combination, from the session's bake cache (pytest-cookies)."""
     answers: dict[str, str] = request.param
-    return answers, bake(tmp_path_factory.mktemp("bake"), **answers)
+    return answers, baked(answers)
 
 
 def test_every_choice_value_is_baked_at_least_once() -> None:
@@ -63,8 +64,8 @@ def test_the_combinations_cover_every_pair_of_values() -> None:
             assert seen == {(va, vb) for va in CHOICES[a] for vb in CHOICES[b]}, (a, b)
 
 
-def test_option_paths_are_present_or_absent(baked: tuple[dict[str, str], Path]) -> None:
-    answers, root = baked
+def test_option_paths_are_present_or_absent(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    answers, root = pairwise_bake
     files = project_files(root)
     package = root.name.replace("-", "_")
     for (option, value), (present, absent) in OPTION_PATHS.items():
@@ -74,19 +75,19 @@ def test_option_paths_are_present_or_absent(baked: tuple[dict[str, str], Path]) 
         assert not {p.format(package=package) for p in absent} & files, (option, value)
 
 
-def test_terraform_only_for_a_cloud(baked: tuple[dict[str, str], Path]) -> None:
-    answers, root = baked
+def test_terraform_only_for_a_cloud(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    answers, root = pairwise_bake
     assert (root / "infra" / "terraform").is_dir() == (answers["cloud"] != "none")
 
 
-def test_no_empty_folders(baked: tuple[dict[str, str], Path]) -> None:
-    _, root = baked
+def test_no_empty_folders(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    _, root = pairwise_bake
     empty = [p for p in root.rglob("*") if p.is_dir() and ".git" not in p.parts and not any(p.iterdir())]
     assert empty == []
 
 
-def test_no_template_syntax_is_left(baked: tuple[dict[str, str], Path]) -> None:
-    _, root = baked
+def test_no_template_syntax_is_left(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    _, root = pairwise_bake
     leftovers = []
     for relative in project_files(root):
         path = root / relative
@@ -99,14 +100,14 @@ def test_no_template_syntax_is_left(baked: tuple[dict[str, str], Path]) -> None:
     assert leftovers == []
 
 
-def test_every_python_file_compiles(baked: tuple[dict[str, str], Path]) -> None:
-    _, root = baked
+def test_every_python_file_compiles(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    _, root = pairwise_bake
     for path in root.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
-def test_every_data_file_parses(baked: tuple[dict[str, str], Path]) -> None:
-    _, root = baked
+def test_every_data_file_parses(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    _, root = pairwise_bake
     for relative in sorted(project_files(root)):
         path = root / relative
         text = (
@@ -120,35 +121,36 @@ def test_every_data_file_parses(baked: tuple[dict[str, str], Path]) -> None:
             list(yaml.load_all(text or "", Loader=_AnyTagLoader))  # noqa: S506 - a SafeLoader subclass
 
 
-def test_requires_python_follows_the_answer(baked: tuple[dict[str, str], Path]) -> None:
-    answers, root = baked
+def test_requires_python_follows_the_answer(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    answers, root = pairwise_bake
     for pyproject in root.glob("**/pyproject.toml"):
         project = tomllib.loads(pyproject.read_text())["project"]
         assert project["requires-python"] == f">={answers['python_version']}", pyproject
 
 
-def test_the_license_is_the_one_chosen(baked: tuple[dict[str, str], Path]) -> None:
-    answers, root = baked
+def test_the_license_is_the_one_chosen(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    answers, root = pairwise_bake
     first_line = (root / "LICENSE").read_text().splitlines()[0]
     expected = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause License"}
     assert first_line.startswith(expected.get(answers["license"], "Copyright"))
 
 
-def test_the_answers_file_records_the_answers(baked: tuple[dict[str, str], Path]) -> None:
-    answers, root = baked
+def test_the_answers_file_records_the_answers(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    answers, root = pairwise_bake
     recorded = json.loads((root / ".cookiecutter.json").read_text())
     assert {key: recorded[key] for key in answers} == answers
     assert "_output_dir" not in recorded
 
 
-def test_no_default_leaks_into_a_bake_that_set_other_answers(tmp_path: Path) -> None:
-    root = bake(
-        tmp_path,
-        project_name="Seabird Census",
-        description="Count seabirds from survey sheets.",
-        author_name="Grace Hopper",
-        author_email="grace@globex.example",
-        github_org="globex",
+def test_no_default_leaks_into_a_bake_that_set_other_answers(baked: BakeCache) -> None:
+    root = baked(
+        {
+            "project_name": "Seabird Census",
+            "description": "Count seabirds from survey sheets.",
+            "author_name": "Grace Hopper",
+            "author_email": "grace@globex.example",
+            "github_org": "globex",
+        }
     )
     defaults = ["Churn Prediction", "churn", "acme-ml", "Ada Lovelace", "ada@example.com", "A machine-learning project"]
     leaks = {}
@@ -162,8 +164,8 @@ def test_no_default_leaks_into_a_bake_that_set_other_answers(tmp_path: Path) -> 
     assert leaks == {}
 
 
-def test_defaults_bake_into_the_documented_folder(tmp_path: Path) -> None:
-    root = bake(tmp_path)
+def test_defaults_bake_into_the_documented_folder(cookies) -> None:  # noqa: ANN001 - pytest-cookies fixture
+    root = baked_path(cookies.bake())
     assert root.name == "churn-prediction"
     assert DEFAULTS["cloud"] == "aws"
 
@@ -171,8 +173,6 @@ def test_defaults_bake_into_the_documented_folder(tmp_path: Path) -> None:
 def test_files_copied_without_rendering_hold_no_template_syntax() -> None:
     """`_copy_without_render` saves bake time; a Jinja tag added there later would reach users raw."""
     import fnmatch
-
-    from bakery import OPTIONS, TEMPLATE_DIR
 
     project_template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
     patterns = OPTIONS["_copy_without_render"]

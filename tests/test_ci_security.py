@@ -27,13 +27,13 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from bakery import TEMPLATE_DIR, bake, combo_id, grouped_param, run
+from harness import TEMPLATE_DIR, combo_id, grouped_param, run
 
 CLOUDS = ("aws", "gcp", "azure", "none")
 GITHUB_COMBOS = [{"cloud": cloud, "ci": "github"} for cloud in CLOUDS]
@@ -44,23 +44,6 @@ TRACKING_COMBOS = [{"cloud": "aws", "ci": ci, "experiment_tracking": "none"} for
 SHA_PIN = re.compile(r"^(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>v\d+\.\d+\.\d+)$")
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>.+?)\s*$", re.MULTILINE)
 DEFAULT_BRANCH_RULE = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
-
-_BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
-
-
-@pytest.fixture(scope="module")
-def baked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """bake(combo) -> project folder, once per combination and worker (a git repository, as zizmor expects)."""
-
-    def get(combo: Mapping[str, str]) -> Path:
-        key = tuple(sorted(combo.items()))
-        if key not in _BAKES:
-            root = bake(tmp_path_factory.mktemp("cisec"), **combo)
-            subprocess.run(["git", "init", "--quiet"], cwd=root, check=True)
-            _BAKES[key] = root
-        return _BAKES[key]
-
-    yield get
 
 
 def tool_env() -> dict[str, str]:

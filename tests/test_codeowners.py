@@ -6,7 +6,7 @@ import fnmatch
 from pathlib import Path
 
 import pytest
-from bakery import bake
+from harness import BakeCache
 
 TEAMS = {
     "data_science_team": "@acme-ml/scientists",
@@ -61,20 +61,20 @@ def owners_of(rules: list[tuple[str, list[str]]], path: str) -> set[str]:
     return owners
 
 
-@pytest.fixture(scope="module", params=["github", "gitlab", "none"])
-def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+@pytest.fixture(params=["github", "gitlab", "none"])
+def owned(request: pytest.FixtureRequest, baked: BakeCache) -> tuple[str, Path]:
     ci: str = request.param
-    return ci, bake(tmp_path_factory.mktemp("owners"), ci=ci, github_org="acme-ml", **TEAMS)
+    return ci, baked({"ci": ci, "github_org": "acme-ml", **TEAMS})
 
 
-def test_codeowners_is_where_the_ci_system_reads_it(baked: tuple[str, Path]) -> None:
-    ci, root = baked
+def test_codeowners_is_where_the_ci_system_reads_it(owned: tuple[str, Path]) -> None:
+    ci, root = owned
     found = sorted(p.relative_to(root).as_posix() for p in root.rglob("CODEOWNERS"))
     assert found == [LOCATIONS[ci]]
 
 
-def test_every_path_named_exists(baked: tuple[str, Path]) -> None:
-    ci, root = baked
+def test_every_path_named_exists(owned: tuple[str, Path]) -> None:
+    ci, root = owned
     for pattern, _ in parse((root / LOCATIONS[ci]).read_text()):
         if pattern == "*":
             continue
@@ -83,8 +83,8 @@ def test_every_path_named_exists(baked: tuple[str, Path]) -> None:
         assert path.is_dir() == pattern.endswith("/"), f"{pattern}: folder patterns end with /, files do not"
 
 
-def test_owners_are_the_answers_given(baked: tuple[str, Path]) -> None:
-    ci, root = baked
+def test_owners_are_the_answers_given(owned: tuple[str, Path]) -> None:
+    ci, root = owned
     rules = parse((root / LOCATIONS[ci]).read_text())
     assert rules, "CODEOWNERS has no rules"
     named = {owner for _, owners in rules for owner in owners}
@@ -92,8 +92,8 @@ def test_owners_are_the_answers_given(baked: tuple[str, Path]) -> None:
     assert all(owners for _, owners in rules), "a rule without owners un-owns its paths"
 
 
-def test_every_area_has_its_owners(baked: tuple[str, Path]) -> None:
-    ci, root = baked
+def test_every_area_has_its_owners(owned: tuple[str, Path]) -> None:
+    ci, root = owned
     rules = parse((root / LOCATIONS[ci]).read_text())
     for path, expected in {**AREAS, CI_FILES[ci]: {OPS}, LOCATIONS[ci]: {OPS}}.items():
         assert owners_of(rules, path) == expected, path

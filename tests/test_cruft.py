@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bakery import TEMPLATE_DIR
+from harness import TEMPLATE_DIR
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or not (TEMPLATE_DIR / ".git").exists(),

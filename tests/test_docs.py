@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import CHOICES, OPTIONS, TEMPLATE_DIR, bake, combo_id, run
+from harness import CHOICES, OPTIONS, TEMPLATE_DIR, BakeCache, baked_path, combo_id, run
 
 OPTIONS_PAGE = TEMPLATE_DIR / "docs" / "options.md"
 QUESTIONS = [key for key in OPTIONS if not key.startswith("_")]
@@ -109,16 +109,16 @@ def test_one_mkdocs_material_pin_for_the_template_and_the_bakes() -> None:
     assert version("mkdocs-material") == pin
 
 
-def test_the_bake_has_a_docs_verb_and_its_tool(tmp_path: Path) -> None:
-    root = bake(tmp_path)
+def test_the_bake_has_a_docs_verb_and_its_tool(baked: BakeCache) -> None:
+    root = baked({})
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     assert f"mkdocs-material=={OPTIONS['_versions']['mkdocs_material']}" in pyproject["dependency-groups"]["dev"]  # type: ignore[index]
     assert re.search(r"^docs:.*\n\t\$\(RUN\) mkdocs build --strict$", (root / "Makefile").read_text(), re.MULTILINE)
     assert "site/" in (root / ".gitignore").read_text().splitlines()
 
 
-def test_every_area_readme_names_its_owner_what_belongs_and_its_commands(tmp_path: Path) -> None:
-    root = bake(tmp_path, github_org="globex")
+def test_every_area_readme_names_its_owner_what_belongs_and_its_commands(baked: BakeCache) -> None:
+    root = baked({"github_org": "globex"})
     answers = {key: str(value) for key, value in OPTIONS.items() if key.endswith("_team")}
     answers = {key: value.replace("{{ cookiecutter.github_org }}", "globex") for key, value in answers.items()}
     for area, owners in AREA_OWNERS.items():
@@ -135,8 +135,9 @@ def test_every_area_readme_names_its_owner_what_belongs_and_its_commands(tmp_pat
 @pytest.mark.generated
 @pytest.mark.xdist_group("docs")
 @pytest.mark.parametrize("answers", HANDBOOK_COMBOS, ids=combo_id)
-def test_the_baked_handbook_builds_strictly(answers: dict[str, str], tmp_path: Path) -> None:
-    root = bake(tmp_path, project_name="Seabird Census", github_org="globex", **answers)
+def test_the_baked_handbook_builds_strictly(answers: dict[str, str], cookies) -> None:  # noqa: ANN001
+    # A bake of its own (pytest-cookies' `cookies`): the build writes site/ into it.
+    root = baked_path(cookies.bake(extra_context={"project_name": "Seabird Census", "github_org": "globex", **answers}))
     mkdocs_build(root / "mkdocs.yml", root / "site")
     pages = built_pages(root / "site")
     assert len(pages) == len(nav_pages(root / "mkdocs.yml"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bakery import bake, find_interpreter, free_port, project_env, run
+from harness import bake, baked_path, find_interpreter, free_port, project_env, run, serve
 
 pytestmark = pytest.mark.generated
 
@@ -78,18 +78,18 @@ def combo_params(pipeline_only: bool = False) -> list[object]:
 
 
 @pytest.fixture(scope="module")
-def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Project]:
+def projects() -> dict[str, Project]:
     return {}
 
 
-def get_project(name: str, projects: dict[str, Project], tmp_path_factory: pytest.TempPathFactory) -> Project:
+def get_project(name: str, projects: dict[str, Project], cookies_session) -> Project:  # noqa: ANN001
     """Bake, `make setup` and commit a combination once per worker."""
     if name not in projects:
         answers = COMBOS[name][0]
         version = answers.get("python_version", "3.12")
         if find_interpreter(version) is None:
-            pytest.skip(f"no Python {version} interpreter on this machine (looked under pyenv and on PATH)")
-        root = bake(tmp_path_factory.mktemp(name.replace(":", "_")), **answers)
+            pytest.skip(f"no Python {version} interpreter on this machine (looked under `uv python find`)")
+        root = baked_path(cookies_session.bake(extra_context=answers))
         project = Project(root=root, env=project_env(version), answers=answers)
         project.run("make setup")
         project.run("git -c user.name=ci -c user.email=ci@example.com commit --quiet --message 'First commit'")
@@ -99,9 +99,11 @@ def get_project(name: str, projects: dict[str, Project], tmp_path_factory: pytes
 
 @pytest.fixture
 def project(
-    request: pytest.FixtureRequest, projects: dict[str, Project], tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    projects: dict[str, Project],
+    cookies_session,  # noqa: ANN001
 ) -> Project:
-    return get_project(request.param, projects, tmp_path_factory)
+    return get_project(request.param, projects, cookies_session)
 
 
 def sha256(path: Path) -> str:
@@ -392,32 +394,18 @@ def test_an_experiment_shows_in_exp_show(project: Project) -> None:
 
 @pytest.mark.parametrize("project", [combo_params(pipeline_only=True)[0]], indirect=True)
 def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Project, tmp_path: Path) -> None:
-    import time
     import urllib.request
 
     if not project.reproduced:
         project.repro()
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(project.root / ".venv/bin/mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-            "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}", "--artifacts-destination", str(tmp_path / "artifacts"),
-            "--workers", "1",
-        ],
-        cwd=tmp_path, env=project.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(1)
+    command = [
+        str(project.root / ".venv/bin/mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+        "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}", "--artifacts-destination", str(tmp_path / "artifacts"),
+        "--workers", "1",
+    ]  # fmt: skip
+    with serve(command, cwd=tmp_path, env=project.env, ready_url=f"{base}/health", log=tmp_path / "mlflow.log"):
         env = {**project.env, "MLFLOW_TRACKING_URI": base}
         run(f"uv run --no-sync python -m {project.package}_pipelines register", project.root, env)
         name = json.loads((project.root / "reports/registry.json").read_text())["model_name"]
@@ -431,9 +419,6 @@ def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Pr
             metrics = {m["key"] for m in json.loads(response.read())["run"]["data"]["metrics"]}
         assert {"accuracy", "f1_macro", "roc_auc_ovr"} <= metrics
         assert [alias["alias"] for alias in model.get("aliases", [])] == ["champion"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from bakery import CHOICES, TEMPLATE_DIR, bake, project_files
+from harness import CHOICES, TEMPLATE_DIR, project_files
 
 HOOKS = TEMPLATE_DIR / "hooks"
 
@@ -143,9 +143,11 @@ def test_the_answers_file_leaves_out_machine_paths(tmp_path: Path) -> None:
     assert json.loads((tmp_path / ".cookiecutter.json").read_text()) == {"project_name": "X", "_template": "gh:o/t"}
 
 
-def test_a_rejected_bake_through_the_api_raises(tmp_path: Path) -> None:
+def test_a_rejected_bake_through_the_api_raises(cookies, tmp_path: Path) -> None:  # noqa: ANN001 - pytest-cookies
     from cookiecutter.exceptions import FailedHookException
 
-    with pytest.raises(FailedHookException):
-        bake(tmp_path, github_org="not valid")
-    assert list(tmp_path.iterdir()) == []
+    result = cookies.bake(extra_context={"github_org": "not valid"})
+    assert isinstance(result.exception, FailedHookException), result.exception
+    assert result.project_path is None
+    # pytest-cookies bakes into <tmp_path>/cookies/bakeNN; the rejected bake left that folder empty.
+    assert [list(folder.iterdir()) for folder in (tmp_path / "cookies").iterdir()] == [[]]

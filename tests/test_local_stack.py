@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import OPTIONS, TEMPLATE_DIR, bake, combo_id, run
-from test_infra import tool, tool_env
+from harness import OPTIONS, TEMPLATE_DIR, combo_id, run
+from infra_checks import tool, tool_env
 from test_monitoring import metrics_port_setting, promtool
 
 COMBOS: list[dict[str, str]] = [
@@ -37,18 +37,6 @@ DEVCONTAINER_PROPERTIES = {
     "postAttachCommand", "waitFor", "userEnvProbe", "hostRequirements", "customizations", "runArgs",
     "appPort", "workspaceMount", "workspaceFolder", "shutdownAction", "overrideCommand",
 }  # fmt: skip
-_BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
-
-
-@pytest.fixture(scope="module")
-def baked(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    def get(combo: dict[str, str]) -> Path:
-        key = tuple(sorted(combo.items()))
-        if key not in _BAKES:
-            _BAKES[key] = bake(tmp_path_factory.mktemp("stack"), **combo)
-        return _BAKES[key]
-
-    return get
 
 
 def compose_files(root: Path) -> list[Path]:

@@ -23,38 +23,20 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from bakery import bake, grouped_param, run
-from test_infra import K8S_VERSIONS, by_kind, render, strict_errors, tool_env
+from harness import INFRA_SET, combinations, grouped_param, run
+from infra_checks import K8S_VERSIONS, by_kind, render, strict_errors, tool_env
 
-COMBOS: list[dict[str, str]] = [
-    {"cloud": "aws", "ci": "github"},
-    {"cloud": "gcp", "ci": "gitlab"},
-    {"cloud": "azure", "ci": "none", "experiment_tracking": "none"},
-    {"cloud": "none", "ci": "github"},
-]
+COMBOS: list[dict[str, str]] = combinations(*INFRA_SET)
 COMPONENT = Path("infra/k8s/components/monitoring")
 OPERATOR_KINDS = {"PodMonitor", "PrometheusRule"}  # CRDs: no schema in kubernetes-validate
-_BAKES: dict[tuple[tuple[str, str], ...], Path] = {}
 
 
 PARAMS = [grouped_param(c, "monitoring") for c in COMBOS]
-
-
-@pytest.fixture(scope="module")
-def baked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    def get(combo: dict[str, str]) -> Path:
-        key = tuple(sorted(combo.items()))
-        if key not in _BAKES:
-            _BAKES[key] = bake(tmp_path_factory.mktemp("monitoring"), **combo)
-        return _BAKES[key]
-
-    yield get
 
 
 def promtool() -> str:

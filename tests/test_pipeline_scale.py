@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import bake, find_interpreter, project_env, run
+from harness import baked_path, find_interpreter, project_env, run
 
 pytestmark = pytest.mark.generated
 
@@ -49,10 +49,10 @@ ROWS = 48_000  # test split of 12,000 rows: above evaluate.importance_rows (10,0
 
 
 @pytest.fixture(scope="module")
-def scaled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def scaled(cookies_session) -> tuple[Path, dict[str, Any]]:  # noqa: ANN001 - pytest-cookies fixture
     if find_interpreter("3.12") is None:
-        pytest.skip("no Python 3.12 interpreter on this machine (looked under pyenv and on PATH)")
-    root = bake(tmp_path_factory.mktemp("scale"), experiment_tracking="none")
+        pytest.skip("no Python 3.12 interpreter on this machine (`uv python find`)")
+    root = baked_path(cookies_session.bake(extra_context={"experiment_tracking": "none"}))
     env = project_env("3.12")
     run("make setup", root, env)
     package = root.name.replace("-", "_")

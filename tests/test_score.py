@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from bakery import bake, find_interpreter, project_env, run
+from harness import baked_path, find_interpreter, project_env, run
 
 pytestmark = pytest.mark.generated
 
@@ -65,12 +65,12 @@ json.dump({{
 
 
 @pytest.fixture(scope="module", params=list(COMBOS), ids=list(COMBOS))
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def project(request: pytest.FixtureRequest, cookies_session) -> tuple[Path, dict[str, str]]:  # noqa: ANN001
     answers = COMBOS[request.param]
     version = answers.get("python_version", "3.12")
     if find_interpreter(version) is None:
         pytest.skip(f"no Python {version} interpreter on this machine")
-    root = bake(tmp_path_factory.mktemp("score"), **answers)
+    root = baked_path(cookies_session.bake(extra_context=answers))  # its own bake: setup and repro write into it
     env = project_env(version)
     run("make setup", root, env)
     run("make repro", root, env)

@@ -1,0 +1,298 @@
+"""Template maintainers' test harness: bakes (pytest-cookies, session cache), combinations, interpreters, servers.
+
+Tests get bakes through the fixtures in conftest.py (`baked`, `cookies`, `cookies_session`); bench scripts
+and tests that need a bake outside a fixture call `bake()`. Everything that starts a process and waits
+for it goes through `serve()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+OPTIONS: dict[str, object] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+CHOICES: dict[str, list[str]] = {
+    key: value for key, value in OPTIONS.items() if isinstance(value, list) and not key.startswith("_")
+}
+DEFAULTS: dict[str, str] = {key: value[0] for key, value in CHOICES.items()}
+
+# Named answer combinations shared by the test modules and benches (defaults elsewhere).
+COMBINATIONS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "aws-github": {"cloud": "aws", "ci": "github"},
+    "gcp-gitlab": {"cloud": "gcp", "ci": "gitlab"},
+    "azure-no-ci-no-tracking": {"cloud": "azure", "ci": "none", "experiment_tracking": "none"},
+    "no-cloud-github": {"cloud": "none", "ci": "github"},
+    "no-cloud-no-ci-no-tracking": {"cloud": "none", "ci": "none", "experiment_tracking": "none"},
+}
+# Every cloud and every CI value once, the static infra and monitoring checks bake these.
+INFRA_SET = ("aws-github", "gcp-gitlab", "azure-no-ci-no-tracking", "no-cloud-github")
+
+
+def combinations(*names: str) -> list[dict[str, str]]:
+    """The named combinations, as fresh dicts in the order given."""
+    return [dict(COMBINATIONS[name]) for name in names]
+
+
+def combo_id(answers: Mapping[str, str]) -> str:
+    """Readable test id such as `cloud:gcp-ci:gitlab`."""
+    return "-".join(f"{key}:{value}" for key, value in answers.items()) or "defaults"
+
+
+def grouped_param(combo: Mapping[str, str], group: str) -> object:
+    """One answer combination as a pytest param, grouped so the tests sharing its bake run on one xdist worker."""
+    name = combo_id(combo)
+    return pytest.param(dict(combo), id=name, marks=pytest.mark.xdist_group(f"{group}-{name}"))
+
+
+def pairwise(choices: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """A small, deterministic set of answer combinations covering every pair of choice values.
+
+    Greedy: each new combination takes, option by option, the value that covers the most
+    still-uncovered pairs with the values already chosen (ties go to the earlier value).
+    """
+    names = list(choices)
+    uncovered = {
+        ((a, va), (b, vb))
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        for va in choices[a]
+        for vb in choices[b]
+    }
+    combos: list[dict[str, str]] = []
+    while uncovered:
+        first_pair = min(uncovered, key=lambda pair: (names.index(pair[0][0]), names.index(pair[1][0]), pair))
+        combo = {first_pair[0][0]: first_pair[0][1], first_pair[1][0]: first_pair[1][1]}
+        for name in names:
+            if name in combo:
+                continue
+            combo[name] = max(
+                choices[name],
+                key=lambda value: (
+                    sum(
+                        (((other, combo[other]), (name, value)) in uncovered)
+                        or (((name, value), (other, combo[other])) in uncovered)
+                        for other in combo
+                    ),
+                    -list(choices[name]).index(value),
+                ),
+            )
+        ordered = {name: combo[name] for name in names}
+        uncovered -= {((a, ordered[a]), (b, ordered[b])) for i, a in enumerate(names) for b in names[i + 1 :]}
+        combos.append(ordered)
+    return combos
+
+
+# Bakes
+# ------------------------------------------------------------------------------------------------
+
+
+class BakeError(AssertionError):
+    """A bake that should have worked did not."""
+
+
+class _Result(Protocol):
+    exception: BaseException | None
+    exit_code: int | str | None
+
+    @property
+    def project_path(self) -> Path | None: ...
+
+
+class _Cookies(Protocol):
+    def bake(self, extra_context: Mapping[str, Any] | None = ..., template: str | None = ...) -> _Result: ...
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Bake the template with these answers (defaults elsewhere) outside pytest (benches, scripts)."""
+    return Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+
+
+def baked_path(result: _Result) -> Path:
+    """The project folder of a pytest-cookies result, or fail with the bake's own error."""
+    if result.exception is not None or result.project_path is None:
+        raise BakeError(f"the bake failed (exit {result.exit_code}): {result.exception!r}") from result.exception
+    return result.project_path
+
+
+def git_init(root: Path) -> None:
+    """Make a bake a git repository (actionlint, zizmor and `git ls-files` expect one)."""
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "--quiet"], cwd=root, check=True)
+
+
+class BakeCache:
+    """Session-wide bakes keyed by answers: each combination is baked once per worker and shared read-only.
+
+    A test that writes into a bake takes `copy()` instead of the shared folder.
+    """
+
+    def __init__(self, cookies: _Cookies) -> None:
+        self._cookies = cookies
+        self._bakes: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    def __call__(self, answers: Mapping[str, str]) -> Path:
+        key = tuple(sorted((k, str(v)) for k, v in answers.items()))
+        if key not in self._bakes:
+            root = baked_path(self._cookies.bake(extra_context=dict(answers)))
+            git_init(root)
+            self._bakes[key] = root
+        return self._bakes[key]
+
+    def copy(self, answers: Mapping[str, str], destination: Path) -> Path:
+        """A private, writable copy of the shared bake (without its git folder)."""
+        source = self(answers)
+        target = destination / source.name
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".git"))
+        return target
+
+
+def project_files(root: Path) -> set[str]:
+    """Every file of a bake as a posix path relative to its root (git internals excluded)."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+# Interpreters and commands
+# ------------------------------------------------------------------------------------------------
+
+
+def _search_path() -> str:
+    """PATH for interpreter discovery: pyenv's installed versions added, its shims (which fail here) dropped."""
+    entries = [
+        entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and "shims" not in Path(entry).parts
+    ]
+    pyenv = shutil.which("pyenv")
+    if pyenv is not None:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        if root:
+            entries[:0] = [str(p) for p in sorted(Path(root).glob("versions/*/bin"), reverse=True)]
+    return os.pathsep.join(entries)
+
+
+_INTERPRETERS: dict[str, str | None] = {}
+
+
+def find_interpreter(version: str) -> str | None:
+    """An absolute path to a system python<version> found by `uv python find` (no downloads), or None."""
+    if version not in _INTERPRETERS:
+        uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv") or "uv"
+        env = {**os.environ, "PATH": _search_path(), "UV_PYTHON_DOWNLOADS": "never"}
+        env.pop("VIRTUAL_ENV", None)
+        found = subprocess.run(
+            [uv, "python", "find", "--system", "--no-project", version], capture_output=True, text=True, env=env
+        )
+        _INTERPRETERS[version] = found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
+    return _INTERPRETERS[version]
+
+
+def project_env(python_version: str) -> dict[str, str]:
+    """Environment for commands run inside a bake: the right interpreter, no downloads, no outer venv."""
+    interpreter = find_interpreter(python_version)
+    if interpreter is None:
+        raise LookupError(f"no Python {python_version} interpreter on this machine (`uv python find`)")
+    # PYTHONDONTWRITEBYTECODE is dropped: a user's machine caches bytecode, and without it every
+    # process of the bake re-compiles scikit-learn and friends (seconds per stage).
+    dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env.update(UV_PYTHON=interpreter, UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
+    # The template's own venv carries uv; pyenv shims would pick the bake's .python-version.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
+    """Run a command, return its combined output, and fail with that output when it fails."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        shell=isinstance(command, str),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"`{command}` failed with exit {result.returncode} in {cwd}:\n{result.stdout[-8000:]}")
+    return result.stdout
+
+
+# Servers
+# ------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+    """Wait until `url` answers 200; fail early if the server process has exited."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {seconds}s")
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20.0) -> int:
+    """Signal the process group of a server started by `serve()`, then kill it if it lingers; its exit code."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return int(process.returncode)
+
+
+@contextmanager
+def serve(
+    command: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    ready_url: str | None = None,
+    log: Path | None = None,
+    seconds: float = 120.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server in its own process group, wait for `ready_url` to answer 200, stop the group on exit."""
+    output = log.open("wb") if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen(
+        list(command), cwd=cwd, env=dict(env), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        if ready_url is not None:
+            wait_http(ready_url, process, seconds)
+        yield process
+    finally:
+        stop(process)
+        if log is not None and not isinstance(output, int):
+            output.close()
