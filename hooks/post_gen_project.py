@@ -41,6 +41,9 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
         "infra/k8s/components/mlflow-server",
         "compose.override.yaml",  # the local stack's MLflow server
     ),
+    # The other task's contract declarations (the chosen one became schema.py).
+    ("task", "classification"): ("core/src/{package_name}_core/schema_regression.py",),
+    ("task", "regression"): ("core/src/{package_name}_core/schema_classification.py",),
 }
 
 # (option, value) -> (source, destination) moves, applied before the removals. Paths may use
@@ -58,6 +61,13 @@ MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
         ("pipelines/src/{package_name}_pipelines/register_local.py", "pipelines/src/{package_name}_pipelines/register.py"),
         # No MLflow server in the local stack: the dev container forwards no port 5000.
         (".devcontainer/_no_mlflow.json", ".devcontainer/devcontainer.json"),
+    ),
+    # The bundled example's contract declarations for the chosen task (`make dataset` rewrites schema.py).
+    ("task", "classification"): (
+        ("core/src/{package_name}_core/schema_classification.py", "core/src/{package_name}_core/schema.py"),
+    ),
+    ("task", "regression"): (
+        ("core/src/{package_name}_core/schema_regression.py", "core/src/{package_name}_core/schema.py"),
     ),
 }
 

@@ -4,25 +4,33 @@ from .contract import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
+    NUMERIC_RANGES,
+    OPTIONAL_COLUMNS,
     TARGET,
     TARGET_CLASSES,
+    TASK,
     Features,
     LabelledRecord,
     Violation,
     find_violations,
 )
-from .dataset import example_data_path, iter_example_records
+from .dataset import data_path, example_data_path, iter_example_records, iter_records
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
     "FEATURE_COLUMNS",
     "NUMERIC_COLUMNS",
+    "NUMERIC_RANGES",
+    "OPTIONAL_COLUMNS",
     "TARGET",
     "TARGET_CLASSES",
+    "TASK",
     "Features",
     "LabelledRecord",
     "Violation",
+    "data_path",
     "example_data_path",
     "find_violations",
     "iter_example_records",
+    "iter_records",
 ]

@@ -1,58 +1,83 @@
-"""Core (Data Scientists + ML Engineers): the data contract — columns, types, ranges, categories.
+"""Core (Data Scientists + ML Engineers): the data contract — what schema.py declares, and what follows from it.
 
-`Features` is the single source of truth. Pipeline validation, the feature code, the
-service's request model and drift monitoring all read their column lists from it, so
-training and serving cannot drift apart silently.
+schema.py holds the declarations (`TASK`, `TARGET`, `Features`, `LabelledRecord`); this module derives
+the column lists, categories, ranges and the row check from them. Pipeline validation, the feature
+code, the service's request model and drift monitoring all read from here, so training and serving
+cannot drift apart silently.
 """
 
 from __future__ import annotations
 
 import math
+import types
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
-Island = Literal["Biscoe", "Dream", "Torgersen"]
-Sex = Literal["female", "male"]
-Species = Literal["Adelie", "Chinstrap", "Gentoo"]
+from .schema import TARGET, TASK, Features, LabelledRecord
 
-# Ranges are wider than anything seen in the example data, narrow enough to catch unit
-# mistakes (grams vs kilograms, centimetres vs millimetres).
-BillLength = Annotated[float, Field(ge=25.0, le=70.0, description="Bill (culmen) length in millimetres.")]
-BillDepth = Annotated[float, Field(ge=10.0, le=25.0, description="Bill (culmen) depth in millimetres.")]
-FlipperLength = Annotated[float, Field(ge=150.0, le=250.0, description="Flipper length in millimetres.")]
-BodyMass = Annotated[float, Field(ge=2000.0, le=7000.0, description="Body mass in grams.")]
-
-
-class Features(BaseModel):
-    """One penguin as the model sees it: what the pipeline validates and the service accepts."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-    island: Island = Field(description="Island in the Palmer Archipelago where the bird was measured.")
-    bill_length_mm: BillLength
-    bill_depth_mm: BillDepth
-    flipper_length_mm: FlipperLength
-    body_mass_g: BodyMass
-    sex: Sex = Field(description="Sex of the bird.")
+__all__ = [
+    "CATEGORICAL_COLUMNS",
+    "FEATURE_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "NUMERIC_RANGES",
+    "OPTIONAL_COLUMNS",
+    "TARGET",
+    "TARGET_CLASSES",
+    "TASK",
+    "Features",
+    "LabelledRecord",
+    "Violation",
+    "find_violations",
+]
 
 
-class LabelledRecord(Features):
-    """A training row: the features plus the label the model learns to predict."""
+def _without_none(annotation: Any) -> Any:
+    """`X | None` -> `X`: an optional column has the type of its present values."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        present = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(present) == 1:
+            return present[0]
+    return annotation
 
-    species: Species = Field(description="Penguin species (the target).")
+
+def _categories(field: FieldInfo) -> tuple[str, ...]:
+    """The allowed values of a `Literal[...]` string column; empty for any other column."""
+    annotation = _without_none(field.annotation)
+    if get_origin(annotation) is Literal and all(isinstance(arg, str) for arg in get_args(annotation)):
+        return tuple(get_args(annotation))
+    return ()
 
 
-TARGET = "species"
-TARGET_CLASSES: tuple[str, ...] = get_args(Species)
+def _bounds(field: FieldInfo) -> tuple[float, float]:
+    """The (ge, le) range of a numeric column; an open side is +-inf."""
+    low, high = -math.inf, math.inf
+    for meta in field.metadata:
+        low = float(getattr(meta, "ge", low))
+        high = float(getattr(meta, "le", high))
+    return low, high
+
+
+_TARGET_FIELD = LabelledRecord.model_fields[TARGET]
+
+TARGET_CLASSES: tuple[str, ...] = _categories(_TARGET_FIELD) if TASK == "classification" else ()
 FEATURE_COLUMNS: tuple[str, ...] = tuple(Features.model_fields)
 CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    name: get_args(field.annotation)
-    for name, field in Features.model_fields.items()
-    if get_args(field.annotation) and all(isinstance(arg, str) for arg in get_args(field.annotation))
+    name: _categories(field) for name, field in Features.model_fields.items() if _categories(field)
 }
 NUMERIC_COLUMNS: tuple[str, ...] = tuple(name for name in FEATURE_COLUMNS if name not in CATEGORICAL_COLUMNS)
+# Features a record may leave out (typed `X | None` in schema.py): the feature code imputes them.
+OPTIONAL_COLUMNS: tuple[str, ...] = tuple(
+    name for name, field in Features.model_fields.items() if not field.is_required()
+)
+# (low, high) of every numeric column of a labelled record: the numeric features, and a regression target.
+NUMERIC_RANGES: dict[str, tuple[float, float]] = {
+    name: _bounds(field)
+    for name, field in LabelledRecord.model_fields.items()
+    if name in NUMERIC_COLUMNS or (name == TARGET and not TARGET_CLASSES)
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,7 @@ def _missing_to_none(value: Any) -> Any:
 def find_violations(row: dict[str, Any], *, labelled: bool = True) -> list[Violation]:
     """Every contract violation in one row (empty when the row is valid).
 
+    A missing value is valid in an OPTIONAL column and a violation (rule `missing`) in any other.
     Columns that the contract does not name are ignored here (raw data may carry more);
     the service, which validates requests with `Features` directly, rejects them.
     """
@@ -96,3 +122,8 @@ def find_violations(row: dict[str, Any], *, labelled: bool = True) -> list[Viola
             for issue in error.errors(include_url=False)
         ]
     return []
+
+
+# Transition (issue 10): service/schemas.py still imports the classification example's label type by
+# name; delete this line once it derives its labels from TARGET_CLASSES.
+from .schema import Species as Species  # noqa: E402

@@ -1,0 +1,16 @@
+"""Core tests: a valid row sampled from the contract's data file, so no test names a value of the example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, find_violations, iter_records
+
+
+@pytest.fixture(scope="session")
+def valid_row() -> dict[str, Any]:
+    """The contract's columns of the first row of the data file that meets the contract."""
+    row = next(row for row in iter_records() if not find_violations(row))
+    return {column: row[column] for column in (*FEATURE_COLUMNS, TARGET)}
