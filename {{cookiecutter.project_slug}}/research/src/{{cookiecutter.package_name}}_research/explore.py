@@ -1,46 +1,68 @@
-"""Research (Data Scientists): load the example data through core's contract and summarise it."""
+"""Research (Data Scientists): load the contract's data through core and summarise it, for either task."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
     TARGET,
+    TARGET_CLASSES,
     find_violations,
-    iter_example_records,
+    iter_records,
 )
 from {{ cookiecutter.package_name }}_core.features import build_model
 
+# What `baseline_scores` reports: macro F1 for a classifier, R² for a regressor (both: higher is better).
+SCORING = "f1_macro" if TARGET_CLASSES else "r2"
+
 
 def load_examples() -> pd.DataFrame:
-    """The bundled example data, with a `valid` column saying whether each row meets the contract."""
-    rows = list(iter_example_records())
+    """The contract's data file, with a `valid` column saying whether each row meets the contract."""
+    rows = list(iter_records())
     frame = pd.DataFrame(rows)
     frame["valid"] = [not find_violations(row) for row in rows]
     return frame
 
 
 def numeric_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Count, mean, spread and range of every numeric contract column, per class of the target."""
-    return frame.groupby(TARGET)[list(NUMERIC_COLUMNS)].agg(["mean", "std", "min", "max"]).round(1)
+    """Mean, spread and range of every numeric contract column: per class, or (regression) with the target's."""
+    if TARGET_CLASSES:
+        return frame.groupby(TARGET)[list(NUMERIC_COLUMNS)].agg(["mean", "std", "min", "max"]).round(1)
+    return frame[[*NUMERIC_COLUMNS, TARGET]].agg(["mean", "std", "min", "max"]).T.round(1)
 
 
 def category_shares(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Share of each category of `column` within each class of the target."""
+    """Share of each category of `column` within each class; for regression, the target's mean per category."""
     if column not in CATEGORICAL_COLUMNS:
         raise KeyError(f"{column!r} is not a categorical contract column; choose one of {sorted(CATEGORICAL_COLUMNS)}")
-    return pd.crosstab(frame[TARGET], frame[column], normalize="index").round(3)
+    if TARGET_CLASSES:
+        return pd.crosstab(frame[TARGET], frame[column], normalize="index").round(3)
+    return frame.groupby(column)[TARGET].agg(["count", "mean", "std"]).round(1)
+
+
+def _splitter(folds: int, seed: int) -> KFold | StratifiedKFold:
+    return (StratifiedKFold if TARGET_CLASSES else KFold)(n_splits=folds, shuffle=True, random_state=seed)
 
 
 def baseline_scores(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.Series:
-    """Cross-validated macro F1 of core's training recipe on the valid rows: the number to beat."""
+    """Cross-validated SCORING of core's training recipe on the valid rows: the number to beat."""
     valid = frame[frame["valid"]]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     scores = cross_val_score(
-        build_model(seed=seed), valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=splitter, scoring="f1_macro"
+        build_model(seed=seed), valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=_splitter(folds, seed), scoring=SCORING
     )
-    return pd.Series(scores, name="f1_macro")
+    return pd.Series(scores, name=SCORING)
+
+
+def guessing_scores(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.Series:
+    """The same folds scored by a model that ignores the features (the most frequent class, or the mean)."""
+    valid = frame[frame["valid"]]
+    dummy = DummyClassifier(strategy="most_frequent") if TARGET_CLASSES else DummyRegressor(strategy="mean")
+    scores = cross_val_score(
+        dummy, valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=_splitter(folds, seed), scoring=SCORING
+    )
+    return pd.Series(scores, name=SCORING)

@@ -1,0 +1,252 @@
+"""Research (Data Scientists): `make dataset` — make a team's CSV the project's dataset, contract and all.
+
+It infers the contract (infer.py), writes it as core's schema.py (render.py), writes the data file
+into core's data/ folder and tracks it with DVC, and points params.yaml's `ingest.source` at it.
+Every file is written to a temporary file first and swapped in at the end; any failure restores
+what was there, so a refused CSV leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from slugify import slugify
+
+from {{ cookiecutter.package_name }}_core import data_path
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
+
+from .errors import DatasetError, WorkspaceError
+from .infer import Plan, Task, plan, read_csv
+from .render import formatted, schema_source
+
+# Where this workspace's core package lives, relative to the project root (core/src/<package>_core).
+_CORE = data_path().parents[1]
+PROJECT = _CORE.parents[2]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files `make dataset` writes, in one project (this one, or a copy in a test)."""
+
+    project: Path
+
+    @property
+    def core(self) -> Path:
+        return self.project / _CORE.relative_to(PROJECT)
+
+    @property
+    def schema(self) -> Path:
+        return self.core / "schema.py"
+
+    @property
+    def params(self) -> Path:
+        return self.project / "params.yaml"
+
+
+def data_file_name(csv: Path) -> str:
+    """The data file's name in core's data/ folder: the CSV's name in snake_case."""
+    return f"{slugify(csv.stem, separator='_') or 'data'}.csv"
+
+
+def data_text(frame: pd.DataFrame, plan_: Plan) -> str:
+    """The data file: every column under its contract name, the rows that have a target, cells as they were."""
+    labelled = frame[frame[plan_.target.header] != ""].rename(columns=plan_.names)
+    buffer = io.StringIO()
+    labelled.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def load_schema(text: str, path: Path) -> types.ModuleType:
+    """The written schema.py as a module (not installed anywhere), to check it before anything is replaced."""
+    module = types.ModuleType(f"{_CORE.name}._candidate_schema")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(text, str(path), "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    return module
+
+
+def check_rows(schema: types.ModuleType, data: str) -> None:
+    """Every row of the data file must meet the inferred contract; otherwise the inference has a bug."""
+    model: type[BaseModel] = schema.LabelledRecord
+    numeric = {
+        name
+        for name, field in model.model_fields.items()
+        if not get_args(field.annotation) or float in get_args(field.annotation)
+    }
+    frame = pd.read_csv(io.StringIO(data), dtype=str, keep_default_na=False)
+    for index, row in enumerate(frame[list(model.model_fields)].to_dict("records")):
+        record = {
+            name: None if value == "" else float(value) if name in numeric else value for name, value in row.items()
+        }
+        try:
+            model.model_validate(record)
+        except ValidationError as error:
+            raise AssertionError(f"row {index} breaks the inferred contract: {error}") from error
+
+
+def params_text(text: str, source: str) -> tuple[str, list[str]]:
+    """params.yaml with `ingest.source` set (comments kept), and a line per other value the new data resets."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    document: Any = yaml.load(text)
+    notes = []
+    document["ingest"]["source"] = source
+    register = document.get("register", {})
+    # An absolute floor was chosen for the old data; the floor relative to the baseline model carries over.
+    if "floor_over_baseline" in register and register.get("floor") is not None:
+        notes.append(
+            f"register.floor {register['floor']} was set for the old data: now null (the baseline floor applies)"
+        )
+        register["floor"] = None
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue(), notes
+
+
+@contextmanager
+def all_or_nothing(paths: Sequence[Path]) -> Iterator[None]:
+    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data."""
+    saved = {path: path.read_bytes() if path.exists() else None for path in paths}
+    try:
+        yield
+    except BaseException:
+        for path, content in saved.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+        raise
+
+
+def replace(path: Path, text: str) -> bool:
+    """Write `text` to `path` through a temporary file in the same folder; False when it was already so."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return True
+
+
+def dvc_add(project: Path, path: Path) -> None:
+    """Track the data file with DVC (its content hash in `<file>.dvc`, the file itself ignored by git)."""
+    dvc = shutil.which("dvc")
+    if dvc is None:
+        raise WorkspaceError(None, "dvc is not on PATH: run `make setup` (make dataset runs through `uv run`)")
+    relative = str(path.relative_to(project))
+    result = subprocess.run([dvc, "add", "--quiet", relative], cwd=project, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise WorkspaceError(None, f"`dvc add {relative}` failed: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def make_dataset(
+    csv: Path,
+    target: str,
+    *,
+    task: Task | None = None,
+    keep: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
+    project: Path = PROJECT,
+) -> list[str]:
+    """Infer, check and write everything; returns the report's lines. Raises a DatasetError, writing nothing."""
+    layout = Layout(project)
+    frame = read_csv(csv)
+    plan_ = plan(frame, target, task=task, keep=keep, drop=drop)
+    name = data_file_name(csv)
+    data_file = layout.core / "data" / name
+    data = data_text(frame, plan_)
+    options = " ".join(
+        f"{key}={value}" for key, value in (("TASK", task), ("KEEP", ",".join(keep)), ("DROP", ",".join(drop))) if value
+    )
+    schema_text = formatted(
+        schema_source(
+            plan_, source=csv.name, rows=len(frame) - plan_.rows_without_target, data_file=name, options=options
+        ),
+        project,
+        layout.schema,
+    )
+    schema = load_schema(schema_text, layout.schema)
+    check_rows(schema, data)
+    classes = plan_.target.categories
+    old, new = contract_fingerprint(), contract_fingerprint(schema.Features, schema.TARGET, classes)
+    params, notes = params_text(layout.params.read_text(encoding="utf-8"), str(data_file.relative_to(project)))
+    dvc_file, ignore = data_file.with_name(f"{name}.dvc"), data_file.with_name(".gitignore")
+    with all_or_nothing([data_file, layout.schema, layout.params, dvc_file, ignore]):
+        written = ((data_file, data), (layout.schema, schema_text), (layout.params, params))
+        changed = [path.relative_to(project) for path, text in written if replace(path, text)]
+        dvc_add(project, data_file)
+    return report(plan_, csv, data_file.relative_to(project), changed, notes, old, new)
+
+
+def report(
+    plan_: Plan, csv: Path, data_file: Path, changed: list[Path], notes: list[str], old: str, new: str
+) -> list[str]:
+    """What `make dataset` did and why, then the commands that come next."""
+    lines = [f"make dataset: {csv} -> {plan_.task} of {plan_.target.name!r} with {len(plan_.features)} features"]
+    renamed = {header: name for header, name in plan_.names.items() if header != name}
+    lines += [f"  column {header!r} -> {name}" for header, name in renamed.items()]
+    lines += [f"  left out {left.header!r}: {left.reason}" for left in plan_.left_out]
+    optional = [column.name for column in plan_.features if column.optional]
+    if optional:
+        lines.append(f"  may be missing (imputed by the feature code): {', '.join(optional)}")
+    if plan_.rows_without_target:
+        lines.append(f"  {plan_.rows_without_target} rows without a target value are not in the data file")
+    lines += [f"  {note}" for note in notes]
+    wrote = ", ".join(map(str, changed)) or "nothing (already this dataset)"
+    lines.append(f"  wrote: {wrote}; DVC tracks {data_file}")
+    if old != new:
+        lines.append(
+            f"  contract {old[:12]} -> {new[:12]}: the registry starts a new model line, and drift is measured"
+            " against the new training data; the old champion no longer competes"
+        )
+    lines += [
+        "next:",
+        "  make check      # the contract's consumers follow it: lint, types, tests",
+        "  make repro      # train, evaluate, export and gate on the new data",
+        f"  git add core params.yaml && git commit -m 'dataset: {csv.name}'",
+        "  make serve      # then POST a record to /v1/predict",
+    ]
+    return lines
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make dataset", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--csv", type=Path, required=True, help="the team's CSV (header row, one record per row)")
+    parser.add_argument("--target", required=True, help="the column to predict (CSV header or its snake_case name)")
+    parser.add_argument("--task", choices=["classification", "regression"], help="default: inferred from the target")
+    parser.add_argument("--keep", default="", help="comma-separated columns to keep although they look left-out")
+    parser.add_argument("--drop", default="", help="comma-separated columns to leave out")
+    args = parser.parse_args(argv)
+    try:
+        lines = make_dataset(args.csv, args.target, task=args.task, keep=_names(args.keep), drop=_names(args.drop))
+    except DatasetError as error:
+        print(f"make dataset: {error}", file=sys.stderr)
+        print("make dataset: nothing was changed", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Research (Data Scientists): write an inferred contract as core's schema.py — the file a reviewer reads and edits.
+
+The text is built line by line from the plan and then formatted by ruff (the project's formatter),
+so `make lint` passes on it and a second run over the same CSV writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from .infer import Column, Plan
+
+HEADER = '''"""Core (Data Scientists): the contract's declarations — target, feature columns, types, ranges, categories.
+
+Data source: {source} ({rows} rows), inferred by `make dataset`{options}.
+Ranges are the seen values widened by half their span (to round numbers), so that a unit mistake
+fails validation while new data of the same kind passes; review them. A column typed `X | None`
+may be missing. `make dataset` rewrites this file; contract.py derives everything else from it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TASK: Final[Literal["classification", "regression"]] = {task}
+TARGET: Final = {target}
+# The data file this contract describes, in core's data/ folder (params.yaml `ingest.source` reads it).
+DATA_FILE: Final = {data_file}
+
+
+class Features(BaseModel):
+    """One record as the model sees it: what the pipeline validates and the service accepts."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+'''
+
+LABELLED = '''
+
+class LabelledRecord(Features):
+    """A training row: the features plus the {what} the model learns to predict."""
+
+'''
+
+
+def _text(value: str) -> str:
+    """A Python string literal (double quotes, like the formatter's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _description(column: Column, *, target: bool = False) -> str:
+    source = f"CSV column {column.header!r}" if column.header != column.name else "CSV column of that name"
+    seen = f"; seen {column.seen[0]:g} to {column.seen[1]:g}" if column.kind == "numeric" else ""
+    return source + seen + (" (the target)" if target else "") + "."
+
+
+def field_line(column: Column, *, target: bool = False) -> str:
+    """One pydantic field: `Literal[...]` for categories, a float with a range for numbers; `| None` if optional."""
+    kind = "float" if column.kind == "numeric" else f"Literal[{', '.join(_text(value) for value in column.categories)}]"
+    arguments = ["default=None"] if column.optional else []
+    if column.kind == "numeric":
+        arguments += [f"ge={_number(column.low)}", f"le={_number(column.high)}"]
+    arguments.append(f"description={_text(_description(column, target=target))}")
+    annotation = f"{kind} | None" if column.optional else kind
+    return f"    {column.name}: {annotation} = Field({', '.join(arguments)})\n"
+
+
+def schema_source(plan: Plan, *, source: str, rows: int, data_file: str, options: str = "") -> str:
+    """The unformatted text of schema.py for `plan`."""
+    text = HEADER.format(
+        source=source,
+        rows=rows,
+        options=f" ({options})" if options else "",
+        task=_text(plan.task),
+        target=_text(plan.target.name),
+        data_file=_text(data_file),
+    )
+    text += "".join(field_line(column) for column in plan.features)
+    text += LABELLED.format(what="label" if plan.task == "classification" else "value")
+    text += field_line(plan.target, target=True)
+    return text
+
+
+def formatted(text: str, project: Path, path: Path) -> str:
+    """`text` as the project's ruff would format it (its pyproject settings apply through --stdin-filename)."""
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        raise RuntimeError("ruff is not on PATH: run `make setup` (make dataset runs through `uv run`)")
+    result = subprocess.run(
+        [ruff, "format", "--stdin-filename", str(path), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=True,
+    )
+    return result.stdout

@@ -1,0 +1,235 @@
+"""Research: `make dataset` infers a contract from a CSV, writes it once, and refuses bad input writing nothing.
+
+Every CSV here is made from the contract's own data file (read as text), so the tests hold for
+whatever dataset the project has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, data_path
+from {{ cookiecutter.package_name }}_research.dataset import PROJECT, Layout, load_schema, main, make_dataset
+from {{ cookiecutter.package_name }}_research.errors import ColumnError, DatasetError, SourceError, TargetError
+from {{ cookiecutter.package_name }}_research.infer import default_task, plan, read_csv, snake_name, why_left_out
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """sha256 of every file under `root` except git's and DVC's own bookkeeping."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(root).parts)
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The files `make dataset` reads and writes, copied into a fresh git + DVC repository."""
+    root = tmp_path / "project"
+    layout, here = Layout(root), Layout(PROJECT)
+    shutil.copytree(here.core / "data", layout.core / "data")
+    shutil.copy(here.schema, layout.schema)
+    shutil.copy(here.params, layout.params)
+    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+        subprocess.run(command, cwd=root, check=True)
+    return root
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    """The contract's data file as text cells."""
+    return read_csv(data_path())
+
+
+def _csv(frame: pd.DataFrame, tmp_path: Path, name: str = "team data.csv") -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_the_inferred_contract_covers_the_hand_written_one(frame: pd.DataFrame) -> None:
+    inferred = plan(frame, TARGET)
+    assert inferred.target.name == TARGET
+    assert set(FEATURE_COLUMNS) <= {column.name for column in inferred.features}
+    for column in inferred.features:
+        cells = frame[column.header][frame[column.header] != ""]
+        if column.kind == "numeric":
+            assert column.low <= cells.astype(float).min() <= cells.astype(float).max() <= column.high
+        else:
+            assert set(cells) == set(column.categories)
+
+
+def test_a_run_writes_contract_data_and_params_and_a_second_run_changes_nothing(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    headers = {header: f"{header.replace('_', ' ').title()}" for header in frame.columns}  # `Bill Length Mm`
+    csv = _csv(frame.rename(columns=headers), tmp_path)
+    lines = make_dataset(csv, headers[TARGET], project=project)
+    layout = Layout(project)
+    data = layout.core / "data" / "team_data.csv"
+    assert data.is_file()
+    assert (data.parent / "team_data.csv.dvc").is_file()
+    assert "/team_data.csv" in (data.parent / ".gitignore").read_text().splitlines()
+    assert f"  column {headers[TARGET]!r} -> {TARGET}" in lines
+    schema = load_schema(layout.schema.read_text(), layout.schema)
+    assert schema.TARGET == TARGET
+    assert schema.DATA_FILE == "team_data.csv"
+    assert list(pd.read_csv(data, nrows=0).columns) == [snake_name(header) for header in headers.values()]
+    assert f"source: {data.relative_to(project)}" in layout.params.read_text()
+    ruff = subprocess.run(["ruff", "check", "--quiet", str(layout.schema)], cwd=project, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+    before = _snapshot(project)
+    again = make_dataset(csv, headers[TARGET], project=project)
+    assert _snapshot(project) == before
+    assert any("wrote: nothing" in line for line in again)
+
+
+def _target_cells(frame: pd.DataFrame, values: list[str]) -> pd.DataFrame:
+    """`frame` with the target column's cells replaced by `values`, repeated."""
+    return frame.assign(**{TARGET: [values[index % len(values)] for index in range(len(frame))]})
+
+
+ALL_BUT_TARGET = ("<every column but the target>",)
+REJECTIONS = {
+    # name: (how the CSV is made from the contract's data, target, options, error type, column named)
+    "missing file": (None, TARGET, {}, SourceError, None),
+    "no such column": (lambda f: f, "<no such column>", {}, TargetError, "<no such column>"),
+    "target all missing": (lambda f: _target_cells(f, [""]), TARGET, {}, TargetError, TARGET),
+    "one class": (lambda f: _target_cells(f, ["only"]), TARGET, {"task": "classification"}, TargetError, TARGET),
+    "text for regression": (
+        lambda f: _target_cells(f, ["a", "b"]),
+        TARGET,
+        {"task": "regression"},
+        TargetError,
+        TARGET,
+    ),
+    "too many classes": (
+        lambda f: _target_cells(f, [f"class {n}" for n in range(len(f))]),
+        TARGET,
+        {"task": "classification"},
+        TargetError,
+        TARGET,
+    ),
+    "unknown KEEP": (lambda f: f, TARGET, {"keep": ("<nothing>",)}, ColumnError, "<nothing>"),
+    "unknown DROP": (lambda f: f, TARGET, {"drop": ("<nothing>",)}, ColumnError, "<nothing>"),
+    "every feature dropped": (lambda f: f, TARGET, {"drop": ALL_BUT_TARGET}, ColumnError, None),
+    "names that clash in snake_case": (
+        lambda f: f.assign(**{"Extra.Column": "1", "extra_column": "2"}),
+        TARGET,
+        {},
+        ColumnError,
+        "extra_column",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REJECTIONS))
+def test_each_bad_input_is_refused_by_name_and_changes_nothing(
+    case: str, project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    make, target, options, error_type, column = REJECTIONS[case]
+    csv = tmp_path / "absent.csv" if make is None else _csv(make(frame), tmp_path)
+    if options.get("drop") == ALL_BUT_TARGET:
+        options = {"drop": tuple(column for column in frame.columns if column != TARGET)}
+    before = _snapshot(project)
+    with pytest.raises(DatasetError) as refused:
+        make_dataset(csv, target, project=project, **options)
+    assert type(refused.value) is error_type
+    assert refused.value.column == column
+    assert _snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty"),
+        (b"a,b\n", "no data rows"),
+        (b"a,b\n1,2\n3,4,5,6\n", "not a parseable"),
+        (b"a,b\n\xff\xfe,1\n", "not a parseable"),
+    ],
+)
+def test_an_unreadable_csv_is_refused_and_changes_nothing(
+    content: bytes, problem: str, project: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_bytes(content)
+    before = _snapshot(project)
+    with pytest.raises(SourceError, match=problem):
+        make_dataset(csv, "a", project=project)
+    assert _snapshot(project) == before
+
+
+def test_the_command_prints_the_column_and_problem_and_fails(
+    frame: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = Layout(PROJECT)
+    before = {path: path.read_bytes() for path in (layout.schema, layout.params)}
+    assert main(["--csv", str(_csv(_target_cells(frame, [""]), tmp_path)), "--target", TARGET]) == 1
+    error = capsys.readouterr().err
+    assert f"column {TARGET!r}: every value is missing" in error
+    assert "nothing was changed" in error
+    assert {path: path.read_bytes() for path in before} == before
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Min.Price", "min_price"),
+        ("EngineSize", "engine_size"),
+        ("MPG.city", "mpg_city"),
+        ("2nd try", "col_2nd_try"),
+        ("class", "col_class"),
+        ("schema", "col_schema"),
+        ("Prix (€)", "prix_eur"),
+    ],
+)
+def test_headers_become_identifiers(header: str, name: str) -> None:
+    assert snake_name(header) == name
+    assert name.isidentifier()
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        ([str(n) for n in range(1, 21)], "identifier"),
+        ([f"customer {n:04d}" for n in range(20)], "identifier"),
+        ([f"note {n % 15} about {n}" for n in range(40)] + ["x"] * 40, "free text"),
+        ([f"2024-01-{n % 28 + 1:02d}" for n in range(30)], "date"),
+        (["same"] * 20 + [""] * 3, "constant"),
+        ([""] * 20, "empty"),
+        (["red", "green", "blue", ""] * 10, None),
+        ([str(n % 7 * 1.5) for n in range(30)], None),
+    ],
+)
+def test_columns_that_cannot_be_features_are_left_out_with_a_reason(cells: list[str], reason: str | None) -> None:
+    why = why_left_out("column", "column", pd.Series(cells))
+    assert (why or "").split(":")[0] == (reason or "")
+
+
+@pytest.mark.parametrize(
+    ("cells", "task"),
+    [
+        (["yes", "no", "yes"], "classification"),
+        (["0", "1", "1", "0"], "classification"),
+        ([str(n) for n in range(30)], "regression"),
+        (["0.5", "1.25", "1"], "regression"),
+    ],
+)
+def test_the_task_defaults_from_the_target(cells: list[str], task: str) -> None:
+    assert default_task("target", pd.Series(cells)) == task
+
+
+def test_a_keep_overrides_a_left_out_column_and_a_drop_leaves_one_out(frame: pd.DataFrame) -> None:
+    identifier = frame.assign(row_id=[str(n) for n in range(len(frame))])
+    assert "row_id" in {left.header for left in plan(identifier, TARGET).left_out}
+    assert "row_id" in {column.name for column in plan(identifier, TARGET, keep=("row_id",)).features}
+    dropped = plan(frame, TARGET, drop=(FEATURE_COLUMNS[0],))
+    assert (FEATURE_COLUMNS[0], "DROP") in {(left.header, left.reason) for left in dropped.left_out}
