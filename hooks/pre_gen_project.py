@@ -1,9 +1,11 @@
 """Validate the answers before anything is written; a bad answer stops the bake.
 
 Every rule is a row of RULES: (field, check, message). The message names the field,
-the bad value and a good example. cookiecutter removes the half-made project folder
-when this hook exits non-zero, so a rejected bake leaves nothing behind.
-Self-contained on purpose: cookiecutter cannot import local modules from hooks.
+the bad value and a good example, and ends with the command that bakes again from
+cookiecutter's replay file once the answer is fixed there. cookiecutter removes the
+half-made project folder when this hook exits non-zero, so a rejected bake leaves nothing behind.
+Self-contained on purpose: cookiecutter cannot import local modules from hooks. The same rules
+run at prompt time through hooks/naming.py, which loads this file.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import sys
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 # Rendered by cookiecutter; the unit tests import this file unrendered and call main().
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
@@ -95,14 +100,28 @@ def is_team_handle(value: str) -> bool:
     return bool(TEAM_HANDLE.match(value))
 
 
+# Control characters (tab, newline, ...), line and paragraph separators, surrogates and unassigned code points.
+NOT_TEXT = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
+
+
 def is_one_line(value: str) -> bool:
-    return bool(value.strip()) and "\n" not in value and '"' not in value
+    # Double quotes and backslashes would end or escape the TOML/YAML/JSON strings the answer is written into.
+    return (
+        bool(value.strip())
+        and not any(unicodedata.category(character) in NOT_TEXT for character in value)
+        and '"' not in value
+        and "\\" not in value
+    )
 
 
 Check = Callable[[str], bool]
 TEAM_MESSAGE = "is neither @org/team nor @user; use e.g. '@acme-ml/{example}'"
 RULES: tuple[tuple[str, Check, str], ...] = (
-    ("project_name", is_one_line, "must be one line of text without double quotes; use e.g. 'Churn Prediction'"),
+    (
+        "project_name",
+        is_one_line,
+        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Churn Prediction'",
+    ),
     (
         "project_slug",
         is_slug,
@@ -116,9 +135,13 @@ RULES: tuple[tuple[str, Check, str], ...] = (
     (
         "description",
         is_one_line,
-        "must be one line of text without double quotes; use e.g. 'Predict which customers will leave.'",
+        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Predict which customers will leave.'",
     ),
-    ("author_name", is_one_line, "must be one line of text without double quotes; use e.g. 'Ada Lovelace'"),
+    (
+        "author_name",
+        is_one_line,
+        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Ada Lovelace'",
+    ),
     ("author_email", is_email, "is not an e-mail address; use e.g. 'ada@example.com'"),
     (
         "github_org",
@@ -131,24 +154,77 @@ RULES: tuple[tuple[str, Check, str], ...] = (
 )
 
 
-def find_errors(answers: Mapping[str, object]) -> list[str]:
-    """Return one message per broken rule, in the order of RULES."""
-    errors = []
+def find_problems(answers: Mapping[str, object], only_present: bool = False) -> list[tuple[str, str]]:
+    """(field, message) per broken rule, in the order of RULES; `only_present` skips fields not answered yet."""
+    problems = []
     for field, check, message in RULES:
+        if only_present and field not in answers:
+            continue
         value = str(answers.get(field, ""))
         if not check(value):
-            errors.append(f"{field} {value!r} {message}.")
-    return errors
+            problems.append((field, f"{field} {value!r} {message}."))
+    return problems
+
+
+def find_errors(answers: Mapping[str, object], only_present: bool = False) -> list[str]:
+    """One message per broken rule, in the order of RULES."""
+    return [message for _, message in find_problems(answers, only_present)]
+
+
+def replay_file(template_name: str) -> Path | None:
+    """Where cookiecutter keeps this template's replay file (its user config: COOKIECUTTER_CONFIG or ~/.cookiecutterrc)."""
+    try:
+        from cookiecutter.config import get_user_config
+        from cookiecutter.exceptions import CookiecutterException
+    except ImportError:  # the hook runs with cookiecutter's interpreter; without it there is no replay to offer
+        return None
+    try:
+        replay_dir = get_user_config()["replay_dir"]
+    except (CookiecutterException, OSError):
+        return None
+    return Path(replay_dir).expanduser() / f"{template_name}.json"
+
+
+def save_replay(path: Path, answers: Mapping[str, object]) -> bool:
+    """Write answers in cookiecutter's replay format (as `cookiecutter --replay-file` reads it); False if it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"cookiecutter": dict(answers)}, indent=2) + "\n", encoding="utf-8")
+    except OSError:
+        return False
+    return True
+
+
+def retry_hint(errors: Sequence[str], replay: Path | None, template: str, output_dir: str | None) -> list[str]:
+    """The closing lines of a rejection: which answers to change in the replay file, then the exact command."""
+    fields = [error.split(" ", 1)[0] for error in errors]
+    if replay is None or not replay.is_file():
+        return ["Nothing was generated; fix the answers above and bake again."]
+    command = ["cookiecutter", "--replay-file", str(replay), template]
+    if output_dir:
+        command += ["--output-dir", output_dir]
+    return [
+        "Nothing was generated. Every answer is saved in cookiecutter's replay file:",
+        f"    {replay}",
+        f"Change {', '.join(repr(field) for field in fields)} there (each message above gives an example),",
+        "then bake again without typing the other answers:",
+        f"    {shlex.join(command)}",
+    ]
 
 
 def main(answers: Mapping[str, object]) -> int:
     errors = find_errors(answers)
+    if not errors:
+        return 0
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
-    if errors:
-        print("Nothing was generated; fix the answers above and bake again.", file=sys.stderr)
-        return 1
-    return 0
+    repo_dir = str(answers.get("_repo_dir", ""))
+    replay = replay_file(Path(repo_dir).name) if repo_dir else None
+    template = str(answers.get("_template") or repo_dir)
+    output_dir = str(answers.get("_output_dir") or "") or None
+    for line in retry_hint(errors, replay, template, output_dir):
+        print(line, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

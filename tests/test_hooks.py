@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -58,30 +60,95 @@ REJECTIONS = [
     ("ml_engineering_team", "@acme/", "@org/team nor @user"),
     ("mlops_team", "acme/mlops", "@org/team nor @user"),
     ("project_name", 'Say "hi"', "double quotes"),
+    ("project_name", "Churn\\Prediction", "backslashes"),
+    ("description", "Predict\tchurn.", "control characters"),
 ]
+
+
+def cookiecutter_cli(*args: str, config_dir: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The cookiecutter command line with its user config (replay folder) under `config_dir`."""
+    config = config_dir / "cookiecutter.yaml"
+    config.write_text(f"cookiecutters_dir: '{config_dir / 'cookiecutters'}'\nreplay_dir: '{config_dir / 'replay'}'\n")
+    env = {**os.environ, "COOKIECUTTER_CONFIG": str(config)}
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
+
+
+def retry_command(output: str) -> list[str]:
+    """The command a rejection ends with."""
+    last = output.strip().splitlines()[-1].strip()
+    assert last.startswith("cookiecutter --replay-file "), output
+    return shlex.split(last)
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
 def test_a_bad_answer_stops_the_bake_and_leaves_no_folder(field: str, value: str, words: str, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            str(TEMPLATE_DIR),
-            f"{field}={value}",
-            "-o",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    result = cookiecutter_cli(
+        "--no-input", str(TEMPLATE_DIR), f"{field}={value}", "-o", str(output_dir), config_dir=tmp_path
     )
-    assert result.returncode != 0
-    assert f"{field} {value!r}" in result.stderr
-    assert words in result.stderr
-    assert "e.g." in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert f"{field} {value!r}" in output
+    assert words in output
+    assert "e.g." in output
+    assert "Traceback" not in output
+    assert list(output_dir.iterdir()) == []
+    # It ends with the command that replays the saved answers; the bad one is saved too, to be fixed.
+    command = retry_command(output)
+    assert command[:3] == ["cookiecutter", "--replay-file", str(tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json")]
+    assert command[3] == str(TEMPLATE_DIR)
+    assert json.loads(Path(command[2]).read_text())["cookiecutter"][field] == value
+
+
+def test_the_retry_command_bakes_once_the_answer_is_fixed_in_the_replay_file(tmp_path: Path) -> None:
+    """Recovery without retyping: every other answer (here a non-default name) comes back from the replay file."""
+    rejected = cookiecutter_cli(
+        "--no-input",
+        str(TEMPLATE_DIR),
+        "project_name=Seabird Census",
+        "author_email=grace-at-globex",
+        config_dir=tmp_path,
+    )
+    assert rejected.returncode == 1
+    command = retry_command(rejected.stdout + rejected.stderr)
+    replay = Path(command[2])
+    saved = json.loads(replay.read_text())
+    saved["cookiecutter"]["author_email"] = "grace@globex.example"
+    replay.write_text(json.dumps(saved))
+    work = tmp_path / "work"
+    work.mkdir()
+    retried = cookiecutter_cli(*command[1:], config_dir=tmp_path, cwd=work)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    answers = json.loads((work / "seabird-census" / ".cookiecutter.json").read_text())
+    assert (answers["project_name"], answers["author_email"]) == ("Seabird Census", "grace@globex.example")
+
+
+def test_the_pre_gen_hook_ends_with_the_retry_command_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replayed answer that is still bad is caught by the hook, which points at cookiecutter's replay file."""
+    replay = tmp_path / "replay" / "mlroles-template.json"
+    replay.parent.mkdir()
+    replay.write_text("{}")
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f"replay_dir: '{replay.parent}'\n")
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))
+    answers = {
+        **GOOD_ANSWERS,
+        "github_org": "_",
+        "_repo_dir": "/srv/templates/mlroles-template",
+        "_template": "gh:acme/mlroles-template",
+        "_output_dir": "/srv/out",
+    }
+    assert pre_gen.main(answers) == 1
+    stderr = capsys.readouterr().err
+    assert "'github_org'" in stderr
+    assert stderr.strip().splitlines()[-1].strip() == (
+        f"cookiecutter --replay-file {replay} gh:acme/mlroles-template --output-dir /srv/out"
+    )
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
@@ -149,5 +216,5 @@ def test_a_rejected_bake_through_the_api_raises(cookies, tmp_path: Path) -> None
     result = cookies.bake(extra_context={"github_org": "not valid"})
     assert isinstance(result.exception, FailedHookException), result.exception
     assert result.project_path is None
-    # pytest-cookies bakes into <tmp_path>/cookies/bakeNN; the rejected bake left that folder empty.
-    assert [list(folder.iterdir()) for folder in (tmp_path / "cookies").iterdir()] == [[]]
+    # pytest-cookies bakes under <tmp_path>/cookies; the answers were refused before anything was written.
+    assert [p for p in (tmp_path / "cookies").rglob("*") if not p.is_dir()] == []

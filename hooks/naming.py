@@ -1,0 +1,90 @@
+"""Template maintainers' Jinja extension: folder and package defaults any project name bakes with, and answer checks at prompt time.
+
+cookiecutter.json derives `project_slug` with cookiecutter's own `slugify` filter (python-slugify:
+transliterated, punctuation dropped, trimmed at a word boundary) and then `folder_name`; it derives
+`package_name` with `package_prefix`. The rules themselves live in pre_gen_project.py (loaded here
+by path, so the hook stays self-contained and there is one copy of them).
+
+`check_answers` runs those rules as soon as the last answer is in, before any file is written: a
+bad answer stops cookiecutter with the message and the retry command and no traceback (a failing
+pre_gen hook makes cookiecutter log one). The pre_gen hook still runs for every bake.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+
+from cookiecutter.exceptions import FailedHookException
+from jinja2 import Environment
+from jinja2.ext import Extension
+from slugify import slugify
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+SLUG_PREFIX = "ml"  # a folder name may not start with a digit: "2024 Forecast" -> ml-2024-forecast
+FALLBACK_SLUG = "ml-project"  # a name with nothing to transliterate ("???")
+PACKAGE_SUFFIX = "_ml"  # "Email" -> email_ml: `email` would shadow the standard library
+
+
+def _load_rules() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "_mlroles_pre_gen_rules", Path(__file__).with_name("pre_gen_project.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rules = _load_rules()
+
+
+def folder_name(slug: str) -> str:
+    """A slugified name made a valid folder name: prefixed when it starts with a digit, never empty."""
+    if not slug:
+        return FALLBACK_SLUG
+    if slug[0].isdigit():
+        slug = slugify(f"{SLUG_PREFIX} {slug}", max_length=rules.MAX_NAME_LENGTH, word_boundary=True)
+    return slug
+
+
+def package_prefix(slug: str) -> str:
+    """The package prefix for a folder name, suffixed when it would shadow a keyword or a module."""
+    name = slug.replace("-", "_")
+    if rules.is_package_name(name):
+        return name
+    room = rules.MAX_NAME_LENGTH - len(PACKAGE_SUFFIX)
+    if len(name) > room:
+        cut = name.rfind("_", 0, room + 1)
+        name = name[: cut if cut > 0 else room]
+    return name + PACKAGE_SUFFIX
+
+
+def check_answers(answers: Mapping[str, object]) -> str:
+    """'' when every answer given so far passes pre_gen's rules; otherwise stop with the message and the retry command.
+
+    The answers are saved first as cookiecutter's replay file, so the retry command replays them.
+    """
+    present = {key: value for key, value in answers.items() if not key.startswith("__")}
+    errors = rules.find_errors(present, only_present=True)
+    if not errors:
+        return ""
+    replay_file = rules.replay_file(TEMPLATE_DIR.name)
+    # Saved with this check marked done: a replay renders nothing (the pre_gen hook checks the fixed answers).
+    saved = replay_file is not None and rules.save_replay(replay_file, {**present, "__check": ""})
+    lines = [f"ERROR: {error}" for error in errors]
+    lines += rules.retry_hint(errors, replay_file if saved else None, str(TEMPLATE_DIR), output_dir=None)
+    # cookiecutter's command line prints this exception's message alone (no traceback) and exits 1.
+    raise FailedHookException("\n".join(lines))
+
+
+class NamingExtension(Extension):
+    """Adds the `folder_name`, `package_prefix` and `check_answers` filters."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["folder_name"] = folder_name
+        environment.filters["package_prefix"] = package_prefix
+        environment.filters["check_answers"] = check_answers
