@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,8 @@ def scaled(cookies_session) -> tuple[Path, dict[str, Any]]:  # noqa: ANN001 - py
     resample = ["uv", "run", "--no-sync", "python", "-c", RESAMPLE.format(pkg=package)]
     run([*resample, str(ROWS), str(source), str(reference)], root, env)
     params = root / "params.yaml"
-    params.write_text(params.read_text().replace("source: example", f"source: {source}", 1))
+    # ingest.source names the bundled data file (a path DVC tracks); point it at the resampled one.
+    params.write_text(re.sub(r"(?m)^  source: .*$", f"  source: {source}", params.read_text(), count=1))
     run("make repro", root, env)
     return root, json.loads(reference.read_text())
 
