@@ -1,0 +1,106 @@
+"""Bring your own data: `make dataset` on two real datasets that are not the bundled example.
+
+Each case bakes the defaults (with the case's task), commits the bake, runs `make dataset`, and
+checks what a team would: only the files make dataset names changed, a second run changes nothing,
+`make check` and `make repro` pass with no hand edit, appended rows make DVC's ingest stage stale,
+and the champion serves one prediction through `POST /v1/predict` of the `/v1/model` example.
+The datasets and their sources are in tests/data/README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import DEFAULTS, bake, free_port, git_init, project_env, run, serve
+
+pytestmark = pytest.mark.generated
+
+DATA = Path(__file__).parent / "data"
+TIMEOUT = 1800
+# case -> (CSV, TARGET as in the CSV, the task make dataset must infer, the target's snake_case name)
+CASES = {
+    "classification-cars93": ("cars93.csv", "Type", "classification", "type"),
+    "regression-airquality": ("airquality.csv", "Ozone", "regression", "ozone"),
+}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """sha256 of every file git would see (tracked or not ignored)."""
+    files = _git(root, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
+    return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in files if (root / name).is_file()}
+
+
+def _get(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return dict(json.loads(response.read()))
+
+
+def _post(url: str, record: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, data=json.dumps(record).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_path: Path) -> None:
+    csv, target, task, target_name = CASES[case]
+    try:
+        env = project_env(DEFAULTS["python_version"])
+    except LookupError as error:
+        pytest.skip(str(error))
+    root = bake(tmp_path, task=task)
+    package = root.name.replace("-", "_")
+    git_init(root)
+    run("make setup", root, env, timeout=TIMEOUT)
+    _git(root, "add", "--all")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", "bake")
+
+    report = run(["make", "dataset", f"CSV={DATA / csv}", f"TARGET={target}"], root, env)
+    assert f"-> {task} of {target_name!r}" in report
+    assert "make check" in report  # the next commands
+    assert "make repro" in report
+    core = f"core/src/{package}_core"
+    name = Path(csv).stem
+    changed = {line[3:] for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
+    assert changed == {f"{core}/schema.py", "params.yaml", f"{core}/data/{name}.csv.dvc", f"{core}/data/.gitignore"}
+    after_first = _tree(root)
+    again = run(["make", "dataset", f"CSV={DATA / csv}", f"TARGET={target}"], root, env)
+    assert "wrote: nothing" in again
+    assert _tree(root) == after_first
+
+    run("make check", root, env, timeout=TIMEOUT)
+    run("make repro", root, env, timeout=TIMEOUT)
+
+    # Appended rows are a changed dependency of the ingest stage.
+    data_file = root / core / "data" / f"{name}.csv"
+    original = data_file.read_bytes()
+    data_file.write_bytes(original + original.splitlines(keepends=True)[-1])
+    assert "changed deps" in run("uv run --no-sync dvc status ingest", root, env)
+    data_file.write_bytes(original)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serve(["make", "serve", f"PORT={port}"], root, env, ready_url=f"{base}/readyz", log=tmp_path / "serve.log"):
+        model = _get(f"{base}/v1/model")
+        status, body = _post(f"{base}/v1/predict", model["example"])
+    assert status == 200, body
+    if task == "classification":
+        assert body["prediction"] in model["classes"]
+    else:
+        assert isinstance(body["value"], float)
