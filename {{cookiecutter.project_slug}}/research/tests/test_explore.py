@@ -38,12 +38,13 @@ def test_numeric_summary_has_a_row_per_class_or_per_column() -> None:
 @pytest.mark.skipif(not CATEGORICAL_COLUMNS, reason="the contract has no categorical column")
 def test_category_shares_sum_to_one_per_class_or_count_every_row() -> None:
     frame = load_examples()
-    shares = category_shares(frame, next(iter(CATEGORICAL_COLUMNS)))
+    column = next(iter(CATEGORICAL_COLUMNS))
+    shares = category_shares(frame, column)
     if TARGET_CLASSES:
-        # Shares are rounded to three decimals, so a row may sum to 0.999.
-        assert (shares.sum(axis=1) - 1).abs().max() <= 0.002
+        # Each share is rounded to three decimals: a row's sum is off by at most half a unit per category.
+        assert (shares.sum(axis=1) - 1).abs().max() <= 0.0005 * len(CATEGORICAL_COLUMNS[column]) + 1e-9
     else:
-        assert shares["count"].sum() == len(frame.dropna(subset=[next(iter(CATEGORICAL_COLUMNS)), TARGET]))
+        assert shares["count"].sum() == len(frame.dropna(subset=[column, TARGET]))
 
 
 @pytest.mark.skipif(not NUMERIC_COLUMNS, reason="the contract has no numeric column")
