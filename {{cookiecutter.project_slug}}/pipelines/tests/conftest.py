@@ -10,20 +10,30 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_example_records
 from {{ cookiecutter.package_name }}_pipelines import export
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
-from {{ cookiecutter.package_name }}_pipelines.params import load_params
-from {{ cookiecutter.package_name }}_pipelines.scoring import classification_metrics
+from {{ cookiecutter.package_name }}_pipelines.params import PERFECT, load_params
+from {{ cookiecutter.package_name }}_pipelines.scoring import BASELINE_PREFIX, baseline_metrics, task_metrics
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture
+def unreachable_floor() -> tuple[float, str]:
+    """An absolute register.floor past the gate metric's perfect score, and how the gate words it."""
+    rule = load_params(REPO_ROOT / "params.yaml").register_
+    if rule.direction == "maximize":
+        return PERFECT[rule.task_metric] + 1.0, "at least"
+    return PERFECT[rule.task_metric] - 1.0, "at most"
+
+
 @pytest.fixture(scope="session")
 def example_frame() -> pd.DataFrame:
-    """Every fourth row of the example data: all classes and islands, a quarter of the rows."""
+    """Every fourth row of the example data: a quarter of the rows, spread over the whole file."""
     return pd.DataFrame(list(iter_example_records())).iloc[::4].reset_index(drop=True)
 
 
@@ -48,17 +58,37 @@ def valid_frame(example_frame: pd.DataFrame) -> pd.DataFrame:
     return example_frame[keep].reset_index(drop=True)
 
 
+def train(frame: pd.DataFrame, *, weak: bool = False) -> Pipeline:
+    """core's training recipe on `frame`; `weak` trains it on the target shuffled (seeded), so the model has
+    learnt nothing a baseline does not know: the kind of model a gate must stop, whatever the data."""
+    if weak:
+        frame = frame.assign(**{TARGET: frame[TARGET].sample(frac=1.0, random_state=0).to_numpy()})
+    return fit(frame, c=1.0, max_iter=500, seed=0)
+
+
+def model_outputs(model: Pipeline, frame: pd.DataFrame) -> Any:
+    """What the task's metrics read: probabilities (classification) or values (regression)."""
+    features = frame[list(FEATURE_COLUMNS)]
+    return model.predict(features) if TASK == "regression" else model.predict_proba(features)
+
+
+def classes_of(model: Pipeline) -> list[str]:
+    return [str(label) for label in getattr(model, "classes_", [])]
+
+
 @pytest.fixture(scope="session")
 def export_to() -> ExportTo:
-    """Train on a frame with regularisation `c` and export to folder/model.onnx + model_card.json, as the pipeline does."""
+    """Train on a frame (or on its shuffled target: `weak`) and export to folder/model.onnx + model_card.json,
+    with the model's and the baseline's metrics on the frame, as the pipeline does."""
 
-    def export_model(folder: Path, frame: pd.DataFrame, *, c: float) -> tuple[Path, Path, dict[str, Any]]:
+    def export_model(folder: Path, frame: pd.DataFrame, *, weak: bool = False) -> tuple[Path, Path, dict[str, Any]]:
         folder.mkdir(parents=True, exist_ok=True)
         onnx_path, card_path = folder / "model.onnx", folder / "model_card.json"
-        model = fit(frame, c=c, max_iter=500, seed=0)
-        metrics = classification_metrics(
-            frame[TARGET], model.predict_proba(frame[list(FEATURE_COLUMNS)]), model.classes_
-        )
+        model = train(frame, weak=weak)
+        classes = classes_of(model)
+        metrics = task_metrics(frame[TARGET], model_outputs(model, frame), classes)
+        baseline = baseline_metrics(frame[TARGET], frame[TARGET], classes)
+        metrics |= {f"{BASELINE_PREFIX}{name}": value for name, value in baseline.items()}
         card = export.export_model(model, frame, onnx_path, card_path, name="m", metrics=metrics)
         return onnx_path, card_path, card
 

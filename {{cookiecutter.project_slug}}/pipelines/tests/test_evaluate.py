@@ -1,4 +1,4 @@
-"""Pipelines: evaluate scores the whole test split once; importance and plot data stay within their bounds."""
+"""Pipelines: evaluate scores the whole test split once, per task; importance and plot data stay within their bounds."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.metrics import (
+    accuracy_score,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK
 from {{ cookiecutter.package_name }}_pipelines import evaluate
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
-from {{ cookiecutter.package_name }}_pipelines.params import load_params
+from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, load_params
 from {{ cookiecutter.package_name }}_pipelines.trained import load_trained
 
 
@@ -33,48 +42,95 @@ def evaluated(params_file: Path) -> Path:
     return params_file
 
 
+def reference_metrics(truth: pd.Series, features: pd.DataFrame, model: object) -> dict[str, float]:
+    """scikit-learn's own path (string labels, its own argmax) as the reference for scoring.py's."""
+    if TASK == "regression":
+        values = model.predict(features)  # type: ignore[attr-defined]
+        return {
+            "rmse": root_mean_squared_error(truth, values),
+            "mae": mean_absolute_error(truth, values),
+            "r2": r2_score(truth, values),
+        }
+    probabilities = model.predict_proba(features)  # type: ignore[attr-defined]
+    labels = list(model.classes_)  # type: ignore[attr-defined]
+    binary = len(labels) == 2
+    return {
+        "accuracy": accuracy_score(truth, model.predict(features)),  # type: ignore[attr-defined]
+        "f1_macro": f1_score(truth, model.predict(features), average="macro"),  # type: ignore[attr-defined]
+        "roc_auc_ovr": roc_auc_score(truth == labels[1], probabilities[:, 1])
+        if binary
+        else roc_auc_score(truth, probabilities, multi_class="ovr", labels=labels),
+        "log_loss": log_loss(truth, probabilities, labels=labels),
+    }
+
+
 def test_headline_metrics_use_the_whole_test_split(evaluated: Path) -> None:
     p = load_params(evaluated)
     test = pd.read_parquet(p.paths.test)
     assert len(test) > p.evaluate.importance_rows
     assert len(test) > p.evaluate.plot_points
     model = load_trained(p.paths.model)
-    probabilities = model.predict_proba(test[list(FEATURE_COLUMNS)])
-    labels = list(model.classes_)
-    predicted = model.predict(test[list(FEATURE_COLUMNS)])
-    # scikit-learn's own string-label path is the reference for the integer-coded metrics.
-    expected = {
-        "accuracy": accuracy_score(test[TARGET], predicted),
-        "f1_macro": f1_score(test[TARGET], predicted, average="macro"),
-        "roc_auc_ovr": roc_auc_score(test[TARGET], probabilities, multi_class="ovr", labels=labels),
-        "log_loss": log_loss(test[TARGET], probabilities, labels=labels),
-    }
+    expected = reference_metrics(test[TARGET], test[list(FEATURE_COLUMNS)], model)
     metrics = json.loads((p.paths.reports / "metrics.json").read_text())
-    assert metrics == pytest.approx({name: round(value, 6) for name, value in expected.items()}, abs=1e-6)
+    model_metrics = {name: value for name, value in metrics.items() if not name.startswith("baseline_")}
+    assert set(model_metrics) == set(DIRECTIONS[TASK])
+    assert model_metrics == pytest.approx({name: round(value, 6) for name, value in expected.items()}, abs=1e-6)
+
+
+def test_the_baseline_is_a_dummy_model_fitted_on_the_train_split(evaluated: Path) -> None:
+    p = load_params(evaluated)
+    train, test = pd.read_parquet(p.paths.train), pd.read_parquet(p.paths.test)
+    dummy = (DummyRegressor(strategy="mean") if TASK == "regression" else DummyClassifier(strategy="prior")).fit(
+        train[list(FEATURE_COLUMNS)], train[TARGET]
+    )
+    expected = reference_metrics(test[TARGET], test[list(FEATURE_COLUMNS)], dummy)
+    metrics = json.loads((p.paths.reports / "metrics.json").read_text())
+    baseline = {
+        name.removeprefix("baseline_"): value for name, value in metrics.items() if name.startswith("baseline_")
+    }
+    assert baseline == pytest.approx({name: round(value, 6) for name, value in expected.items()}, abs=1e-6)
+    # The recipe beats the baseline on every metric, in each metric's direction: the data carries signal.
+    for name, direction in DIRECTIONS[TASK].items():
+        better = metrics[name] > baseline[name] if direction == "maximize" else metrics[name] < baseline[name]
+        assert better, (name, metrics[name], baseline[name])
 
 
 def test_plot_data_is_bounded_in_points(evaluated: Path) -> None:
     p = load_params(evaluated)
     plots = p.paths.reports / "plots"
-    roc = pd.read_csv(plots / "roc.csv")
-    for _, curve in roc.groupby("class"):
-        assert 2 <= len(curve) <= p.evaluate.plot_points
-        # The curve still runs from (0, 0) to (1, 1).
-        assert curve.iloc[0][["fpr", "tpr"]].tolist() == [0.0, 0.0]
-        assert curve.iloc[-1][["fpr", "tpr"]].tolist() == [1.0, 1.0]
-    predictions = pd.read_csv(plots / "predictions.csv")
-    assert len(predictions) == p.evaluate.plot_points
     test = pd.read_parquet(p.paths.test)
-    assert set(predictions["actual"]) <= set(test[TARGET])
+    if TASK == "regression":
+        values = pd.read_csv(plots / "values.csv")
+        assert len(values) == p.evaluate.plot_points
+        assert set(values["actual"]) <= set(test[TARGET].astype(float))
+        assert (values["actual"] - values["predicted"] - values["residual"]).abs().max() < 1e-5
+        images = ["predicted_vs_actual.png", "residuals.png"]
+        assert not (plots / "roc.csv").exists()
+    else:
+        roc = pd.read_csv(plots / "roc.csv")
+        classes = sorted(test[TARGET].unique())
+        # Two classes: the positive class's curve alone; more: one curve per class.
+        assert sorted(roc["class"].unique()) == (classes[-1:] if len(classes) == 2 else classes)
+        for _, curve in roc.groupby("class"):
+            assert 2 <= len(curve) <= p.evaluate.plot_points
+            # The curve still runs from (0, 0) to (1, 1).
+            assert curve.iloc[0][["fpr", "tpr"]].tolist() == [0.0, 0.0]
+            assert curve.iloc[-1][["fpr", "tpr"]].tolist() == [1.0, 1.0]
+        predictions = pd.read_csv(plots / "predictions.csv")
+        assert len(predictions) == p.evaluate.plot_points
+        assert set(predictions["actual"]) <= set(test[TARGET])
+        images = ["roc_curve.png", "confusion_matrix.png"]
+        assert not (plots / "values.csv").exists()
     importance = pd.read_csv(plots / "feature_importance.csv")
     assert sorted(importance["feature"]) == sorted(FEATURE_COLUMNS)
-    for image in ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"):
+    for image in [*images, "feature_importance.png"]:
         assert (plots / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_rerun_gives_the_same_sample_and_the_same_files(evaluated: Path) -> None:
     plots = load_params(evaluated).paths.reports / "plots"
-    before = {name: (plots / name).read_bytes() for name in ("roc.csv", "predictions.csv", "feature_importance.csv")}
+    before = {path.name: path.read_bytes() for path in plots.glob("*.csv")}
+    assert "feature_importance.csv" in before
     assert main(["evaluate", "--params", str(evaluated)]) == 0
     assert {name: (plots / name).read_bytes() for name in before} == before
 

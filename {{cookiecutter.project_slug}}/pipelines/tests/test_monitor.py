@@ -6,25 +6,33 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TARGET_CLASSES, find_violations
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET,
+    TARGET_CLASSES,
+    TASK,
+    find_violations,
+)
 from {{ cookiecutter.package_name }}_pipelines import monitor
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
 from {{ cookiecutter.package_name }}_pipelines.monitor import (
-    class_shares,
     drift_metrics,
     drift_report,
     psi,
     simulate_drift,
+    target_profile,
 )
 from {{ cookiecutter.package_name }}_pipelines.publish import JOB_PREFIX
 
-THRESHOLDS = {"psi_threshold": 0.2, "p_value": 0.01, "drift_share_threshold": 0.3}
+THRESHOLDS: dict[str, Any] = {"psi_threshold": 0.2, "p_value": 0.01, "drift_share_threshold": 0.3}
 
 
 def valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -52,9 +60,44 @@ def test_the_simulated_batch_drifts_and_still_meets_the_contract(example_frame: 
     frame = valid_rows(example_frame)
     batch = simulate_drift(frame, shift=0.15, seed=1)
     assert set(batch.columns) == set(FEATURE_COLUMNS)
+    assert not any(find_violations(row, labelled=False) for row in batch.to_dict(orient="records"))
     report = drift_report(frame, batch, **THRESHOLDS)
-    assert "body_mass_g" in report["drifted_features"]
+    # Every column the simulation moves, moved: numbers up, a share of each category's rows to its last one.
+    moved = [c for c in NUMERIC_COLUMNS if (batch[c] != frame[c]).any()]
+    moved += [c for c in CATEGORICAL_COLUMNS if (batch[c] != frame[c]).any()]
+    assert set(report["drifted_features"]) <= set(FEATURE_COLUMNS)
+    assert report["drifted_features"]
+    assert set(report["drifted_features"]) <= set(moved)
     assert report["dataset_drift"] is True
+
+
+def test_the_verdict_needs_both_psi_and_the_test(example_frame: pd.DataFrame) -> None:
+    """PSI past its line alone, or a significant test alone, is not drift: the rule the chart colours by."""
+    frame = valid_rows(example_frame)
+    report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
+    for result in report["features"].values():
+        both = result["psi"] >= THRESHOLDS["psi_threshold"] and result["p_value"] < THRESHOLDS["p_value"]
+        assert result["drifted"] is both
+    detail = monitor.detail_frame(report)
+    assert detail.set_index("column")["drifted"].to_dict() == {n: r["drifted"] for n, r in report["features"].items()}
+
+
+def test_the_headline_holds_figures_not_the_per_feature_detail(example_frame: pd.DataFrame) -> None:
+    frame = valid_rows(example_frame)
+    labelled = simulate_drift(frame, shift=0.15, seed=1).assign(**{TARGET: frame[TARGET].to_numpy()})
+    outputs = (frame[TARGET], labelled[TARGET])
+    report = drift_report(frame, labelled, **THRESHOLDS, predictions=outputs)
+    figures = monitor.headline(report)
+    assert set(figures) == {
+        "dataset_drift", "drift_share", "drifted_features", "features", "current_rows",
+        "prediction_psi", "prediction_drifted", "target_psi", "target_drifted",
+    }  # fmt: skip
+    assert figures["features"] == len(FEATURE_COLUMNS)
+    # The batch's target is the training rows' own: neither it nor the same 'prediction' has drifted.
+    assert (figures["target_psi"], figures["target_drifted"]) == (0.0, False)
+    assert report["outputs"]["prediction"]["kind"] == ("numeric" if TASK == "regression" else "categorical")
+    unlabelled = drift_report(frame, labelled.drop(columns=[TARGET]), **THRESHOLDS)
+    assert "target_psi" not in monitor.headline(unlabelled)
 
 
 def test_no_shift_means_no_drift(example_frame: pd.DataFrame) -> None:
@@ -93,8 +136,8 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, st
 def test_the_report_becomes_gauges_the_alerts_read(example_frame: pd.DataFrame) -> None:
     frame = valid_rows(example_frame)
     report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
-    shares = class_shares(frame)
-    registry = drift_metrics(report, shares, monitor.OBSERVED)
+    profile = target_profile(frame)
+    registry = drift_metrics(report, profile, monitor.OBSERVED)
     observed = {"source": monitor.OBSERVED}
     assert registry.get_sample_value("model_drift_share", observed) == report["drift_share"]
     assert registry.get_sample_value("model_dataset_drift", observed) == 1
@@ -103,10 +146,15 @@ def test_the_report_becomes_gauges_the_alerts_read(example_frame: pd.DataFrame) 
             registry.get_sample_value("model_feature_psi", {"feature": feature, **observed})
             == report["features"][feature]["psi"]
         )
-    assert set(shares) == set(frame[TARGET])
-    assert set(shares) <= set(TARGET_CLASSES)
-    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-5)
-    for label, share in shares.items():
+    if TASK == "regression":
+        assert profile == pytest.approx({"mean": frame[TARGET].mean(), "std": frame[TARGET].std(ddof=0)}, abs=1e-5)
+        for stat, value in profile.items():
+            assert registry.get_sample_value("model_training_target", {"stat": stat}) == value
+        return
+    assert set(profile) == set(frame[TARGET])
+    assert set(profile) <= set(TARGET_CLASSES)
+    assert sum(profile.values()) == pytest.approx(1.0, abs=1e-5)
+    for label, share in profile.items():
         assert registry.get_sample_value("model_training_class_share", {"class": label}) == share
 
 

@@ -44,6 +44,7 @@ def test_a_weaker_model_on_an_easier_split_keeps_the_champion(
 
 
 def test_a_model_below_the_floor_fails_and_leaves_the_champion(
+    unreachable_floor: tuple[float, str],
     params_file: Path,
     capsys: pytest.CaptureFixture[str],
     train_and_register: Callable[..., int],
@@ -51,8 +52,9 @@ def test_a_model_below_the_floor_fails_and_leaves_the_champion(
 ) -> None:
     assert train_and_register() == 0
     champion = champion_bytes(params_file)
-    assert train_and_register(register={"floor": 1.01}) == 1
-    assert "misses the floor (at least 1.01)" in capsys.readouterr().err
+    floor, bound = unreachable_floor
+    assert train_and_register(register={"floor": floor}) == 1
+    assert f"misses the floor ({bound} {floor};" in capsys.readouterr().err
     assert last_decision()["outcome"] == "below_floor"
     assert champion_bytes(params_file) == champion
 
@@ -83,9 +85,11 @@ def test_make_champion_refuses_a_committed_champion_below_the_floor(
     assert train_and_register() == 0
     card_path = load_params(params_file).paths.champion / "model_card.json"
     card = json.loads(card_path.read_text())
-    card_path.write_text(json.dumps({**card, "metrics": {**card["metrics"], "f1_macro": 0.1}}))
+    metric = load_params(params_file).register_.task_metric
+    baseline = card["metrics"][f"baseline_{metric}"]  # the baseline's own score is below the default floor
+    card_path.write_text(json.dumps({**card, "metrics": {**card["metrics"], metric: baseline}}))
     assert main(["champion", "--params", str(params_file)]) == 1
-    assert "f1_macro=0.1 misses register.floor" in capsys.readouterr().err
+    assert f"the champion's {metric}={baseline} misses the floor" in capsys.readouterr().err
 
 
 def test_make_champion_refuses_a_champion_of_another_contract(

@@ -17,7 +17,15 @@ import pandas as pd
 import pytest
 from prometheus_client import CollectorRegistry
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    OPTIONAL_COLUMNS,
+    TARGET,
+    TASK,
+    find_violations,
+)
 from {{ cookiecutter.package_name }}_pipelines import score
 from {{ cookiecutter.package_name }}_pipelines.export import export_model
 from {{ cookiecutter.package_name }}_pipelines.files import sha256_file
@@ -49,7 +57,9 @@ def features_only(frame: pd.DataFrame) -> pd.DataFrame:
 def broken_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, tuple[str, str]]]:
     """Three rows broken in three ways the contract forbids; row -> (column, rule)."""
     rows = features_only(frame).astype(object)
-    numeric, categorical = NUMERIC_COLUMNS[0], next(iter(CATEGORICAL_COLUMNS))
+    # A missing value breaks the contract only in a column it does not mark optional.
+    numeric = next(column for column in NUMERIC_COLUMNS if column not in OPTIONAL_COLUMNS)
+    categorical = next(iter(CATEGORICAL_COLUMNS))
     rows.at[1, numeric] = None
     rows.at[3, categorical] = "<not one of " + ", ".join(CATEGORICAL_COLUMNS[categorical]) + ">"
     rows.at[5, NUMERIC_COLUMNS[-1]] = "not a number"
@@ -66,9 +76,18 @@ def test_good_rows_are_all_scored_with_their_own_columns(
     card = json.loads(champion.with_name("model_card.json").read_text())
     assert (result.rows, result.scored, result.quarantined) == (len(valid_frame), len(valid_frame), 0)
     assert list(scored["customer_id"]) == [f"id-{i}" for i in range(len(valid_frame))]
-    assert set(scored["prediction"]) <= set(card["classes"])
-    probabilities = scored[[f"probability_{label}" for label in card["classes"]]].sum(axis=1)
-    assert probabilities.between(0.999, 1.001).all()
+    if TASK == "regression":
+        # A value per row, in the target's range as the training data spans it (a linear model may step
+        # a little outside it, not by another order of magnitude).
+        assert not any(column.startswith("probability_") for column in scored.columns)
+        span = valid_frame[TARGET].max() - valid_frame[TARGET].min()
+        assert scored["prediction"].between(valid_frame[TARGET].min() - span, valid_frame[TARGET].max() + span).all()
+        assert result.predicted == {"mean": pytest.approx(scored["prediction"].mean(), abs=1e-5)}
+    else:
+        assert set(scored["prediction"]) <= set(card["classes"])
+        probabilities = scored[[f"probability_{label}" for label in card["classes"]]].sum(axis=1)
+        assert probabilities.between(0.999, 1.001).all()
+        assert result.predicted == scored["prediction"].value_counts().astype(float).to_dict()
     assert pd.read_csv(tmp_path / "scored.quarantine.csv").empty
 
 
@@ -282,8 +301,14 @@ def test_the_command_line_scores_and_explains_its_errors(
 
 
 def test_the_run_is_published_as_metrics(tmp_path: Path) -> None:
-    result = score.ScoreResult(100, 97, 3, "o.csv", "q.csv", "v", 1.5)
+    predicted = {"mean": 12.5} if TASK == "regression" else {"a": 90.0, "b": 7.0}
+    result = score.ScoreResult(100, 97, 3, "o.csv", "q.csv", "v", 1.5, predicted)
     registry: CollectorRegistry = score.score_metrics(result)
     assert registry.get_sample_value("batch_score_rows", {"outcome": "scored"}) == 97
     assert registry.get_sample_value("batch_score_rows", {"outcome": "quarantined"}) == 3
+    if TASK == "regression":
+        assert registry.get_sample_value("batch_score_prediction_mean") == 12.5
+    else:
+        assert registry.get_sample_value("batch_score_predictions", {"class": "a"}) == 90
+        assert registry.get_sample_value("batch_score_predictions", {"class": "b"}) == 7
     assert (registry.get_sample_value("batch_score_last_success_timestamp_seconds") or 0) > 0

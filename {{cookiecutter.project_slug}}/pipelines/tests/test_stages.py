@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_example_records
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
-from {{ cookiecutter.package_name }}_pipelines.params import Params, load_params
+from {{ cookiecutter.package_name }}_pipelines.gate import install
+from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, Params, load_params
 
-CORE_STAGES = ["ingest", "validate", "split", "train", "evaluate", "export", "simulate_drift", "monitor"]
+# The PNG files evaluate draws for each task (the feature importance for both).
+IMAGES = {
+    "classification": ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"),
+    "regression": ("predicted_vs_actual.png", "residuals.png", "feature_importance.png"),
+}
+
+CORE_STAGES = ["ingest", "validate", "split", "train", "evaluate", "export"]
 
 
 def run_stages(params_file: Path, *stages: str) -> Params:
@@ -24,6 +32,9 @@ def run_stages(params_file: Path, *stages: str) -> Params:
 
 def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
     p = run_stages(params_file, *CORE_STAGES)
+    # The monitor compares the champion's output too: the exported model stands in (register is tested apart).
+    install(p.paths.onnx, p.paths.card, p.paths.champion)
+    run_stages(params_file, "simulate_drift", "monitor")
     records = list(iter_example_records())
     expected = {row: find_violations(record) for row, record in enumerate(records)}
     assert pd.read_parquet(p.paths.raw).shape[0] == len(records)
@@ -36,14 +47,24 @@ def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
     assert validation["valid_rows"] + validation["quarantined_rows"] == validation["rows"] == len(records)
     assert set(pd.read_parquet(p.paths.validated).columns) == {*FEATURE_COLUMNS, TARGET}
     metrics = json.loads((p.paths.reports / "metrics.json").read_text())
-    assert metrics["f1_macro"] > 0.9
-    for image in ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"):
+    # Better than the baseline (a Dummy model on the same split) by the gate's own rule and metric.
+    metric = p.register_.task_metric
+    floor = p.register_.floor_for(metrics[f"baseline_{metric}"])
+    assert floor is not None
+    assert (metrics[metric] >= floor) if DIRECTIONS[TASK][metric] == "maximize" else (metrics[metric] <= floor)
+    for image in IMAGES[TASK]:
         assert (p.paths.reports / "plots" / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     card = json.loads(p.paths.card.read_text())
     assert card["parity"]["max_abs_diff"] <= p.export.max_abs_diff
     assert p.paths.onnx.stat().st_size > 0
     drift = json.loads((p.paths.reports / "drift.json").read_text())
     assert drift["dataset_drift"] is True  # the simulated batch is drifted on purpose
+    assert (p.paths.reports / "drift" / "drift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The headline only (dvc metrics show); the champion's output compared, its figures pushed.
+    assert set(json.loads((p.paths.reports / "drift" / "report.json").read_text())["features"]) == set(FEATURE_COLUMNS)
+    assert drift["features"] == len(FEATURE_COLUMNS)
+    assert "prediction_psi" in drift
+    assert "model_prediction_psi{" in (p.paths.reports / "drift" / "metrics.prom").read_text()
 
 
 def test_the_split_is_deterministic(params_file: Path, tmp_path: Path) -> None:
@@ -60,11 +81,18 @@ def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     params["validate"]["max_invalid_fraction"] = 0.01
     params_file.write_text(yaml.safe_dump(params))
     run_stages(params_file, "ingest")
+    # The example data's own bad rows; the stage names the column and rule that break most of them.
+    counts = Counter(
+        (problem.column, problem.rule) for record in iter_example_records() for problem in find_violations(record)
+    )
+    top = max(counts.values())
     assert main(["validate", "--params", str(params_file)]) == 1
     message = capsys.readouterr().err
-    assert "column 'sex'" in message
-    assert "rule 'missing'" in message
-    assert "e.g. value None" in message
+    assert any(
+        f"column '{column}' breaks rule '{rule}' in {top} rows" in message
+        for (column, rule), count in counts.items()
+        if count == top
+    ), message
     # Nothing is lost: every bad row is in quarantine with its reason, the validated data is not written.
     quarantine = pd.read_csv(params["paths"]["quarantine"])
     assert len(quarantine) == sum(bool(find_violations(record)) for record in iter_example_records())
@@ -99,7 +127,8 @@ def test_ingest_reads_a_local_csv(params_file: Path, example_frame: pd.DataFrame
 
 
 def test_drift_fails_the_stage_only_when_configured(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run_stages(params_file, "ingest", "validate", "split", "simulate_drift")
+    p = run_stages(params_file, *CORE_STAGES, "simulate_drift")
+    install(p.paths.onnx, p.paths.card, p.paths.champion)
     params = yaml.safe_load(params_file.read_text())
     params["monitor"]["fail_on_drift"] = True
     params_file.write_text(yaml.safe_dump(params))

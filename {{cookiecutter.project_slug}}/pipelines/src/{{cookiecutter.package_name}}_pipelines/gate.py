@@ -3,7 +3,9 @@
 Both models are the exported ONNX files, verified against their cards and run with onnxruntime
 on this run's test split, so a smaller or easier split cannot flatter the challenger, and the
 model that is compared is byte for byte the model that would ship. A champion of another data
-contract never competes: the challenger starts a new line.
+contract never competes: the challenger starts a new line. The floor is relative to a baseline
+(a Dummy model fitted on this run's train split, scored on the same rows), so it means the same
+on any team's data: see `register` in params.yaml.
 """
 
 from __future__ import annotations
@@ -14,18 +16,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET
+from {{ cookiecutter.package_name }}_core import TARGET, TASK
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
 from .integrity import verify
 from .params import Params, Register
-from .scoring import classification_metrics
+from .scoring import BASELINE_PREFIX, baseline_metrics, onnx_metrics
 
 Outcome = Literal["first", "new_line", "promoted", "kept", "below_floor"]
 MODEL_FILE = "model.onnx"
@@ -33,7 +34,7 @@ CARD_FILE = "model_card.json"
 
 
 class BelowFloor(StageFailed):
-    """The challenger scores below the gate's absolute floor: it must not ship."""
+    """The challenger scores below the gate's floor: it must not ship."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,11 @@ class Decision:
     """What the gate decided and why, with both scores on the same rows."""
 
     outcome: Outcome
+    task: str
     metric: str
     direction: str
-    floor: float
+    baseline_score: float
+    floor: float | None
     min_improvement: float
     challenger_score: float
     champion_score: float | None
@@ -79,8 +82,9 @@ class NotShippable(StageFailed):
 def check_shippable(card: dict[str, Any], rule: Register) -> None:
     """What `make champion` adds to the hash check: the model fits this code's contract and clears the floor.
 
-    The floor is checked against the metrics the card records from the evaluate stage; the card is
-    covered by review (git) or by the registry, and its model bytes by the sha256 just verified.
+    The floor is checked against the metrics the card records from the evaluate stage (the model's and
+    its baseline's, on the same test split); the card is covered by review (git) or by the registry,
+    and its model bytes by the sha256 just verified.
     """
     contract = contract_fingerprint()
     if card.get("contract") != contract:
@@ -88,10 +92,19 @@ def check_shippable(card: dict[str, Any], rule: Register) -> None:
             f"the champion was trained for data contract {str(card.get('contract'))[:12]}, this code's contract is "
             f"{contract[:12]}: run the pipeline so the gate decides on this contract"
         )
-    value = card.get("metrics", {}).get(rule.metric)
-    if value is None or not _clears_floor(float(value), rule):
+    metrics = card.get("metrics", {})
+    metric = rule.task_metric
+    value, baseline = metrics.get(metric), metrics.get(f"{BASELINE_PREFIX}{metric}")
+    if value is None or baseline is None:
         raise NotShippable(
-            f"the champion's {rule.metric}={value} misses register.floor={rule.floor} ({rule.direction}); it must not ship"
+            f"the champion's card records no {metric} and {BASELINE_PREFIX}{metric}: it cannot be checked "
+            "against the floor; run the pipeline to gate a model"
+        )
+    floor = rule.floor_for(float(baseline))
+    if not _clears(float(value), floor, rule.direction):
+        raise NotShippable(
+            f"the champion's {metric}={value} misses the floor {floor} ({rule.direction}, baseline {baseline}); "
+            "it must not ship"
         )
 
 
@@ -105,20 +118,17 @@ def install(onnx_path: Path, card_path: Path, folder: Path) -> None:
 def score(onnx_bytes: bytes, frame: pd.DataFrame, metric: str, classes: list[str]) -> float:
     """`metric` of the ONNX model on `frame` (features and target of the contract)."""
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    feed = {
-        column: frame[[column]].to_numpy(dtype=object if column in CATEGORICAL_COLUMNS else np.float32)
-        for column in FEATURE_COLUMNS
-    }
-    _, probabilities = session.run(["label", "probabilities"], feed)
-    return classification_metrics(frame[TARGET], np.asarray(probabilities), classes)[metric]
+    return onnx_metrics(session, frame, frame[TARGET], classes)[metric]
 
 
 def _improvement(challenger: float, champion: float, direction: str) -> float:
     return challenger - champion if direction == "maximize" else champion - challenger
 
 
-def _clears_floor(value: float, rule: Register) -> bool:
-    return value >= rule.floor if rule.direction == "maximize" else value <= rule.floor
+def _clears(value: float, floor: float | None, direction: str) -> bool:
+    if floor is None:  # register.floor and register.floor_over_baseline both null: no floor
+        return True
+    return value >= floor if direction == "maximize" else value <= floor
 
 
 def decide(
@@ -126,22 +136,29 @@ def decide(
     challenger: tuple[bytes, dict[str, Any]],
     champion: tuple[bytes, dict[str, Any]] | None,
     frame: pd.DataFrame,
+    train_target: pd.Series,
     evaluation_data_sha256: str,
     rule: Register,
 ) -> Decision:
-    """Score both models on `frame` and apply the rule in params.yaml (`register`)."""
+    """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule."""
     challenger_bytes, challenger_card = challenger
+    metric = rule.task_metric
     contract = str(challenger_card["contract"])
-    challenger_score = round(score(challenger_bytes, frame, rule.metric, challenger_card["classes"]), 6)
+    classes = [str(label) for label in challenger_card.get("classes", [])]
+    challenger_score = round(score(challenger_bytes, frame, metric, classes), 6)
+    baseline_score = round(baseline_metrics(train_target, frame[TARGET], classes)[metric], 6)
+    floor = rule.floor_for(baseline_score)
     champion_contract = str(champion[1].get("contract")) if champion else None
     champion_score: float | None = None
     if champion and champion_contract == contract:
-        champion_score = round(score(champion[0], frame, rule.metric, champion[1]["classes"]), 6)
+        champion_score = round(score(champion[0], frame, metric, list(champion[1].get("classes", []))), 6)
     decision = partial(
         Decision,
-        metric=rule.metric,
+        task=TASK,
+        metric=metric,
         direction=rule.direction,
-        floor=rule.floor,
+        baseline_score=baseline_score,
+        floor=floor,
         min_improvement=rule.min_improvement,
         challenger_score=challenger_score,
         champion_score=champion_score,
@@ -150,9 +167,14 @@ def decide(
         contract=contract,
         champion_contract=champion_contract,
     )
-    if not _clears_floor(challenger_score, rule):
+    if not _clears(challenger_score, floor, rule.direction):
         bound = "at least" if rule.direction == "maximize" else "at most"
-        reason = f"{rule.metric}={challenger_score:.4f} misses the floor ({bound} {rule.floor})"
+        reason = (
+            f"{metric}={challenger_score:.4f} misses the floor ({bound} {floor}; baseline {baseline_score:.4f}, "
+            f"register.floor_over_baseline={rule.floor_over_baseline}"
+            + (f", register.floor={rule.floor}" if rule.floor is not None else "")
+            + ")"
+        )
         return decision(outcome="below_floor", reason=reason)
     if champion is None:
         return decision(outcome="first", reason="no champion yet: the challenger starts the line")
@@ -163,7 +185,7 @@ def decide(
         )
         return decision(outcome="new_line", reason=reason)
     gain = round(_improvement(challenger_score, champion_score, rule.direction), 6)
-    versus = f"{rule.metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(frame)} rows"
+    versus = f"{metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(frame)} rows"
     if gain > rule.min_improvement:
         return decision(outcome="promoted", reason=f"{versus}: better by {gain:.4f}")
     return decision(
@@ -178,6 +200,7 @@ def challenge(p: Params, champion: tuple[bytes, dict[str, Any]] | None) -> Decis
         challenger=read_verified(p.paths.onnx, p.paths.card),
         champion=champion,
         frame=pd.read_parquet(p.paths.test),
+        train_target=pd.read_parquet(p.paths.train, columns=[TARGET])[TARGET],
         evaluation_data_sha256=sha256_file(p.paths.test),
         rule=p.register_,
     )

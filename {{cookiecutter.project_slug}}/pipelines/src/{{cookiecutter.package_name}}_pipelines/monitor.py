@@ -1,15 +1,20 @@
-"""Pipelines (MLOps): monitor — per-feature drift of a current batch against the training data.
+"""Pipelines (MLOps): monitor — drift of a current batch against the training data: features, prediction, target.
 
 Each feature gets a population stability index (PSI) and a statistical test (two-sample
 Kolmogorov-Smirnov for numbers, chi-squared for categories, from scipy). A feature has
-drifted when both agree: PSI above its threshold and the test significant, which keeps
-tiny-but-significant shifts on large batches from paging anyone.
+drifted when both agree: PSI at or above its threshold and the test significant, which keeps
+tiny-but-significant shifts on large batches from paging anyone (and a small batch's noisy PSI
+from doing so either). The model's output is compared the same way: the champion's predictions
+on the training rows against its predictions on the batch (the predicted class, or the predicted
+value for regression); so is the target when the batch carries one (labels that arrived later).
 
-The outcome is also a metric: drift share, dataset drift, PSI per feature and the training
-class mix go to reports/drift/metrics.prom and, with PUSHGATEWAY_URL set, to the Pushgateway,
-where the ModelDataDrift and ModelPredictionMixShift alerts read them. The drift figures carry a
+reports/drift.json holds the headline figures (`dvc metrics show`); the per-feature detail goes
+to reports/drift/ (features.csv, the chart drift.png and report.json). The outcome is also a
+metric: drift share, dataset drift, PSI per feature and of the prediction, and the training
+target's profile (class mix, or mean and spread) go to reports/drift/metrics.prom and, with
+PUSHGATEWAY_URL set, to the Pushgateway, where the alerts read them. The drift figures carry a
 `source` label: "simulated" for the batch simulate_drift made (marked in its Parquet metadata),
-"observed" for any other file, and the alert ignores simulated batches, so the example's drifted
+"observed" for any other file, and the alerts ignore simulated batches, so the example's drifted
 sample never pages anyone.
 """
 
@@ -24,6 +29,7 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 import numpy as np
+import onnxruntime as ort
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,13 +41,18 @@ from {{ cookiecutter.package_name }}_core import (
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
     TARGET,
+    TARGET_CLASSES,
+    TASK,
+    Features,
     find_violations,
 )
 
 from .errors import StageFailed
-from .files import read_frame, write_json
+from .files import read_frame, write_frame, write_json
+from .gate import read_verified_folder
 from .params import Params
 from .publish import push, write_textfile
+from .scoring import onnx_feed, onnx_outputs
 
 EPSILON = 1e-4  # keeps empty bins from dividing by zero in the PSI
 # Where a batch came from, kept in the Parquet file's key-value metadata by simulate_drift.
@@ -62,6 +73,10 @@ def psi(expected: np.ndarray, actual: np.ndarray) -> float:
 
 
 def numeric_drift(reference: pd.Series, current: pd.Series, bins: int = 10) -> dict[str, Any]:
+    """PSI over the reference's deciles and the KS test; missing values (an optional column's gaps) are left out."""
+    reference, current = reference.dropna(), current.dropna()
+    if reference.empty or current.empty:  # a column missing in every row of one batch: nothing to compare
+        return {"kind": "numeric", "psi": 0.0, "test": "ks", "statistic": 0.0, "p_value": 1.0}
     edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
     edges[0], edges[-1] = -np.inf, np.inf
     expected = np.histogram(reference, edges)[0] / len(reference)
@@ -77,6 +92,9 @@ def numeric_drift(reference: pd.Series, current: pd.Series, bins: int = 10) -> d
 
 
 def categorical_drift(reference: pd.Series, current: pd.Series, categories: tuple[str, ...]) -> dict[str, Any]:
+    """PSI over the categories and the chi-squared test of the two batches' counts (missing values left out)."""
+    if not reference.notna().any() or not current.notna().any():
+        return {"kind": "categorical", "psi": 0.0, "test": "chi2", "statistic": 0.0, "p_value": 1.0}
     ref_counts = reference.value_counts().reindex(categories, fill_value=0).to_numpy()
     cur_counts = current.value_counts().reindex(categories, fill_value=0).to_numpy()
     observed = np.vstack([ref_counts, cur_counts])
@@ -96,6 +114,25 @@ def categorical_drift(reference: pd.Series, current: pd.Series, categories: tupl
     }
 
 
+def judged(result: dict[str, Any], psi_threshold: float, p_value: float) -> dict[str, Any]:
+    """One comparison's figures rounded, with the rule's verdict: drifted when PSI >= threshold AND p < p_value."""
+    result = {
+        **result,
+        "psi": round(result["psi"], 6),
+        "statistic": round(result["statistic"], 6),
+        "p_value": round(result["p_value"], 8),
+    }
+    result["drifted"] = bool(result["psi"] >= psi_threshold and result["p_value"] < p_value)
+    return result
+
+
+def column_drift(reference: pd.Series, current: pd.Series, categories: tuple[str, ...] | None) -> dict[str, Any]:
+    """Categorical drift when the column has categories, numeric drift otherwise."""
+    if categories:
+        return categorical_drift(reference.astype("string"), current.astype("string"), categories)
+    return numeric_drift(reference.astype(float), current.astype(float))
+
+
 def drift_report(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -103,23 +140,30 @@ def drift_report(
     psi_threshold: float,
     p_value: float,
     drift_share_threshold: float,
+    predictions: tuple[pd.Series, pd.Series] | None = None,
 ) -> dict[str, Any]:
+    """Every feature's drift, the prediction's (reference, current) and the target's when `current` has it.
+
+    The drift share and the dataset verdict count the contract's features only: the prediction and
+    the target are reported beside them, each with its own verdict by the same rule.
+    """
     features: dict[str, dict[str, Any]] = {}
-    for column in NUMERIC_COLUMNS:
-        features[column] = numeric_drift(reference[column].astype(float), current[column].astype(float))
-    for column, categories in CATEGORICAL_COLUMNS.items():
-        features[column] = categorical_drift(reference[column], current[column], categories)
-    for result in features.values():
-        result["psi"] = round(result["psi"], 6)
-        result["statistic"] = round(result["statistic"], 6)
-        result["p_value"] = round(result["p_value"], 8)
-        result["drifted"] = bool(result["psi"] >= psi_threshold and result["p_value"] < p_value)
+    for column in FEATURE_COLUMNS:
+        result = column_drift(reference[column], current[column], CATEGORICAL_COLUMNS.get(column))
+        features[column] = judged(result, psi_threshold, p_value)
     drifted = sorted(name for name, result in features.items() if result["drifted"])
     share = len(drifted) / len(features)
+    outputs: dict[str, dict[str, Any]] = {}
+    classes = TARGET_CLASSES if TASK == "classification" else None
+    if predictions is not None:
+        outputs["prediction"] = judged(column_drift(*predictions, classes), psi_threshold, p_value)
+    if TARGET in current.columns and current[TARGET].notna().any():
+        outputs["target"] = judged(column_drift(reference[TARGET], current[TARGET], classes), psi_threshold, p_value)
     return {
         "reference_rows": len(reference),
         "current_rows": len(current),
         "features": features,
+        "outputs": outputs,
         "drifted_features": drifted,
         "drift_share": round(share, 6),
         "dataset_drift": share > drift_share_threshold,
@@ -127,10 +171,39 @@ def drift_report(
     }
 
 
-def class_shares(train: pd.DataFrame) -> dict[str, float]:
-    """Each class's share of the training rows: what the served prediction mix is compared with."""
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures `dvc metrics show` lists: the verdict and its share, and the model output's PSI and verdict."""
+    figures: dict[str, Any] = {
+        "dataset_drift": report["dataset_drift"],
+        "drift_share": report["drift_share"],
+        "drifted_features": len(report["drifted_features"]),
+        "features": len(report["features"]),
+        "current_rows": report["current_rows"],
+    }
+    for name, result in report["outputs"].items():
+        figures[f"{name}_psi"] = result["psi"]
+        figures[f"{name}_drifted"] = result["drifted"]
+    return figures
+
+
+def detail_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per compared column (features, then prediction and target): the chart's and DVC's plot data."""
+    rows = [
+        {"column": name, "part": part, "psi": result["psi"], "p_value": result["p_value"], "drifted": result["drifted"]}
+        for part, results in (("feature", report["features"]), ("output", report["outputs"]))
+        for name, result in results.items()
+    ]
+    return pd.DataFrame(rows, columns=["column", "part", "psi", "p_value", "drifted"])
+
+
+def target_profile(train: pd.DataFrame) -> dict[str, float]:
+    """What served predictions are compared with: each class's share of the training rows, or (regression)
+    the training target's mean and standard deviation."""
     if TARGET not in train.columns or train.empty:
         return {}
+    if TASK == "regression":
+        values = train[TARGET].astype(float)
+        return {"mean": round(float(values.mean()), 6), "std": round(float(values.std(ddof=0)), 6)}
     shares = train[TARGET].astype(str).value_counts(normalize=True).sort_index()
     return {str(label): round(float(share), 6) for label, share in shares.items()}
 
@@ -143,7 +216,7 @@ def batch_source(path: Path | str) -> str:
     return SIMULATED if metadata.get(SOURCE_KEY) == SIMULATED.encode() else OBSERVED
 
 
-def drift_metrics(report: dict[str, Any], training_shares: dict[str, float], source: str) -> CollectorRegistry:
+def drift_metrics(report: dict[str, Any], profile: dict[str, float], source: str) -> CollectorRegistry:
     """The report as Prometheus gauges (names and labels as the alerting rules and the dashboard read them)."""
     registry = CollectorRegistry()
     Gauge(
@@ -160,43 +233,99 @@ def drift_metrics(report: dict[str, Any], training_shares: dict[str, float], sou
     )
     for name, result in report["features"].items():
         psi_gauge.labels(name, source).set(result["psi"])
-    share_gauge = Gauge(
-        "model_training_class_share", "Share of each class in the training data.", ["class"], registry=registry
-    )
-    for label, share in training_shares.items():
-        share_gauge.labels(label).set(share)
+    if "prediction" in report["outputs"]:
+        prediction = report["outputs"]["prediction"]
+        Gauge(
+            "model_prediction_psi",
+            "PSI of the model's output on the batch against its output on the training rows.",
+            ["source"],
+            registry=registry,
+        ).labels(source).set(prediction["psi"])
+        Gauge(
+            "model_prediction_drift",
+            "1 when the model's output drifted (PSI over monitor.psi_threshold and test below monitor.p_value).",
+            ["source"],
+            registry=registry,
+        ).labels(source).set(int(prediction["drifted"]))
+    if TASK == "regression":
+        target = Gauge(
+            "model_training_target", "The training target's mean and standard deviation.", ["stat"], registry=registry
+        )
+        for stat, value in profile.items():
+            target.labels(stat).set(value)
+    else:
+        share_gauge = Gauge(
+            "model_training_class_share", "Share of each class in the training data.", ["class"], registry=registry
+        )
+        for label, share in profile.items():
+            share_gauge.labels(label).set(share)
     return registry
 
 
-def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
-    """A batch that looks like next season's data: heavier birds, more of them seen on one island.
+def bounds(column: str) -> tuple[float, float]:
+    """The contract's range of a numeric column (its ge/le, or gt/lt), infinite where it sets none."""
+    low, high = -np.inf, np.inf
+    for rule in Features.model_fields[column].metadata:
+        for name in ("ge", "gt"):
+            if getattr(rule, name, None) is not None:
+                low = float(getattr(rule, name))
+        for name in ("le", "lt"):
+            if getattr(rule, name, None) is not None:
+                high = float(getattr(rule, name))
+    return low, high
 
-    Deterministic for a seed, and every row still satisfies the contract, so the monitor
-    sees drift, not bad data.
+
+def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
+    """A batch that looks like a later season's data, from the contract alone: every numeric column moved up
+    by `shift` x 4 of its standard deviations (kept inside the contract's range), and a `2 x shift` share
+    of each categorical column's rows moved to its last category.
+
+    Deterministic for a seed; missing values stay missing, and every row still satisfies the contract,
+    so the monitor sees drift, not bad data.
     """
     rng = np.random.default_rng(seed)
     batch = test[list(FEATURE_COLUMNS)].copy()
-    batch["body_mass_g"] = (batch["body_mass_g"] * (1 + shift)).clip(upper=7000.0).round(1)
-    batch["flipper_length_mm"] = (batch["flipper_length_mm"] * (1 + shift / 3)).clip(upper=250.0).round(1)
-    islands = CATEGORICAL_COLUMNS["island"]
-    moved = rng.random(len(batch)) < shift * 2
-    batch.loc[moved, "island"] = islands[-1]
-    assert all(not find_violations(row, labelled=False) for row in batch.to_dict(orient="records"))
+    for column in NUMERIC_COLUMNS:
+        values = batch[column].astype(float)
+        moved = values + shift * 4 * float(values.std(ddof=0) or 0.0)
+        low, high = bounds(column)
+        batch[column] = moved.clip(lower=low, upper=high).round(6)
+    for column, categories in CATEGORICAL_COLUMNS.items():
+        chosen = (rng.random(len(batch)) < shift * 2) & batch[column].notna().to_numpy()
+        batch.loc[chosen, column] = categories[-1]
+    broken = [
+        (index, problems)
+        for index, row in enumerate(batch.to_dict(orient="records"))
+        if (problems := find_violations(row, labelled=False))
+    ]
+    if broken:
+        index, problems = broken[0]
+        raise StageFailed(
+            f"simulate_drift made {len(broken)} row(s) that break the contract, e.g. row {index}: "
+            + "; ".join(str(problem) for problem in problems)
+        )
     return batch.reset_index(drop=True)
 
 
 def save_plot(report: dict[str, Any], path: Path) -> None:
-    names = list(report["features"])
-    values = [report["features"][name]["psi"] for name in names]
-    colours = ["tab:red" if report["features"][name]["drifted"] else "tab:blue" for name in names]
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    axis.barh(names, values, color=colours)
-    axis.axvline(report["thresholds"]["psi"], color="grey", linestyle="--", label="PSI threshold")
-    axis.set(
-        xlabel="Population stability index",
-        title=f"Feature drift (share drifted {report['drift_share']:.0%})",
+    """PSI and the test's p-value side by side, each with its line; a bar is red when the rule says drifted
+    (PSI at or past its line AND p-value below its line), so a bar past one line alone stays blue."""
+    detail = detail_frame(report).iloc[::-1]
+    names = [
+        name if part == "feature" else f"[{name}]" for name, part in zip(detail["column"], detail["part"], strict=True)
+    ]
+    colours = ["tab:red" if drifted else "tab:blue" for drifted in detail["drifted"]]
+    thresholds = report["thresholds"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 0.35 * len(names) + 1.6), sharey=True)
+    left.barh(names, detail["psi"], color=colours)
+    left.axvline(thresholds["psi"], color="grey", linestyle="--")
+    left.set(xlabel=f"PSI (line: {thresholds['psi']})")
+    right.barh(names, -np.log10(np.clip(detail["p_value"].to_numpy(dtype=float), 1e-300, 1.0)), color=colours)
+    right.axvline(-np.log10(thresholds["p_value"]), color="grey", linestyle="--")
+    right.set(xlabel=f"-log10 p-value (line: p = {thresholds['p_value']})")
+    figure.suptitle(
+        f"Drift: {report['drift_share']:.0%} of features drifted; red = PSI past its line and p below its line"
     )
-    axis.legend(loc="lower right")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
@@ -217,6 +346,18 @@ def run_simulation(test: Path, current: Path, *, shift: float, seed: int) -> Non
     print(f"simulate_drift: {len(batch)} rows shifted by {shift:.0%} -> {current} (marked {SIMULATED})")
 
 
+def predict(model: Path, reference: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The verified champion's output (label or value) on the training rows and on the batch."""
+    onnx_bytes, _ = read_verified_folder(model)
+    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+
+    def output(frame: pd.DataFrame) -> pd.Series:
+        values, _ = onnx_outputs(session, onnx_feed(frame))
+        return pd.Series(values).astype(str if TASK == "classification" else float)
+
+    return output(reference), output(current)
+
+
 def run(
     train: Path,
     current: Path,
@@ -226,24 +367,40 @@ def run(
     p_value: float,
     drift_share_threshold: float,
     fail_on_drift: bool,
+    model: Path | None = None,
 ) -> dict[str, Any]:
     reference = pd.read_parquet(train)
+    batch = read_frame(current)
     report = drift_report(
         reference,
-        read_frame(current),
+        batch,
         psi_threshold=psi_threshold,
         p_value=p_value,
         drift_share_threshold=drift_share_threshold,
+        predictions=predict(model, reference, batch) if model is not None else None,
     )
-    write_json(report, reports / "drift.json")
-    save_plot(report, reports / "drift" / "drift.png")
+    folder = reports / "drift"
+    write_json(headline(report), reports / "drift.json")
+    write_json(report, folder / "report.json")
+    write_frame(detail_frame(report), folder / "features.csv")
+    save_plot(report, folder / "drift.png")
     source = batch_source(current)
-    registry = drift_metrics(report, class_shares(reference), source)
-    write_textfile(registry, reports / "drift" / "metrics.prom")
+    registry = drift_metrics(report, target_profile(reference), source)
+    write_textfile(registry, folder / "metrics.prom")
     push(registry, "monitor")
-    summary = f"{source} batch, {len(report['drifted_features'])} of {len(report['features'])} features drifted ({', '.join(report['drifted_features']) or 'none'})"
+    outputs = "".join(
+        f"; {name} PSI {result['psi']:.3f}{' (drifted)' if result['drifted'] else ''}"
+        for name, result in report["outputs"].items()
+    )
+    summary = (
+        f"{source} batch, {len(report['drifted_features'])} of {len(report['features'])} features drifted "
+        f"({', '.join(report['drifted_features']) or 'none'}){outputs}"
+    )
     if report["dataset_drift"]:
-        message = f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold={drift_share_threshold:.0%}; see {reports / 'drift.json'}"
+        message = (
+            f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold="
+            f"{drift_share_threshold:.0%}; see {folder / 'report.json'}"
+        )
         if fail_on_drift:
             raise DriftDetected(message)
         print(message + " (monitor.fail_on_drift is false: reported, not failed)")
@@ -265,4 +422,5 @@ def stage(p: Params) -> None:
         p_value=p.monitor.p_value,
         drift_share_threshold=p.monitor.drift_share_threshold,
         fail_on_drift=p.monitor.fail_on_drift,
+        model=p.paths.champion,
     )

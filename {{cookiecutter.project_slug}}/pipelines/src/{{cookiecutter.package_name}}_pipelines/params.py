@@ -6,17 +6,33 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from {{ cookiecutter.package_name }}_core import TASK
 
 from .errors import StageFailed
 
 PARAMS_FILE = Path("params.yaml")
-# The gate's metrics and the direction in which each gets better.
-DIRECTIONS: dict[str, str] = {
-    "accuracy": "maximize",
-    "f1_macro": "maximize",
-    "roc_auc_ovr": "maximize",
-    "log_loss": "minimize",
+Direction = Literal["maximize", "minimize"]
+# Each task's metrics (params.yaml `register.metric` picks one per task), the way each gets better,
+# and its perfect score (the gate's floor lies between the baseline's score and this).
+DIRECTIONS: dict[str, dict[str, Direction]] = {
+    "classification": {
+        "accuracy": "maximize",
+        "f1_macro": "maximize",
+        "roc_auc_ovr": "maximize",
+        "log_loss": "minimize",
+    },
+    "regression": {"rmse": "minimize", "mae": "minimize", "r2": "maximize"},
+}
+PERFECT: dict[str, float] = {
+    "accuracy": 1.0,
+    "f1_macro": 1.0,
+    "roc_auc_ovr": 1.0,
+    "log_loss": 0.0,
+    "rmse": 0.0,
+    "mae": 0.0,
+    "r2": 1.0,
 }
 
 
@@ -69,20 +85,43 @@ class Export(_Section):
 
 
 class Register(_Section):
-    """The gate: which metric decides, which way is better, the floor and the margin a challenger must beat."""
+    """The gate: which metric decides (per task), the floor and the margin a challenger must beat."""
 
-    metric: Literal["accuracy", "f1_macro", "roc_auc_ovr", "log_loss"]
-    direction: Literal["maximize", "minimize"]
-    floor: float
+    metric: dict[Literal["classification", "regression"], str]
+    floor_over_baseline: float | None = Field(ge=0.0, le=1.0)
+    floor: float | None = None
     min_improvement: float = Field(ge=0.0)
     alias: str = Field(default="champion", pattern=r"^[a-z][a-z0-9_-]*$")
 
-    @model_validator(mode="after")
-    def _direction_fits_the_metric(self) -> Register:
-        expected = DIRECTIONS[self.metric]
-        if self.direction != expected:
-            raise ValueError(f"direction={self.direction!r} but {self.metric} gets better when it is {expected}d")
-        return self
+    @field_validator("metric")
+    @classmethod
+    def _metric_fits_the_task(cls, metric: dict[str, str]) -> dict[str, str]:
+        for task, name in metric.items():
+            if name not in DIRECTIONS[task]:
+                raise ValueError(f"{name!r} is not a {task} metric: use one of {', '.join(DIRECTIONS[task])}")
+        if TASK not in metric:
+            raise ValueError(f"no metric for the contract's task {TASK!r}: add metric.{TASK}")
+        return metric
+
+    @property
+    def task_metric(self) -> str:
+        """The metric that decides for the contract's task."""
+        return self.metric[TASK]
+
+    @property
+    def direction(self) -> Direction:
+        return DIRECTIONS[TASK][self.task_metric]
+
+    def floor_for(self, baseline: float) -> float | None:
+        """The score a challenger must reach: `floor_over_baseline` of the way from the baseline to a perfect
+        score, or the absolute `floor` when that is stricter; None when neither is set (no floor)."""
+        floors = [] if self.floor is None else [self.floor]
+        if self.floor_over_baseline is not None:
+            perfect = PERFECT[self.task_metric]
+            floors.append(round(baseline + self.floor_over_baseline * (perfect - baseline), 6))
+        if not floors:
+            return None
+        return max(floors) if self.direction == "maximize" else min(floors)
 
 
 class Monitor(_Section):

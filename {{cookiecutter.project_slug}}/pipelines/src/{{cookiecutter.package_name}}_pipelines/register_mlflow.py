@@ -127,7 +127,11 @@ def stage(p: Params) -> None:
         with mlflow.start_run(run_name=f"{p.export.model_name}-{card['version']}") as active:
             mlflow.log_params(flatten(p.model_dump(mode="json", by_alias=True, exclude={"paths"})))
             mlflow.log_metrics(read_json(p.paths.reports / "metrics.json"))
-            mlflow.log_metrics({"gate.challenger_score": decision.challenger_score})
+            mlflow.log_metrics(
+                {"gate.challenger_score": decision.challenger_score, "gate.baseline_score": decision.baseline_score}
+            )
+            if decision.floor is not None:
+                mlflow.log_metric("gate.floor", decision.floor)
             if decision.champion_score is not None:
                 mlflow.log_metric("gate.champion_score", decision.champion_score)
             mlflow.set_tags(

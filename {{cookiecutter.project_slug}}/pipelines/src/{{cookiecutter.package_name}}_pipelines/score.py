@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
+    TASK,
     Features,
     find_violations,
 )
@@ -79,6 +80,8 @@ class ScoreResult:
     quarantine: str
     model_version: str
     seconds: float
+    # What the scored rows were predicted: rows per class (classification), or the values' mean (regression).
+    predicted: dict[str, float] = field(default_factory=dict)
 
 
 def _is_url(location: str) -> bool:
@@ -187,7 +190,8 @@ def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def predict(session: ort.InferenceSession, card: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
-    """The input's columns plus `prediction` (and one `probability_<class>` column per class)."""
+    """The input's columns plus `prediction`: the label and one `probability_<class>` column per class
+    (classification), or the predicted value (regression)."""
     outputs = [node.name for node in session.get_outputs()]
     parts = []
     for start in range(0, len(frame), CHUNK_ROWS):
@@ -374,8 +378,28 @@ def default_quarantine(output: str) -> str:
     return f"{stem}.quarantine.csv"
 
 
+def prediction_summary(scored: pd.DataFrame) -> dict[str, float]:
+    """Rows per predicted class, or (regression) the mean predicted value, for the pushed metrics."""
+    if scored.empty:
+        return {}
+    if TASK == "regression":
+        return {"mean": round(float(scored[PREDICTION_COLUMN].astype(float).mean()), 6)}
+    return {str(label): float(count) for label, count in scored[PREDICTION_COLUMN].value_counts().sort_index().items()}
+
+
 def score_metrics(result: ScoreResult) -> CollectorRegistry:
+    """The run's figures as gauges; the predictions per task (rows per class, or the mean value)."""
     registry = CollectorRegistry()
+    if TASK == "regression":
+        mean = Gauge("batch_score_prediction_mean", "Mean predicted value of the last run.", registry=registry)
+        if "mean" in result.predicted:
+            mean.set(result.predicted["mean"])
+    else:
+        by_class = Gauge(
+            "batch_score_predictions", "Rows of the last run predicted as each class.", ["class"], registry=registry
+        )
+        for label, count in result.predicted.items():
+            by_class.labels(label).set(count)
     rows = Gauge("batch_score_rows", "Rows of the last batch-scoring run, by outcome.", ["outcome"], registry=registry)
     rows.labels("scored").set(result.scored)
     rows.labels("quarantined").set(result.quarantined)
@@ -419,6 +443,7 @@ def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quaranti
         quarantine=quarantine,
         model_version=str(card.get("version", "")),
         seconds=time.perf_counter() - started,
+        predicted=prediction_summary(scored),
     )
 
 

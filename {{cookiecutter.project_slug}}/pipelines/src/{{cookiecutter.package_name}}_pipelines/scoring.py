@@ -1,12 +1,36 @@
-"""Pipelines (MLOps): the headline metrics of a classifier, from its probabilities — one definition for evaluate and the gate."""
+"""Pipelines (MLOps): the headline metrics of each task, their direction and baseline — one definition for evaluate and the gate.
+
+The contract's TASK picks the metrics: a classifier is scored from its probabilities (accuracy,
+macro F1, ROC AUC, log loss), a regressor from its values (RMSE, MAE, R²). The baseline is
+scikit-learn's Dummy model fitted on the train split's target alone (the class priors, or the
+mean): a model must beat it by a share of the way to a perfect score (params.yaml `register`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import onnxruntime as ort
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.metrics import (
+    accuracy_score,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TASK
+
+# Rounding of every reported figure: stable JSON across reruns, far below any gate margin.
+DIGITS = 6
+# metrics.json and the card hold the baseline's figures beside the model's, under this prefix.
+BASELINE_PREFIX = "baseline_"
 
 
 def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
@@ -19,7 +43,11 @@ def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
 
 
 def classification_metrics(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
-    """accuracy, macro F1, one-vs-rest ROC AUC and log loss; `probabilities` has one column per class."""
+    """accuracy, macro F1, ROC AUC and log loss; `probabilities` has one column per class.
+
+    ROC AUC (`roc_auc_ovr`) is the positive (second) class's for two classes, and the macro mean of
+    one-vs-rest AUCs for more; for two classes the two are the same number.
+    """
     codes = range(len(classes))
     actual = label_codes(truth, classes)
     predicted = probabilities.argmax(axis=1)
@@ -28,8 +56,72 @@ def classification_metrics(truth: pd.Series, probabilities: np.ndarray, classes:
     else:
         auc = roc_auc_score(actual, probabilities, multi_class="ovr", labels=codes)
     return {
-        "accuracy": round(float(accuracy_score(actual, predicted)), 6),
-        "f1_macro": round(float(f1_score(actual, predicted, average="macro")), 6),
-        "roc_auc_ovr": round(float(auc), 6),
-        "log_loss": round(float(log_loss(actual, probabilities, labels=codes)), 6),
+        "accuracy": round(float(accuracy_score(actual, predicted)), DIGITS),
+        "f1_macro": round(float(f1_score(actual, predicted, average="macro")), DIGITS),
+        "roc_auc_ovr": round(float(auc), DIGITS),
+        "log_loss": round(float(log_loss(actual, probabilities, labels=codes)), DIGITS),
     }
+
+
+def regression_metrics(truth: pd.Series, values: np.ndarray) -> dict[str, float]:
+    """Root mean squared error, mean absolute error (both in the target's unit) and R²."""
+    actual = truth.to_numpy(dtype=float)
+    predicted = np.asarray(values, dtype=float).reshape(len(actual))
+    return {
+        "rmse": round(float(root_mean_squared_error(actual, predicted)), DIGITS),
+        "mae": round(float(mean_absolute_error(actual, predicted)), DIGITS),
+        "r2": round(float(r2_score(actual, predicted)), DIGITS),
+    }
+
+
+def task_metrics(truth: pd.Series, outputs: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
+    """The contract's task's metrics: `outputs` are probabilities (classification) or values (regression)."""
+    if TASK == "regression":
+        return regression_metrics(truth, outputs)
+    return classification_metrics(truth, outputs, classes)
+
+
+def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
+    """The task's metrics of a Dummy model fitted on the train split's target, on the rows of `truth`.
+
+    Classification: the train split's class priors for every row (its most frequent class as the
+    label); regression: the train split's mean.
+    """
+    rows = np.zeros((len(truth), 1))
+    if TASK == "regression":
+        regressor = DummyRegressor(strategy="mean").fit(np.zeros((len(train_target), 1)), train_target.astype(float))
+        return regression_metrics(truth, regressor.predict(rows))
+    actual = label_codes(train_target, classes)
+    known = actual >= 0  # a class the train split lacks gets prior 0 (and a log loss to match)
+    dummy = DummyClassifier(strategy="prior").fit(np.zeros((int(known.sum()), 1)), actual[known])
+    probabilities = np.zeros((len(truth), len(classes)))
+    probabilities[:, dummy.classes_] = dummy.predict_proba(rows)
+    return classification_metrics(truth, np.clip(probabilities, 1e-15, 1.0), classes)
+
+
+def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The ONNX model's inputs for a frame of records: one [N,1] array per contract column."""
+    return {
+        column: frame[[column]].to_numpy(dtype=object if column in CATEGORICAL_COLUMNS else np.float32)
+        for column in FEATURE_COLUMNS
+    }
+
+
+def onnx_outputs(session: ort.InferenceSession, feed: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's first output (labels, or values as [N]) and its probabilities [N, classes] when it has them.
+
+    A classifier exported by skl2onnx outputs `label` and `probabilities`; a regressor one `variable` [N, 1].
+    """
+    names = [node.name for node in session.get_outputs()]
+    results = dict(zip(names, session.run(None, feed), strict=True))
+    first = np.asarray(results[names[0]])
+    probabilities = results.get("probabilities")
+    return first.reshape(len(first)), None if probabilities is None else np.asarray(probabilities)
+
+
+def onnx_metrics(
+    session: ort.InferenceSession, frame: pd.DataFrame, truth: pd.Series, classes: Sequence[str]
+) -> dict[str, float]:
+    """The task's metrics of an ONNX model on `frame`."""
+    values, probabilities = onnx_outputs(session, onnx_feed(frame))
+    return task_metrics(truth, values if probabilities is None else probabilities, classes)

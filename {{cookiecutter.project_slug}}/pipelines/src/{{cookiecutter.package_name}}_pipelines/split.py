@@ -1,4 +1,4 @@
-"""Pipelines (MLOps): split — a seeded, stratified train/test split."""
+"""Pipelines (MLOps): split — a seeded train/test split, stratified on the label for classification."""
 
 from __future__ import annotations
 
@@ -10,17 +10,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sklearn.model_selection import train_test_split
 
-from {{ cookiecutter.package_name }}_core import TARGET
+from {{ cookiecutter.package_name }}_core import TARGET, TASK
 
 from .params import Params
 
 
-def split_rows(labels: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers of the train and test parts, stratified on the labels' integer codes (no Python object per row)."""
-    codes = pc.dictionary_encode(labels).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    train_rows, test_rows = train_test_split(
-        np.arange(len(codes)), test_size=test_size, random_state=seed, stratify=codes
-    )
+def split_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the train and test parts.
+
+    Classification keeps each class's share in both parts (stratified on the labels' integer codes,
+    no Python object per row); a regression target is continuous, so its rows are shuffled alone.
+    """
+    rows = np.arange(len(target))
+    stratify = None
+    if TASK == "classification":
+        stratify = pc.dictionary_encode(target).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    train_rows, test_rows = train_test_split(rows, test_size=test_size, random_state=seed, stratify=stratify)
     return train_rows, test_rows
 
 
@@ -30,7 +35,8 @@ def run(validated: Path, train: Path, test: Path, test_size: float, seed: int) -
     for rows, path in ((train_rows, train), (test_rows, test)):
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.take(pa.array(rows)), path)
-    print(f"split: {len(train_rows)} train, {len(test_rows)} test (seed {seed})")
+    how = "stratified on " + TARGET if TASK == "classification" else "shuffled"
+    print(f"split: {len(train_rows)} train, {len(test_rows)} test ({how}, seed {seed})")
     return len(train_rows), len(test_rows)
 
 
