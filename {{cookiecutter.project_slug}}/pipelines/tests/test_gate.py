@@ -163,7 +163,7 @@ def test_the_metric_must_belong_to_its_task(params_file: Path, capsys: pytest.Ca
     params_file.write_text(yaml.safe_dump(params))
     assert main(["register", "--params", str(params_file)]) == 1
     error = capsys.readouterr().err
-    assert f"register.metric={{'{TASK}': '{wrong}'}}" in error
+    assert "register.metric=" in error
     assert f"'{wrong}' is not a {TASK} metric" in error
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_example_records
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_records
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.gate import install
 from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, Params, load_params
@@ -35,7 +35,7 @@ def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
     # The monitor compares the champion's output too: the exported model stands in (register is tested apart).
     install(p.paths.onnx, p.paths.card, p.paths.champion)
     run_stages(params_file, "simulate_drift", "monitor")
-    records = list(iter_example_records())
+    records = list(iter_records())
     expected = {row: find_violations(record) for row, record in enumerate(records)}
     assert pd.read_parquet(p.paths.raw).shape[0] == len(records)
     # The quarantine keeps its meaning: each bad row, numbered as in the source, with the contract's reasons.
@@ -82,9 +82,7 @@ def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     params_file.write_text(yaml.safe_dump(params))
     run_stages(params_file, "ingest")
     # The example data's own bad rows; the stage names the column and rule that break most of them.
-    counts = Counter(
-        (problem.column, problem.rule) for record in iter_example_records() for problem in find_violations(record)
-    )
+    counts = Counter((problem.column, problem.rule) for record in iter_records() for problem in find_violations(record))
     top = max(counts.values())
     assert main(["validate", "--params", str(params_file)]) == 1
     message = capsys.readouterr().err
@@ -95,7 +93,7 @@ def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     ), message
     # Nothing is lost: every bad row is in quarantine with its reason, the validated data is not written.
     quarantine = pd.read_csv(params["paths"]["quarantine"])
-    assert len(quarantine) == sum(bool(find_violations(record)) for record in iter_example_records())
+    assert len(quarantine) == sum(bool(find_violations(record)) for record in iter_records())
     assert quarantine["reason"].str.len().gt(0).all()
     assert not Path(params["paths"]["validated"]).exists()
 

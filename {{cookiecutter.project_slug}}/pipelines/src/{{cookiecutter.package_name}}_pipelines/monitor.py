@@ -40,10 +40,10 @@ from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
+    NUMERIC_RANGES,
     TARGET,
     TARGET_CLASSES,
     TASK,
-    Features,
     find_violations,
 )
 
@@ -262,19 +262,6 @@ def drift_metrics(report: dict[str, Any], profile: dict[str, float], source: str
     return registry
 
 
-def bounds(column: str) -> tuple[float, float]:
-    """The contract's range of a numeric column (its ge/le, or gt/lt), infinite where it sets none."""
-    low, high = -np.inf, np.inf
-    for rule in Features.model_fields[column].metadata:
-        for name in ("ge", "gt"):
-            if getattr(rule, name, None) is not None:
-                low = float(getattr(rule, name))
-        for name in ("le", "lt"):
-            if getattr(rule, name, None) is not None:
-                high = float(getattr(rule, name))
-    return low, high
-
-
 def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
     """A batch that looks like a later season's data, from the contract alone: every numeric column moved up
     by `shift` x 4 of its standard deviations (kept inside the contract's range), and a `2 x shift` share
@@ -288,7 +275,7 @@ def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
     for column in NUMERIC_COLUMNS:
         values = batch[column].astype(float)
         moved = values + shift * 4 * float(values.std(ddof=0) or 0.0)
-        low, high = bounds(column)
+        low, high = NUMERIC_RANGES[column]
         batch[column] = moved.clip(lower=low, upper=high).round(6)
     for column, categories in CATEGORICAL_COLUMNS.items():
         chosen = (rng.random(len(batch)) < shift * 2) & batch[column].notna().to_numpy()

@@ -40,7 +40,6 @@ from prometheus_client import CollectorRegistry, Gauge
 from pydantic import TypeAdapter, ValidationError
 
 from {{ cookiecutter.package_name }}_core import (
-    CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     NUMERIC_COLUMNS,
     TASK,
@@ -53,6 +52,7 @@ from .files import read_frame, read_json
 from .integrity import IntegrityError, verify
 from .params import Params
 from .publish import push
+from .scoring import onnx_feed
 
 DEFAULT_MODEL = "models/champion/model.onnx"
 CARD_NAME = "model_card.json"
@@ -196,9 +196,7 @@ def predict(session: ort.InferenceSession, card: dict[str, Any], frame: pd.DataF
     parts = []
     for start in range(0, len(frame), CHUNK_ROWS):
         chunk = frame.iloc[start : start + CHUNK_ROWS]
-        feed = {column: chunk[[column]].to_numpy(dtype=np.float32) for column in NUMERIC_COLUMNS}
-        feed |= {column: chunk[[column]].astype(str).to_numpy(dtype=object) for column in CATEGORICAL_COLUMNS}
-        results = dict(zip(outputs, session.run(None, feed), strict=True))
+        results = dict(zip(outputs, session.run(None, onnx_feed(chunk)), strict=True))
         scored = chunk.copy()
         scored[PREDICTION_COLUMN] = np.asarray(results[outputs[0]]).reshape(len(chunk))
         if "probabilities" in results:

@@ -31,6 +31,8 @@ from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_CO
 DIGITS = 6
 # metrics.json and the card hold the baseline's figures beside the model's, under this prefix.
 BASELINE_PREFIX = "baseline_"
+# A missing category as the exported ONNX graph takes it (export.py).
+MISSING_CATEGORY = ""
 
 
 def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
@@ -100,11 +102,19 @@ def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequenc
 
 
 def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The ONNX model's inputs for a frame of records: one [N,1] array per contract column."""
-    return {
-        column: frame[[column]].to_numpy(dtype=object if column in CATEGORICAL_COLUMNS else np.float32)
-        for column in FEATURE_COLUMNS
-    }
+    """The ONNX model's inputs for a frame of records: one [N,1] array per contract column.
+
+    A gap (an optional column's missing value) goes in as the exported graph expects it: NaN in a
+    number, MISSING_CATEGORY in a category, for the graph's imputers to fill.
+    """
+    feed: dict[str, np.ndarray] = {}
+    for column in FEATURE_COLUMNS:
+        values = frame[[column]]
+        if column in CATEGORICAL_COLUMNS:
+            feed[column] = values.astype(object).where(values.notna(), MISSING_CATEGORY).to_numpy(dtype=object)
+        else:
+            feed[column] = values.to_numpy(dtype=np.float32, na_value=np.nan)
+    return feed
 
 
 def onnx_outputs(session: ort.InferenceSession, feed: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
