@@ -37,9 +37,9 @@ def timed(label: str, figures: dict[str, float], action: object) -> object:
 
 
 def measure(case: str, workdir: Path, skip_check: bool) -> None:
-    csv, target, task, _ = CASES[case]
+    csv, target, _, _, answers = CASES[case]
     env = harness.project_env(harness.DEFAULTS["python_version"])
-    root = harness.bake(workdir / case, task=task)
+    root = harness.bake(workdir / case, **answers)
     harness.git_init(root)
     harness.run("make setup", root, env, timeout=1800)
     subprocess.run(["git", "add", "--all"], cwd=root, check=True)

@@ -24,10 +24,12 @@ pytestmark = pytest.mark.generated
 
 DATA = Path(__file__).parent / "data"
 TIMEOUT = 1800
-# case -> (CSV, TARGET as in the CSV, the task make dataset must infer, the target's snake_case name)
+# case -> (CSV, TARGET as in the CSV, the task make dataset must infer, the target's snake_case name, answers).
+# The classification case swaps a bake whose example model is already the champion committed to git
+# (experiment_tracking=none): that champion belongs to the old contract and must not block the new data.
 CASES = {
-    "classification-cars93": ("cars93.csv", "Type", "classification", "type"),
-    "regression-airquality": ("airquality.csv", "Ozone", "regression", "ozone"),
+    "classification-cars93": ("cars93.csv", "Type", "classification", "type", {"experiment_tracking": "none"}),
+    "regression-airquality": ("airquality.csv", "Ozone", "regression", "ozone", {"task": "regression"}),
 }
 
 
@@ -59,15 +61,19 @@ def _post(url: str, record: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_path: Path) -> None:
-    csv, target, task, target_name = CASES[case]
+    csv, target, task, target_name, answers = CASES[case]
     try:
         env = project_env(DEFAULTS["python_version"])
     except LookupError as error:
         pytest.skip(str(error))
-    root = bake(tmp_path, task=task)
+    root = bake(tmp_path, **answers)
     package = root.name.replace("-", "_")
     git_init(root)
     run("make setup", root, env, timeout=TIMEOUT)
+    committed_champion = answers.get("experiment_tracking") == "none"
+    if committed_champion:
+        run("make repro", root, env, timeout=TIMEOUT)
+        old_card = json.loads((root / "models/champion/model_card.json").read_text())
     _git(root, "add", "--all")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", "bake")
 
@@ -86,6 +92,12 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
 
     run("make check", root, env, timeout=TIMEOUT)
     run("make repro", root, env, timeout=TIMEOUT)
+    registry = json.loads((root / "reports/registry.json").read_text())
+    card = json.loads((root / "models/champion/model_card.json").read_text())
+    assert card["contract"] == registry["contract"]  # the new data's model is the champion
+    if committed_champion:
+        assert (registry["outcome"], registry["champion_contract"]) == ("new_line", old_card["contract"])
+        assert card["contract"] != old_card["contract"]
 
     # Appended rows are a changed dependency of the ingest stage.
     data_file = root / core / "data" / f"{name}.csv"
