@@ -46,7 +46,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from harness import DEFAULTS, project_env, run  # noqa: E402
+from harness import DEFAULTS, answers_of, project_env, run  # noqa: E402
 from service import Server, free_port, prepare  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -302,7 +302,7 @@ def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path) -
 
 def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: bool) -> list[Row]:
     tool = ensure_wrk()
-    answers = json.loads((project / ".cookiecutter.json").read_text())
+    answers = answers_of(project)
     package = answers["package_name"]
     python = str(project / ".venv" / "bin" / "python")
     champion = project / "models" / "champion" / "model.onnx"

@@ -29,7 +29,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from harness import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
+from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, wait_http  # noqa: E402
 
 CONNECTIONS = 16
 REQUESTS = 8000
@@ -136,7 +136,7 @@ def prepare(work: Path) -> tuple[Path, dict[str, str]]:
 
 
 def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
-    answers = json.loads((project / ".cookiecutter.json").read_text())
+    answers = answers_of(project)
     package = answers["package_name"]
     python = str(project / ".venv" / "bin" / "python")
     loopback = load_loopback(project)

@@ -13,6 +13,7 @@ pre_gen hook makes cookiecutter log one). The pre_gen hook still runs for every 
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -81,10 +82,13 @@ def check_answers(answers: Mapping[str, object]) -> str:
 
 
 class NamingExtension(Extension):
-    """Adds the `folder_name`, `package_prefix` and `check_answers` filters."""
+    """Adds the `folder_name`, `package_prefix`, `check_answers` and `absolute_path` filters."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["folder_name"] = folder_name
         environment.filters["package_prefix"] = package_prefix
         environment.filters["check_answers"] = check_answers
+        # Rendering a hook happens inside the template folder (cookiecutter's work_in(repo_dir)), so the
+        # post_gen hook learns the template's absolute path from `'.' | absolute_path`.
+        environment.filters["absolute_path"] = os.path.abspath

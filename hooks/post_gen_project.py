@@ -1,24 +1,34 @@
-"""Shape the baked repository to the answers: remove what the options turned off.
+"""Shape the baked repository to the answers: remove what the options turned off, record the answers.
 
 REMOVALS is the one place that says which answer removes which paths. The hook is
 idempotent (running it twice, as `cruft update` may, gives the same tree) and
 self-contained: cookiecutter cannot import local modules from hooks.
+
+The answers are recorded once, in cruft's `.cruft.json`: a plain `cookiecutter` bake writes it
+here (template, commit, answers), so `cruft check/diff/update` work on it without `cruft link`;
+under cruft (its context carries `_commit`) the hook writes nothing and cruft writes the file.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 # Rendered by cookiecutter; the unit tests import this file unrendered and call main().
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
+# The template folder's absolute path (hooks/naming.py), for a template given as a relative path.
+TEMPLATE_PATH = r"""{{ '.' | absolute_path }}"""
 
-ANSWERS_FILE = ".cookiecutter.json"
-# Keys cookiecutter adds that describe the machine that baked, not the project.
-MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout", "_versions", "_copy_without_render"})
+ANSWERS_FILE = ".cruft.json"
+# Keys cookiecutter adds that describe the machine that baked, or the template's own settings
+# (cruft re-renders with the template's current ones: it passes no `_` key back).
+MACHINE_KEYS = frozenset(
+    {"_output_dir", "_repo_dir", "_checkout", "_versions", "_copy_without_render", "_extensions", "__check"}
+)
 
 # (option, value) -> paths relative to the project root, removed when the answer matches.
 # Paths may use {package_name}.
@@ -41,6 +51,8 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
         "infra/k8s/components/mlflow-server",
         "compose.override.yaml",  # the local stack's MLflow server
     ),
+    # The licence texts not chosen (the chosen one became LICENSE).
+    **{("license", name): ("_licenses",) for name in ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")},
     # The other task's contract declarations (the chosen one became schema.py).
     ("task", "classification"): ("core/src/{package_name}_core/schema_regression.py",),
     ("task", "regression"): ("core/src/{package_name}_core/schema_classification.py",),
@@ -49,6 +61,8 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
 # (option, value) -> (source, destination) moves, applied before the removals. Paths may use
 # {package_name}.
 MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    # LICENSE is the text of the chosen licence.
+    **{("license", name): ((f"_licenses/{name}", "LICENSE"),) for name in ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")},
     # The handbook's CI/CD page is the one of the chosen CI system.
     ("ci", "github"): (("docs/_ci-cd/github.md", "docs/ci-cd.md"),),
     ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"), ("docs/_ci-cd/gitlab.md", "docs/ci-cd.md")),
@@ -118,10 +132,53 @@ def remove_empty_dirs(root: Path) -> None:
             folder.rmdir()
 
 
+def template_commit(repo_dir: str) -> str | None:
+    """The commit the template was baked from, when it is a git checkout (a local clone or cookiecutter's)."""
+    if not repo_dir or not Path(repo_dir).is_dir():
+        return None
+    try:
+        result = subprocess.run(["git", "-C", repo_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    except OSError:  # no git on this machine: the answers are still recorded, without a commit
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def template_location(template: str, template_path: str) -> str:
+    """The template as cruft can clone it from anywhere: an absolute path, or the URL an abbreviation stands for."""
+    if "://" in template or template.startswith("git@"):
+        return template
+    try:
+        from cookiecutter.config import BUILTIN_ABBREVIATIONS
+        from cookiecutter.repository import expand_abbreviations
+    except ImportError:  # without cookiecutter's tables the template is recorded as given
+        return template
+    expanded = expand_abbreviations(template, BUILTIN_ABBREVIATIONS)
+    if expanded != template:
+        return expanded
+    # A local folder, given relative to wherever cookiecutter ran: the hook was rendered inside it.
+    return template_path if Path(template_path).is_absolute() else template
+
+
+def cruft_state(answers: Mapping[str, object], template_path: str = TEMPLATE_PATH) -> dict[str, object]:
+    """The answers in cruft's `.cruft.json` format, as `cruft create` would write them."""
+    template = template_location(str(answers.get("_template", "")), template_path)
+    commit = template_commit(template_path if Path(template_path).is_dir() else str(answers.get("_repo_dir", "")))
+    context = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    context.update(_template=template, _commit=commit)
+    return {
+        "template": template,
+        "commit": commit,
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+
+
 def write_answers(root: Path, answers: Mapping[str, object]) -> None:
-    """Record the answers so the project can be re-baked (cookiecutter --replay) or linked with cruft."""
-    kept = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
-    (root / ANSWERS_FILE).write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    """Record the answers once, in cruft's format; under cruft (which writes the file itself) do nothing."""
+    if "_commit" in answers:
+        return
+    (root / ANSWERS_FILE).write_text(json.dumps(cruft_state(answers), indent=2) + "\n", encoding="utf-8")
 
 
 def main(answers: Mapping[str, object], root: Path) -> int:

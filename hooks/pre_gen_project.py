@@ -25,6 +25,7 @@ ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
 MAX_NAME_LENGTH = 32  # keeps generated lines within the formatter's width for any answer
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+YEAR = re.compile(r"^[12][0-9]{3}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # GitHub: 1-39 alphanumerics or single inner hyphens.
 GITHUB_NAME = re.compile(r"^(?=.{1,39}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
@@ -104,6 +105,10 @@ def is_team_handle(value: str) -> bool:
 NOT_TEXT = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
 
 
+def is_year(value: str) -> bool:
+    return bool(YEAR.match(value))
+
+
 def is_one_line(value: str) -> bool:
     # Double quotes and backslashes would end or escape the TOML/YAML/JSON strings the answer is written into.
     return (
@@ -151,6 +156,7 @@ RULES: tuple[tuple[str, Check, str], ...] = (
     ("data_science_team", is_team_handle, TEAM_MESSAGE.format(example="data-scientists")),
     ("ml_engineering_team", is_team_handle, TEAM_MESSAGE.format(example="ml-engineers")),
     ("mlops_team", is_team_handle, TEAM_MESSAGE.format(example="mlops")),
+    ("copyright_year", is_year, "is not a four-digit year; use e.g. '2026'"),
 )
 
 

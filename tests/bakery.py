@@ -7,6 +7,7 @@ from harness import (  # noqa: F401
     DEFAULTS,
     OPTIONS,
     TEMPLATE_DIR,
+    answers_of,
     bake,
     combo_id,
     find_interpreter,

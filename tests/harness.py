@@ -162,6 +162,11 @@ class BakeCache:
         return target
 
 
+def answers_of(root: Path) -> dict[str, Any]:
+    """The answers a bake recorded (its one answers file, cruft's `.cruft.json`)."""
+    return dict(json.loads((root / ".cruft.json").read_text())["context"]["cookiecutter"])
+
+
 def project_files(root: Path) -> set[str]:
     """Every file of a bake as a posix path relative to its root (git internals excluded)."""
     return {

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import DEFAULTS, bake, project_env, run
+from bakery import DEFAULTS, answers_of, bake, project_env, run
 
 SETUP_TIMEOUT = 1800
 START_TIMEOUT = 120.0
@@ -83,7 +83,7 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         run("make setup", root, env, timeout=SETUP_TIMEOUT)
         run("make repro", root, env, timeout=SETUP_TIMEOUT)
     ensure_champion(root)
-    answers = json.loads((root / ".cookiecutter.json").read_text())
+    answers = answers_of(root)
     _BAKED["project"] = Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
     return _BAKED["project"]
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
-from harness import CHOICES, DEFAULTS, OPTIONS, TEMPLATE_DIR, BakeCache, baked_path, combo_id, pairwise, project_files
+from harness import (
+    CHOICES,
+    DEFAULTS,
+    OPTIONS,
+    TEMPLATE_DIR,
+    BakeCache,
+    answers_of,
+    baked_path,
+    combo_id,
+    pairwise,
+    project_files,
+)
 
 COMBOS = pairwise(CHOICES)
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".yaml", ".yml", ".json", ".ipynb", ".cfg", ".txt", ".tf", ".hcl", ""}
@@ -135,9 +147,41 @@ def test_the_license_is_the_one_chosen(pairwise_bake: tuple[dict[str, str], Path
     assert first_line.startswith(expected.get(answers["license"], "Copyright"))
 
 
+def test_the_license_year_is_the_recorded_answer(baked: BakeCache) -> None:
+    """The year is an answer (default: the bake's year), so a re-bake in a later year changes nothing."""
+    root = baked({"copyright_year": "2019", "author_name": "Grace Hopper"})
+    assert "Copyright (c) 2019 Grace Hopper" in (root / "LICENSE").read_text()
+    assert answers_of(root)["copyright_year"] == "2019"
+    assert not (root / "_licenses").exists()
+
+
+def checked_out_eol(repository: Path, files: list[str]) -> dict[str, str]:
+    """What git's attributes say each file's line ending is in a checkout (`unspecified` when nothing says)."""
+    output = subprocess.run(
+        ["git", "check-attr", "eol", "--", *files], cwd=repository, capture_output=True, text=True, check=True
+    ).stdout
+    return {line.split(": ")[0]: line.rsplit(": ", 1)[1] for line in output.splitlines()}
+
+
+def test_shell_scripts_and_makefiles_check_out_with_lf_everywhere(baked: BakeCache) -> None:
+    """A Windows checkout (core.autocrlf=true) must not give the bake's scripts CRLF endings."""
+    root = baked({})
+    files = sorted(f for f in project_files(root) if f.endswith((".sh", ".py")) or Path(f).name == "Makefile")
+    assert any(f.endswith(".sh") for f in files)
+    assert set(checked_out_eol(root, files).values()) == {"lf"}, checked_out_eol(root, files)
+
+
+def test_the_template_checks_out_with_lf_everywhere() -> None:
+    files = sorted(
+        p.relative_to(TEMPLATE_DIR).as_posix()
+        for p in [*TEMPLATE_DIR.glob("hooks/*.py"), *TEMPLATE_DIR.glob("{{cookiecutter.project_slug}}/**/*.sh")]
+    ) + ["Makefile"]
+    assert set(checked_out_eol(TEMPLATE_DIR, files).values()) == {"lf"}, checked_out_eol(TEMPLATE_DIR, files)
+
+
 def test_the_answers_file_records_the_answers(pairwise_bake: tuple[dict[str, str], Path]) -> None:
     answers, root = pairwise_bake
-    recorded = json.loads((root / ".cookiecutter.json").read_text())
+    recorded = answers_of(root)
     assert {key: recorded[key] for key in answers} == answers
     assert "_output_dir" not in recorded
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from harness import CHOICES, TEMPLATE_DIR, project_files
+from harness import CHOICES, TEMPLATE_DIR, answers_of, project_files
 
 HOOKS = TEMPLATE_DIR / "hooks"
 
@@ -39,6 +39,7 @@ GOOD_ANSWERS = {
     "data_science_team": "@acme-ml/data-scientists",
     "ml_engineering_team": "@acme-ml/ml-engineers",
     "mlops_team": "@ada",
+    "copyright_year": "2026",
 }
 
 # (field, bad value, words the message must contain besides the field and the value)
@@ -60,6 +61,7 @@ REJECTIONS = [
     ("ml_engineering_team", "@acme/", "@org/team nor @user"),
     ("mlops_team", "acme/mlops", "@org/team nor @user"),
     ("project_name", 'Say "hi"', "double quotes"),
+    ("copyright_year", "26", "four-digit year"),
     ("project_name", "Churn\\Prediction", "backslashes"),
     ("description", "Predict\tchurn.", "control characters"),
 ]
@@ -122,7 +124,7 @@ def test_the_retry_command_bakes_once_the_answer_is_fixed_in_the_replay_file(tmp
     work.mkdir()
     retried = cookiecutter_cli(*command[1:], config_dir=tmp_path, cwd=work)
     assert retried.returncode == 0, retried.stdout + retried.stderr
-    answers = json.loads((work / "seabird-census" / ".cookiecutter.json").read_text())
+    answers = answers_of(work / "seabird-census")
     assert (answers["project_name"], answers["author_email"]) == ("Seabird Census", "grace@globex.example")
 
 
@@ -201,13 +203,41 @@ def test_post_gen_removes_moves_and_is_idempotent(tmp_path: Path) -> None:
     assert post_gen.main(answers, tmp_path) == 0
     first = project_files(tmp_path)
     assert post_gen.main(answers, tmp_path) == 0
-    assert project_files(tmp_path) == first == {".gitlab/CODEOWNERS", "infra/k8s/a.yaml", ".cookiecutter.json"}
+    assert project_files(tmp_path) == first == {".gitlab/CODEOWNERS", "infra/k8s/a.yaml", ".cruft.json"}
     assert not (tmp_path / ".github").exists()
 
 
-def test_the_answers_file_leaves_out_machine_paths(tmp_path: Path) -> None:
-    post_gen.write_answers(tmp_path, {"project_name": "X", "_output_dir": "/tmp/x", "_template": "gh:o/t"})
-    assert json.loads((tmp_path / ".cookiecutter.json").read_text()) == {"project_name": "X", "_template": "gh:o/t"}
+def test_the_one_answers_file_is_cruft_state_without_machine_paths(tmp_path: Path) -> None:
+    answers = {
+        "project_name": "X",
+        "copyright_year": "2019",
+        "_output_dir": "/tmp/x",
+        "_repo_dir": str(TEMPLATE_DIR),
+        "_template": "gh:o/t",
+        "_checkout": None,
+        "_versions": {"uv": "0"},
+        "__check": "",
+    }
+    post_gen.write_answers(tmp_path, answers)
+    head = subprocess.run(["git", "-C", str(TEMPLATE_DIR), "rev-parse", "HEAD"], capture_output=True, text=True)
+    commit = head.stdout.strip() or None
+    url = "https://github.com/o/t.git"  # cookiecutter's gh: abbreviation, which cruft cannot clone
+    assert json.loads((tmp_path / ".cruft.json").read_text()) == {
+        "template": url,
+        "commit": commit,
+        "checkout": None,
+        "context": {
+            "cookiecutter": {"project_name": "X", "copyright_year": "2019", "_template": url, "_commit": commit}
+        },
+        "directory": None,
+    }
+    assert [p.name for p in tmp_path.iterdir()] == [".cruft.json"]
+
+
+def test_under_cruft_the_hook_leaves_the_answers_file_to_cruft(tmp_path: Path) -> None:
+    """cruft's context carries `_commit`; its re-bakes for diff/update then hold no answers file to patch."""
+    post_gen.write_answers(tmp_path, {"project_name": "X", "_template": "gh:o/t", "_commit": "abc"})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_rejected_bake_through_the_api_raises(cookies, tmp_path: Path) -> None:  # noqa: ANN001 - pytest-cookies

@@ -18,7 +18,7 @@ import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
-from harness import TEMPLATE_DIR, BakeCache, bake
+from harness import TEMPLATE_DIR, BakeCache, answers_of, bake
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -114,7 +114,7 @@ def test_real_world_names_bake_into_these_folders(
     project_name: str, folder: str, package: str, baked: BakeCache, record_property: pytest.RecordProperty
 ) -> None:
     root = baked({"project_name": project_name})
-    answers = json.loads((root / ".cookiecutter.json").read_text())
+    answers = answers_of(root)
     record_property("folder", root.name)
     record_property("package", answers["package_name"])
     print(f"| {project_name!r} | {root.name} | {answers['package_name']} |")
