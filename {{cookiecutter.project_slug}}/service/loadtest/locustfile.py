@@ -6,6 +6,9 @@ Locust is not a dependency of the workspace: run it with `uvx` (or `pip install 
 any machine that may load that host. Each simulated user first reads `/v1/model` for a valid
 record, then mixes single predictions, batches and health checks. For a quick figure on your
 own machine use `make bench`, which drives the service on loopback instead.
+
+Nothing here names the dataset: the record is the model card's example, and the invalid one
+breaks one field found in the card's input schema and expects that field, and that reason, back.
 """
 
 from __future__ import annotations
@@ -16,7 +19,20 @@ from typing import Any
 from locust import FastHttpUser, between, task
 
 BATCH_SIZE = int(os.environ.get("LOADTEST_BATCH_SIZE", "100"))
+SCORED = ("prediction", "value")  # a classifier's answer, a regressor's
 MAX_WAIT_SECONDS = float(os.environ.get("LOADTEST_MAX_WAIT", "0.1"))
+
+
+def broken(record: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """The record with one field the contract refuses, that field's name and the error type expected for it."""
+    for name, spec in schema["properties"].items():
+        present = next((part for part in spec.get("anyOf", [spec]) if part.get("type") != "null"), spec)
+        if "maximum" in present:
+            return {**record, name: present["maximum"] + abs(present["maximum"]) + 1}, name, "less_than_equal"
+        if "enum" in present:
+            return {**record, name: "+".join(map(str, present["enum"]))}, name, "literal_error"
+    name = schema["required"][0]  # no range and no categories anywhere: leave a required field out
+    return {key: value for key, value in record.items() if key != name}, name, "missing"
 
 
 class ModelApiUser(FastHttpUser):
@@ -25,6 +41,7 @@ class ModelApiUser(FastHttpUser):
     wait_time = between(0.0, MAX_WAIT_SECONDS)
     record: dict[str, Any]
     batch: dict[str, Any]
+    invalid: tuple[dict[str, Any], str, str]
 
     def on_start(self) -> None:
         with self.client.get("/v1/model", name="/v1/model", catch_response=True) as response:
@@ -32,13 +49,15 @@ class ModelApiUser(FastHttpUser):
                 response.failure(f"/v1/model answered {response.status_code}: is the model loaded?")
                 self.stop()
                 return
-            self.record = response.json()["example"]
+            card = response.json()
+            self.record = card["example"]
         self.batch = {"records": [self.record] * BATCH_SIZE}
+        self.invalid = broken(self.record, card["input_schema"])
 
     @task(20)
     def predict(self) -> None:
         with self.client.post("/v1/predict", json=self.record, catch_response=True) as response:
-            if response.status_code != 200 or "prediction" not in response.json():
+            if response.status_code != 200 or not set(SCORED) & set(response.json()):
                 response.failure(f"unexpected answer {response.status_code}")
 
     @task(2)
@@ -55,9 +74,12 @@ class ModelApiUser(FastHttpUser):
 
     @task(1)
     def invalid_record_is_refused(self) -> None:
-        bad = {**self.record, "body_mass_g": -1.0}
+        bad, field, kind = self.invalid
         with self.client.post("/v1/predict", json=bad, name="/v1/predict (invalid)", catch_response=True) as response:
-            if response.status_code == 422:
+            found = [(item["field"], item["type"]) for item in response.json().get("detail", [])]
+            if response.status_code == 422 and found == [(field, kind)]:
                 response.success()
             else:
-                response.failure(f"an invalid record got {response.status_code}, expected 422")
+                response.failure(
+                    f"an invalid record got {response.status_code} {found}, expected 422 [{(field, kind)}]"
+                )

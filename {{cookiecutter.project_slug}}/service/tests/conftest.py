@@ -9,6 +9,7 @@ never imports scikit-learn, pandas or the pipeline.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,21 +42,18 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     import pandas as pd
     from sklearn.model_selection import train_test_split
 
-    from {{ cookiecutter.package_name }}_core import (
-        FEATURE_COLUMNS,
-        TARGET,
-        find_violations,
-        iter_example_records,
-    )
+    from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_records
     from {{ cookiecutter.package_name }}_core.features import build_model
     from {{ cookiecutter.package_name }}_pipelines.export import export_model
 
-    frame = pd.DataFrame([row for row in iter_example_records() if not find_violations(row)])
-    train, test = train_test_split(frame, test_size=0.25, random_state=0, stratify=frame[TARGET])
+    frame = pd.DataFrame([row for row in iter_records() if not find_violations(row)])
+    stratify = frame[TARGET] if TASK == "classification" else None
+    train, test = train_test_split(frame, test_size=0.25, random_state=0, stratify=stratify)
     test = test.reset_index(drop=True)
     model = build_model().fit(train[list(FEATURE_COLUMNS)], train[TARGET])
+    score = float(model.score(test[list(FEATURE_COLUMNS)], test[TARGET]))  # accuracy or R², by task
     folder = tmp_path_factory.mktemp("models")
-    card = export_model(model, test, folder / "model.onnx", folder / "model_card.json", metrics={"accuracy": 0.99})
+    card = export_model(model, test, folder / "model.onnx", folder / "model_card.json", metrics={"score": score})
     assert card["sha256"] == hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
     return Trained(model=model, test_frame=test, onnx_path=folder / "model.onnx", card=card)
 
@@ -89,3 +87,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def example(trained: Trained) -> dict[str, Any]:
     return dict(trained.card["example"])
+
+
+def as_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A data row as a request sends it: the contract's fields only, a gap (NaN) as null."""
+    from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS
+
+    return {
+        name: None if row[name] is None or (isinstance(row[name], float) and math.isnan(row[name])) else row[name]
+        for name in FEATURE_COLUMNS
+    }
+
+
+@pytest.fixture(scope="session")
+def records(trained: Trained) -> list[dict[str, Any]]:
+    """The held-out rows of the data, as requests."""
+    return [as_record(row) for row in trained.test_frame.to_dict(orient="records")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,13 +11,67 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET_CLASSES
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    NUMERIC_RANGES,
+    OPTIONAL_COLUMNS,
+    TARGET,
+    TARGET_CLASSES,
+    TASK,
+)
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.logs import JsonFormatter
 from {{ cookiecutter.package_name }}_service.settings import Settings
 
 JSON_HEADERS = {"content-type": "application/json"}
+REQUIRED = tuple(name for name in FEATURE_COLUMNS if name not in OPTIONAL_COLUMNS)
+# Open ends of a range (none in a contract `make dataset` wrote) are drawn from within this.
+WIDEST = 1e6
+
+
+def values(column: str) -> st.SearchStrategy[Any]:
+    """Any value the contract accepts in a column: one of its categories, or a number in its range."""
+    if column in CATEGORICAL_COLUMNS:
+        return st.sampled_from(CATEGORICAL_COLUMNS[column])
+    low, high = NUMERIC_RANGES[column]
+    return st.floats(max(low, -WIDEST), min(high, WIDEST), allow_nan=False, allow_infinity=False)
+
+
+def valid_records() -> st.SearchStrategy[dict[str, Any]]:
+    """Records built from the contract's fields: every required field, each optional one present, null or left out."""
+    return st.fixed_dictionaries(
+        {name: values(name) for name in REQUIRED},
+        optional={name: st.one_of(st.none(), values(name)) for name in OPTIONAL_COLUMNS},
+    )
+
+
+def broken_fields() -> list[Any]:
+    """One named field broken at a time, with the error type pydantic must report for that field."""
+    cases: list[tuple[str, str, Any, str]] = []
+    for name in FEATURE_COLUMNS:
+        if name in CATEGORICAL_COLUMNS:
+            cases.append((name, "unknown-category", "+".join(CATEGORICAL_COLUMNS[name]), "literal_error"))
+            cases.append((name, "number", 1.5, "literal_error"))
+        else:
+            low, high = NUMERIC_RANGES[name]
+            if math.isfinite(high):
+                cases.append((name, "above-range", high + max(1.0, abs(high)), "less_than_equal"))
+            if math.isfinite(low):
+                cases.append((name, "below-range", low - max(1.0, abs(low)), "greater_than_equal"))
+            cases.append((name, "number-in-quotes", "1", "float_type"))
+        if name not in OPTIONAL_COLUMNS:
+            cases.append((name, "null", None, "literal_error" if name in CATEGORICAL_COLUMNS else "float_type"))
+    return [pytest.param(name, value, kind, id=f"{name}-{how}") for name, how, value, kind in cases]
+
+
+BROKEN = broken_fields()
+UNKNOWN_FIELD = f"{FEATURE_COLUMNS[0]}_unknown"
 
 
 def assert_error(response: Any, status: int, error: str) -> dict[str, Any]:
@@ -25,6 +80,19 @@ def assert_error(response: Any, status: int, error: str) -> dict[str, Any]:
     assert body["error"] == error
     assert body["request_id"] == response.headers["x-request-id"]
     return body
+
+
+def assert_answer(answer: dict[str, Any], card: dict[str, Any]) -> None:
+    """An answer of the contract's task: a class with every class's probability, or one finite number."""
+    if TASK == "classification":
+        assert answer["prediction"] in TARGET_CLASSES
+        assert list(answer["probabilities"]) == card["classes"]
+        assert sum(answer["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert max(answer["probabilities"], key=answer["probabilities"].get) == answer["prediction"]
+    else:
+        assert set(answer) - {"model_version"} == {"value"}
+        assert isinstance(answer["value"], float)
+        assert math.isfinite(answer["value"])
 
 
 def test_healthz_answers_ok(client: TestClient) -> None:
@@ -44,54 +112,98 @@ def test_model_endpoint_shows_the_card_and_a_usable_example(
 ) -> None:
     info = client.get("/v1/model").json()
     assert info["version"] == trained.card["version"]
-    assert info["classes"] == trained.card["classes"]
+    assert info["task"] == TASK
+    assert info["classes"] == trained.card["classes"] == list(TARGET_CLASSES if TASK == "classification" else ())
     assert info["max_batch_records"] == settings.max_batch_records
     assert set(info["input_schema"]["properties"]) == set(FEATURE_COLUMNS)
     assert client.post("/v1/predict", json=info["example"]).status_code == 200
 
 
-def test_predict_returns_a_class_its_probabilities_and_the_version(
+def test_the_openapi_example_is_made_from_the_contract_and_is_valid(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    (example,) = schema["components"]["schemas"]["PredictRequest"]["examples"]
+    assert set(example) == set(FEATURE_COLUMNS)
+    assert_answer(client.post("/v1/predict", json=example).json(), client.get("/v1/model").json())
+
+
+def test_the_openapi_response_follows_the_task(client: TestClient) -> None:
+    prediction = client.get("/openapi.json").json()["components"]["schemas"]["Prediction"]
+    fields = {"classification": ["prediction", "probabilities"], "regression": ["value"]}[TASK]
+    assert prediction["required"] == fields
+    assert all(prediction["properties"][name]["description"] for name in fields)
+
+
+def test_predict_returns_the_tasks_answer_and_the_version(
     client: TestClient, example: dict[str, Any], trained: Any
 ) -> None:
     response = client.post("/v1/predict", json=example)
     assert response.status_code == 200
     body = response.json()
-    assert body["prediction"] in TARGET_CLASSES
-    assert set(body["probabilities"]) == set(trained.card["classes"])
-    assert sum(body["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert max(body["probabilities"], key=body["probabilities"].get) == body["prediction"]
+    assert_answer(body, trained.card)
     assert body["model_version"] == trained.card["version"]
 
 
-def test_integers_are_accepted_for_measurements(client: TestClient, example: dict[str, Any]) -> None:
-    assert client.post("/v1/predict", json={**example, "body_mass_g": 4200}).status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("change", "field", "error_type"),
-    [
-        ({"bill_length_mm": 700.0}, "bill_length_mm", "less_than_equal"),
-        ({"body_mass_g": "4200"}, "body_mass_g", "float_type"),
-        ({"island": "Atlantis"}, "island", "literal_error"),
-        ({"sex": None}, "sex", "literal_error"),
-        ({"colour": "black"}, "colour", "extra_forbidden"),
-    ],
+@given(record=valid_records())
+@hypothesis_settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-def test_a_bad_record_gets_422_naming_the_field_and_reason(
-    client: TestClient, example: dict[str, Any], change: dict[str, Any], field: str, error_type: str
+def test_any_record_the_contract_accepts_is_scored(client: TestClient, trained: Any, record: dict[str, Any]) -> None:
+    response = client.post("/v1/predict", json=record)
+    assert response.status_code == 200, response.text
+    assert_answer(response.json(), trained.card)
+
+
+def test_integers_are_accepted_for_numbers(client: TestClient, example: dict[str, Any]) -> None:
+    whole = {
+        name: math.ceil(NUMERIC_RANGES[name][0])
+        for name in NUMERIC_COLUMNS
+        if math.ceil(NUMERIC_RANGES[name][0]) <= NUMERIC_RANGES[name][1]
+    }
+    if not whole:
+        pytest.skip("the contract has no numeric column with a whole number in its range")
+    assert client.post("/v1/predict", json={**example, **whole}).status_code == 200
+
+
+@pytest.mark.parametrize(("field", "value", "error_type"), BROKEN)
+def test_a_record_with_one_broken_field_gets_422_naming_that_field_and_reason(
+    client: TestClient, example: dict[str, Any], field: str, value: Any, error_type: str
 ) -> None:
-    body = assert_error(client.post("/v1/predict", json={**example, **change}), 422, "invalid_record")
+    body = assert_error(client.post("/v1/predict", json={**example, field: value}), 422, "invalid_record")
     assert [(item["field"], item["type"]) for item in body["detail"]] == [(field, error_type)]
     assert body["detail"][0]["reason"]
 
 
-def test_a_missing_field_is_named(client: TestClient, example: dict[str, Any]) -> None:
-    del example["flipper_length_mm"]
-    body = assert_error(client.post("/v1/predict", json=example), 422, "invalid_record")
-    assert body["detail"][0] == {"field": "flipper_length_mm", "reason": "Field required", "type": "missing"}
+def test_an_unknown_field_is_named(client: TestClient, example: dict[str, Any]) -> None:
+    body = assert_error(client.post("/v1/predict", json={**example, UNKNOWN_FIELD: 1}), 422, "invalid_record")
+    assert body["detail"] == [
+        {"field": UNKNOWN_FIELD, "reason": "Extra inputs are not permitted", "type": "extra_forbidden"}
+    ]
 
 
-@pytest.mark.parametrize("payload", [b"{", b"", b"\xff\xfe", b'{"island": "Dream",}'])
+@pytest.mark.parametrize("field", REQUIRED)
+def test_a_missing_required_field_is_named(client: TestClient, example: dict[str, Any], field: str) -> None:
+    record = {name: value for name, value in example.items() if name != field}
+    body = assert_error(client.post("/v1/predict", json=record), 422, "invalid_record")
+    assert body["detail"] == [{"field": field, "reason": "Field required", "type": "missing"}]
+
+
+@pytest.mark.skipif(not OPTIONAL_COLUMNS, reason="the contract has no optional column")
+@pytest.mark.parametrize("field", OPTIONAL_COLUMNS)
+def test_an_optional_field_may_be_null_or_left_out(
+    client: TestClient, example: dict[str, Any], trained: Any, field: str
+) -> None:
+    left_out = {name: value for name, value in example.items() if name != field}
+    for record in ({**example, field: None}, left_out):
+        response = client.post("/v1/predict", json=record)
+        assert response.status_code == 200, response.text
+        assert_answer(response.json(), trained.card)
+    batch = client.post("/v1/predict/batch", json={"records": [left_out, {**example, field: None}]})
+    assert batch.status_code == 200, batch.text
+    first, second = batch.json()["predictions"]
+    assert first == second  # left out and null are the same missing value
+
+
+@pytest.mark.parametrize("payload", [b"{", b"", b"\xff\xfe", ('{"' + FEATURE_COLUMNS[0] + '": 1,}').encode()])
 def test_broken_json_gets_400(client: TestClient, payload: bytes) -> None:
     response = client.post("/v1/predict", content=payload, headers=JSON_HEADERS)
     assert_error(response, 400, "invalid_json")
@@ -117,20 +229,29 @@ def test_a_chunked_body_over_the_limit_gets_413(client: TestClient, settings: Se
     assert_error(client.post("/v1/predict", content=chunks(), headers=JSON_HEADERS), 413, "body_too_large")
 
 
-def test_batch_keeps_the_order_of_the_records(client: TestClient, example: dict[str, Any]) -> None:
-    records = [example, {**example, "island": "Torgersen", "flipper_length_mm": 180.0, "body_mass_g": 3300.0}]
-    response = client.post("/v1/predict/batch", json={"records": records})
+def test_batch_keeps_the_order_of_the_records(client: TestClient, records: list[dict[str, Any]]) -> None:
+    chosen = records[:5]
+    response = client.post("/v1/predict/batch", json={"records": chosen})
     assert response.status_code == 200
     body = response.json()
-    assert len(body["predictions"]) == 2
-    singles = [client.post("/v1/predict", json=record).json() for record in records]
-    assert [p["prediction"] for p in body["predictions"]] == [s["prediction"] for s in singles]
+    assert len(body["predictions"]) == len(chosen)
+    singles = [client.post("/v1/predict", json=record).json() for record in chosen]
+    for batched, single in zip(body["predictions"], singles, strict=True):  # float32 sums may differ in the last bit
+        if TASK == "classification":
+            assert batched["prediction"] == single["prediction"]
+            assert batched["probabilities"] == pytest.approx(single["probabilities"], abs=1e-6)
+        else:
+            assert batched["value"] == pytest.approx(single["value"], rel=1e-6)
+    assert len({json.dumps(prediction) for prediction in body["predictions"]}) > 1  # the rows were told apart
 
 
-def test_batch_errors_name_the_record(client: TestClient, example: dict[str, Any]) -> None:
-    records = [example, {**example, "sex": "unknown"}]
-    body = assert_error(client.post("/v1/predict/batch", json={"records": records}), 422, "invalid_record")
-    assert body["detail"][0]["field"] == "records.1.sex"
+@pytest.mark.parametrize(("field", "value", "error_type"), BROKEN[:1])
+def test_batch_errors_name_the_record(
+    client: TestClient, example: dict[str, Any], field: str, value: Any, error_type: str
+) -> None:
+    batch = [example, {**example, field: value}]
+    body = assert_error(client.post("/v1/predict/batch", json={"records": batch}), 422, "invalid_record")
+    assert [(item["field"], item["type"]) for item in body["detail"]] == [(f"records.1.{field}", error_type)]
 
 
 @pytest.mark.parametrize("extra", [None, 1])
@@ -160,15 +281,27 @@ def test_a_plain_request_id_is_echoed_and_an_unsafe_one_replaced(client: TestCli
 def test_metrics_count_latency_errors_predictions_and_model_version(
     client: TestClient, example: dict[str, Any], trained: Any
 ) -> None:
-    prediction = client.post("/v1/predict", json=example).json()["prediction"]
-    client.post("/v1/predict", json={**example, "island": "Mars"})
+    answer = client.post("/v1/predict", json=example).json()
+    client.post("/v1/predict", json={**example, UNKNOWN_FIELD: 1})
     client.get("/no/such/route")
     text = client.get("/metrics").text
     assert 'http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/predict"}' in text
     assert 'http_request_errors_total{route="/v1/predict",status="422"}' in text
     assert 'http_request_errors_total{route="other",status="404"}' in text
     card = trained.card
-    assert 'model_predictions_total{class="' + prediction + '"}' in text
+    if TASK == "classification":
+        assert 'model_predictions_total{class="' + answer["prediction"] + '"}' in text
+    else:
+        counts = [
+            line
+            for line in text.splitlines()
+            if line.startswith(("model_predictions_total ", "model_predicted_value_count "))
+        ]
+        assert len(counts) == 2
+        assert all(float(line.split()[-1]) >= 1 for line in counts)
+        low, high = NUMERIC_RANGES[TARGET]
+        for bound in (low, high):
+            assert 'model_predicted_value_bucket{le="' + str(bound) + '"}' in text
     assert 'model_info{name="' + card["name"] + '",version="' + card["version"] + '"} 1.0' in text
     assert "process_resident_memory_bytes" in text
 

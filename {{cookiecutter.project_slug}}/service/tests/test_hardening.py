@@ -23,14 +23,18 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, SecretStr
 from starlette.types import Message
 
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.bounds import KEY_SLACK, MAX_KEYS
-from {{ cookiecutter.package_name }}_service.errors import MAX_FIELD_CHARS
-from {{ cookiecutter.package_name }}_service.model import CARD_NAME, ModelLoadError, OnnxModel
+from {{ cookiecutter.package_name }}_service.errors import MAX_FIELD_CHARS, ModelLoadError
+from {{ cookiecutter.package_name }}_service.model import CARD_NAME, OnnxModel
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
 
 JSON_HEADERS = {"content-type": "application/json"}
+REQUIRED = tuple(name for name in FEATURE_COLUMNS if name not in OPTIONAL_COLUMNS)
+# The start of a record, cut off: a body that is still arriving.
+PARTIAL_BODY = ('{"' + FEATURE_COLUMNS[0] + '": ').encode()
 
 
 def wait_loaded(client: TestClient, seconds: float = 10) -> dict[str, Any]:
@@ -121,17 +125,16 @@ def test_a_batch_of_empty_records_gets_a_small_reply_with_the_count(big_batch_ap
         response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
     assert response.status_code == 422
     reply = response.json()
-    assert reply["error_count"] == 6000  # six fields missing in each of 1,000 records
+    assert reply["error_count"] == len(REQUIRED) * 1000  # every required field missing in each of 1,000 records
     assert len(reply["detail"]) == Settings().max_error_details
     assert reply["detail"][0]["field"].startswith("records.0.")
     assert len(response.content) < 64 * 1024, len(response.content)
 
 
 def test_a_large_batch_is_scored_off_the_event_loop_with_the_same_answers(
-    settings: Settings, onnx_model: OnnxModel, example: dict[str, Any]
+    settings: Settings, onnx_model: OnnxModel, records: list[dict[str, Any]]
 ) -> None:
-    records = [example, {**example, "island": "Torgersen"}] * 100
-    body = json.dumps({"records": records}).encode()
+    body = json.dumps({"records": records[:2] * 100}).encode()
     answers = []
     for offload in (len(body) + 1, 0):  # inline, then on the worker thread
         app = create_app(
@@ -162,7 +165,7 @@ def test_a_single_record_body_over_max_record_bytes_gets_413_unread(client: Test
     "body",
     [
         unknown_keys(MAX_KEYS + 1),
-        "{" + ",".join(['"island": "Dream"'] * (MAX_KEYS + 1)) + "}",  # duplicates: pydantic walks each one
+        "{" + ",".join([f'"{FEATURE_COLUMNS[0]}": 1'] * (MAX_KEYS + 1)) + "}",  # duplicates: pydantic walks each one
     ],
     ids=["unknown", "duplicated"],
 )
@@ -220,14 +223,14 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
         return original(cls, *args, **kwargs)
 
     monkeypatch.setattr(BaseModel, "model_validate_json", classmethod(counting))
-    wrong = dict(list(example.items())[1:]) | {"unknown": 1}
+    first_missing = REQUIRED[0]
+    wrong = {name: value for name, value in example.items() if name != first_missing} | {"unknown": 1}
     records = [example, wrong] * 500
     client = TestClient(big_batch_app)
     response = client.post("/v1/predict/batch", json={"records": records})
     assert response.status_code == 422, response.text
     reply = response.json()
     assert reply["error_count"] == 500 * 2  # one field missing and one unknown in every other record
-    first_missing = next(iter(example))
     assert [(item["field"], item["type"]) for item in reply["detail"][:2]] == [
         (f"records.1.{first_missing}", "missing"),
         ("records.1.unknown", "extra_forbidden"),
@@ -235,7 +238,9 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
     assert len(reply["detail"]) == Settings().max_error_details
     assert not calls
     # With the right keys, the values are pydantic's to judge, as before.
-    typed = client.post("/v1/predict/batch", json={"records": [{**example, first_missing: 12345}]})
+    typed = client.post(
+        "/v1/predict/batch", json={"records": [{**example, first_missing: []}]}
+    )  # no field takes a list
     assert typed.status_code == 422
     assert calls
 
@@ -348,7 +353,7 @@ def test_a_client_that_hangs_up_mid_body_is_a_disconnect_not_a_500(
 ) -> None:
     sent: list[Message] = []
     messages: list[Message] = [
-        {"type": "http.request", "body": b'{"island": "Dr', "more_body": True},
+        {"type": "http.request", "body": PARTIAL_BODY + b'"', "more_body": True},
         {"type": "http.disconnect"},
     ]
 
@@ -375,7 +380,7 @@ def test_a_body_that_stops_arriving_gets_408_within_the_timeout(settings: Settin
         nonlocal first
         if first:
             first = False
-            return {"type": "http.request", "body": b'{"island": ', "more_body": True}
+            return {"type": "http.request", "body": PARTIAL_BODY, "more_body": True}
         await asyncio.sleep(3600)  # a slow client: the rest never comes
         raise AssertionError("unreachable")
 
@@ -569,6 +574,25 @@ def test_a_card_of_the_wrong_shape_leaves_the_service_failed_not_loading(model_c
     """The card keeps the model's sha256: only its shape is wrong. It must end as "failed", with a reason."""
     edit_card(model_copy, **changes)
     assert_not_ready(model_copy, "model_card.json")
+
+
+def test_a_model_trained_for_the_other_task_is_refused(model_copy: Path) -> None:
+    other = {"classification": "regression", "regression": "classification"}[TASK]
+    edit_card(model_copy, task=other)
+    assert_not_ready(model_copy, f"trained for {other}", f"task is {TASK}")
+
+
+# A classifier's card must list classes of the contract; a regressor's none.
+WRONG_CLASSES = {
+    "classification": [pytest.param(["not-a-class"], id="unknown"), pytest.param([], id="none")],
+    "regression": [pytest.param(["not-a-class"], id="any")],
+}[TASK]
+
+
+@pytest.mark.parametrize("classes", WRONG_CLASSES)
+def test_a_card_whose_classes_do_not_fit_the_task_is_refused(model_copy: Path, classes: list[str]) -> None:
+    edit_card(model_copy, classes=classes)
+    assert_not_ready(model_copy, "classes")
 
 
 def test_any_error_while_loading_ends_as_failed_with_its_type_and_no_path(

@@ -1,31 +1,66 @@
-"""Service (ML Engineers): what the API answers equals what the trained scikit-learn model says."""
+"""Service (ML Engineers): what the API answers equals what the trained scikit-learn model says, per task."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
 
+# The export's parity tolerance: probabilities are compared as they are; a regressor's values
+# relative to their scale (onnxruntime computes in float32).
 TOLERANCE = 1e-5
 
 
-def test_service_probabilities_match_the_trained_model_on_the_test_split(
-    client: TestClient, trained: Any, settings: Any
-) -> None:
-    frame = trained.test_frame
-    records = frame[list(FEATURE_COLUMNS)].to_dict(orient="records")
-    served: list[dict[str, Any]] = []
-    for start in range(0, len(records), settings.max_batch_records):
-        chunk = records[start : start + settings.max_batch_records]
-        response = client.post("/v1/predict/batch", json={"records": chunk})
+def served(client: TestClient, records: list[dict[str, Any]], batch: int) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    for start in range(0, len(records), batch):
+        response = client.post("/v1/predict/batch", json={"records": records[start : start + batch]})
         assert response.status_code == 200, response.text
-        served.extend(response.json()["predictions"])
-    classes = list(trained.model.classes_)
-    actual = np.array([[row["probabilities"][label] for label in classes] for row in served])
-    expected = trained.model.predict_proba(frame[list(FEATURE_COLUMNS)])
-    assert actual.shape == expected.shape == (len(frame), len(classes))
-    assert float(np.max(np.abs(actual - expected))) <= TOLERANCE
-    assert [row["prediction"] for row in served] == list(trained.model.predict(frame[list(FEATURE_COLUMNS)]))
+        answers.extend(response.json()["predictions"])
+    return answers
+
+
+def assert_same_as_the_trained_model(answers: list[dict[str, Any]], model: Any, frame: Any) -> None:
+    features = frame[list(FEATURE_COLUMNS)]
+    if TASK == "classification":
+        classes = list(model.classes_)
+        actual = np.array([[row["probabilities"][label] for label in classes] for row in answers])
+        expected = model.predict_proba(features)
+        assert actual.shape == expected.shape == (len(frame), len(classes))
+        assert float(np.max(np.abs(actual - expected))) <= TOLERANCE
+        assert [row["prediction"] for row in answers] == list(model.predict(features))
+    else:
+        actual = np.array([row["value"] for row in answers])
+        expected = np.asarray(model.predict(features), dtype=np.float64).reshape(-1)
+        assert actual.shape == expected.shape == (len(frame),)
+        scale = max(1.0, float(np.max(np.abs(expected))))
+        assert float(np.max(np.abs(actual - expected))) / scale <= TOLERANCE
+
+
+def test_service_answers_match_the_trained_model_on_the_test_split(
+    client: TestClient, trained: Any, settings: Any, records: list[dict[str, Any]]
+) -> None:
+    answers = served(client, records, settings.max_batch_records)
+    assert_same_as_the_trained_model(answers, trained.model, trained.test_frame)
+
+
+@pytest.mark.skipif(not OPTIONAL_COLUMNS, reason="the contract has no optional column")
+def test_optional_fields_left_out_are_scored_as_the_trained_model_scores_missing_values(
+    client: TestClient, trained: Any, settings: Any, records: list[dict[str, Any]]
+) -> None:
+    """Null or left out, an optional value reaches the model as a gap (NaN), which its imputer fills."""
+    import pandas as pd
+
+    frame = trained.test_frame.copy()
+    gaps = frame.index % 2 == 0  # every other row loses every optional value
+    frame.loc[gaps, list(OPTIONAL_COLUMNS)] = np.nan
+    requests = [
+        {name: value for name, value in record.items() if not (gap and name in OPTIONAL_COLUMNS)}
+        for record, gap in zip(records, gaps, strict=True)
+    ]
+    answers = served(client, requests, settings.max_batch_records)
+    assert_same_as_the_trained_model(answers, trained.model, pd.DataFrame(frame))

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from {{ cookiecutter.package_name }}_core.contract import Features
 
 from .model import OnnxModel
-
-Scored = tuple[str, list[float]]
+from .tasks import Answer
 
 
 class MicroBatcher:
@@ -26,12 +25,13 @@ class MicroBatcher:
         self.card = model.card
         self._max_records = max_records
         self._on_flush = on_flush
-        self._pending: list[tuple[Features, asyncio.Future[Scored]]] = []
+        self._pending: list[tuple[Features, asyncio.Future[Answer]]] = []
         self._scheduled = False
 
-    def submit(self, record: Features) -> asyncio.Future[Scored]:
+    def submit(self, record: Features) -> asyncio.Future[Answer]:
+        """The record's answer (`tasks.py`), once the batch it joined is scored."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Scored] = loop.create_future()
+        future: asyncio.Future[Answer] = loop.create_future()
         self._pending.append((record, future))
         if not self._scheduled:
             self._scheduled = True
@@ -46,12 +46,12 @@ class MicroBatcher:
             if self._on_flush is not None:
                 self._on_flush(len(chunk))
             try:
-                labels, probabilities = self._model.predict([record for record, _ in chunk])
+                answers = self._model.predict([record for record, _ in chunk])
             except Exception as error:  # every waiting request learns of it; none hangs
                 for _, future in chunk:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for (_, future), label, row in zip(chunk, labels, probabilities.tolist(), strict=True):
+            for (_, future), answer in zip(chunk, answers, strict=True):
                 if not future.done():  # a client that went away has a cancelled future
-                    future.set_result((label, row))
+                    future.set_result(answer)

@@ -20,6 +20,18 @@ from starlette.exceptions import HTTPException
 from .logs import request_id_var
 from .schemas import ErrorDetail, ErrorResponse
 
+
+class ServiceError(Exception):
+    """Base of the errors the service raises on purpose (anything else is a bug, answered 500)."""
+
+
+class ModelLoadError(ServiceError, RuntimeError):
+    """The model file, its card or the two together do not fit the contract.
+
+    Its message is shown to clients (`/readyz`): it names files by their name, never by their path.
+    """
+
+
 DEFAULT_MAX_DETAILS = 20
 
 ERROR_CODES = {

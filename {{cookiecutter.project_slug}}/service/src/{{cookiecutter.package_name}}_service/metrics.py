@@ -1,8 +1,15 @@
-"""Service (ML Engineers): Prometheus metrics — latency per route, errors, predictions, model info."""
+"""Service (ML Engineers): Prometheus metrics — latency per route, errors, predictions, model info.
+
+Predictions follow the contract's task: a classifier's are counted per predicted class
+(`model_predictions_total{class}`); a regressor's are counted (`model_predictions_total`) and
+their values observed in `model_predicted_value`, whose buckets split the target's range in the
+contract into equal steps (a value at or below its lower bound, or above its upper one, shows as such).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import (
     CollectorRegistry,
@@ -14,12 +21,24 @@ from prometheus_client import (
     generate_latest,
 )
 
-from {{ cookiecutter.package_name }}_core.contract import TARGET_CLASSES
+from {{ cookiecutter.package_name }}_core.contract import NUMERIC_RANGES, TARGET, TARGET_CLASSES, TASK
+
+from .tasks import Answer
 
 # Routes are labelled by their template; anything else (scanners, typos) shares one label.
 OTHER_ROUTE = "other"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+VALUE_STEPS = 20
+
+
+def value_buckets() -> tuple[float, ...]:
+    """Upper bounds splitting the target's range in the contract into VALUE_STEPS equal steps."""
+    low, high = NUMERIC_RANGES[TARGET]
+    if not (math.isfinite(low) and math.isfinite(high)):  # an open range: Prometheus's default buckets
+        return tuple(Histogram.DEFAULT_BUCKETS)
+    step = (high - low) / VALUE_STEPS
+    return tuple(low + step * index for index in range(VALUE_STEPS + 1))
 
 
 class ServiceMetrics:
@@ -43,12 +62,21 @@ class ServiceMetrics:
             ["route", "status"],
             registry=self.registry,
         )
+        classes = TASK == "classification"
         self.predictions = Counter(
             "model_predictions_total",
-            "Records scored, per predicted class.",
-            ["class"],
+            "Records scored, per predicted class." if classes else "Records scored.",
+            ["class"] if classes else [],
             registry=self.registry,
         )
+        self.values: Histogram | None = None
+        if not classes:
+            self.values = Histogram(
+                "model_predicted_value",
+                f"Predicted {TARGET}, per record scored.",
+                buckets=value_buckets(),
+                registry=self.registry,
+            )
         self.batch_records = Histogram(
             "model_batch_records", "Records per batch request.", buckets=BATCH_BUCKETS, registry=self.registry
         )
@@ -63,7 +91,7 @@ class ServiceMetrics:
         )
         self.model_ready = Gauge("model_ready", "1 once the model is loaded.", registry=self.registry)
         # Resolving label children costs a lock and a dict lookup: do it once, not per request.
-        self._class_counters = {name: self.predictions.labels(name) for name in TARGET_CLASSES}
+        self._class_counters = {name: self.predictions.labels(name) for name in TARGET_CLASSES}  # () for regression
         self._latency_children: dict[tuple[str, str], Histogram] = {}
 
     def route_label(self, path: str) -> str:
@@ -78,13 +106,24 @@ class ServiceMetrics:
         if status >= 400:
             self.errors.labels(route, str(status)).inc()
 
-    def count_prediction(self, label: str) -> None:
+    def count_prediction(self, answer: Answer) -> None:
+        if self.values is not None:
+            self.values.observe(answer["value"])
+            self.predictions.inc()
+            return
+        label = answer["prediction"]
         counter = self._class_counters.get(label) or self.predictions.labels(label)
         counter.inc()
 
-    def count_predictions(self, labels: Iterable[str]) -> None:
+    def count_predictions(self, answers: Sequence[Answer]) -> None:
+        if self.values is not None:
+            for answer in answers:
+                self.values.observe(answer["value"])
+            self.predictions.inc(len(answers))
+            return
         counts: dict[str, int] = {}
-        for label in labels:
+        for answer in answers:
+            label = answer["prediction"]
             counts[label] = counts.get(label, 0) + 1
         for label, count in counts.items():
             counter = self._class_counters.get(label) or self.predictions.labels(label)

@@ -1,4 +1,10 @@
-"""Service (ML Engineers): the ONNX model — loaded once, checked against the contract, fed numpy arrays."""
+"""Service (ML Engineers): the ONNX model — loaded once, checked against the contract, fed numpy arrays.
+
+A missing value in one of the contract's OPTIONAL_COLUMNS (null or left out) reaches the model as
+NaN in a numeric column and as `MISSING_CATEGORY` ("") in a categorical one: a string tensor holds
+no NaN, so the pipeline's export makes its category imputers look for "" (its card says so under
+`missing_value`), and the graph fills both as the trained pipeline does.
+"""
 
 from __future__ import annotations
 
@@ -20,20 +26,17 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}_core.contract import (
     CATEGORICAL_COLUMNS,
     NUMERIC_COLUMNS,
-    TARGET_CLASSES,
+    OPTIONAL_COLUMNS,
+    TASK,
     Features,
 )
 
+from .errors import ModelLoadError
+from .tasks import OUTPUTS, Answer
+
 CARD_NAME = "model_card.json"
 ONNX_TYPES = {"float": "tensor(float)", "string": "tensor(string)"}
-OUTPUTS = ["label", "probabilities"]
-
-
-class ModelLoadError(RuntimeError):
-    """The model file, its card or the two together do not fit the contract.
-
-    Its message is shown to clients (`/readyz`): it names files by their name, never by their path.
-    """
+MISSING_CATEGORY = ""
 
 
 def _reason(error: Exception) -> str:
@@ -61,6 +64,7 @@ class ModelCard:
     name: str
     version: str
     sha256: str
+    task: str
     target: str
     classes: tuple[str, ...]
     metrics: dict[str, float]
@@ -76,8 +80,10 @@ class ModelCard:
                 name=str(data["name"]),
                 version=str(data["version"]),
                 sha256=str(data["sha256"]).lower(),
+                # Cards written before regression existed name no task: they are classifiers.
+                task=str(data.get("task", "classification")),
                 target=str(data["target"]),
-                classes=tuple(str(label) for label in data["classes"]),
+                classes=tuple(str(label) for label in data.get("classes", [])),
                 metrics={str(key): float(value) for key, value in data.get("metrics", {}).items()},
                 input_schema=dict(data["input_schema"]),
                 example=Features.model_validate(data["example"]),
@@ -98,20 +104,20 @@ def expected_inputs() -> dict[str, str]:
 class OnnxModel:
     """An onnxruntime session plus its card; `predict` takes validated records, never a DataFrame."""
 
-    _numbers = attrgetter(*NUMERIC_COLUMNS)
+    _numbers = attrgetter(*NUMERIC_COLUMNS) if NUMERIC_COLUMNS else None
+    _optional_categories = tuple(column for column in CATEGORICAL_COLUMNS if column in OPTIONAL_COLUMNS)
 
     def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
         self._session = session
         self.card = card
-        self._check_signature()
-        if not set(card.classes) <= set(TARGET_CLASSES):
-            raise ModelLoadError(f"model classes {card.classes} are not all in the contract's {TARGET_CLASSES}")
+        if card.task != TASK:
+            raise ModelLoadError(f"the model was trained for {card.task}; the contract's task is {TASK}")
+        self._output_names = self._check_signature()
         try:
-            labels, probabilities = self.predict([card.example])
+            outputs = self.run(self.feed([card.example]))
         except Exception as error:  # onnxruntime raises its own types; the reason is the type, never a path
             raise ModelLoadError(f"the model cannot score its card's example: {type(error).__name__}") from error
-        if probabilities.shape != (1, len(card.classes)) or labels[0] not in card.classes:
-            raise ModelLoadError("the model's outputs do not match the classes on its card")
+        OUTPUTS.check(outputs, card.classes)
 
     @classmethod
     def load(cls, path: Path, *, threads: int = 1) -> OnnxModel:
@@ -145,37 +151,41 @@ class OnnxModel:
             raise ModelLoadError(f"cannot load the ONNX model {path.name}: {type(error).__name__}") from error
         return cls(session, card)
 
-    def _check_signature(self) -> None:
+    def _check_signature(self) -> list[str]:
+        """The outputs to fetch, once the inputs are checked against the contract."""
         actual = {node.name: node.type for node in self._session.get_inputs()}
         if actual != expected_inputs():
             raise ModelLoadError(f"model inputs {actual} differ from the contract's {expected_inputs()}")
-        outputs = {node.name for node in self._session.get_outputs()}
-        if not set(OUTPUTS) <= outputs:
-            raise ModelLoadError(f"model outputs {sorted(outputs)} lack {OUTPUTS}")
+        return OUTPUTS.names([node.name for node in self._session.get_outputs()])
 
     def feed(self, records: Sequence[Features]) -> dict[str, NDArray[Any]]:
-        """One [N, 1] array per input: float32 for numbers, strings for categories."""
+        """One [N, 1] array per input: float32 for numbers (None becomes NaN), strings for categories."""
         count = len(records)
         if count == 1:  # the common case, built directly
             record = records[0]
             inputs = {column: np.array([[getattr(record, column)]], dtype=np.float32) for column in NUMERIC_COLUMNS}
             for column in CATEGORICAL_COLUMNS:
                 inputs[column] = np.array([[getattr(record, column)]], dtype=object)
-            return inputs
-        numbers = np.array([self._numbers(record) for record in records], dtype=np.float32).reshape(count, -1)
-        columns = np.ascontiguousarray(numbers.T)
-        inputs = {column: columns[index].reshape(count, 1) for index, column in enumerate(NUMERIC_COLUMNS)}
-        for column in CATEGORICAL_COLUMNS:
-            strings = np.array([getattr(record, column) for record in records], dtype=object)
-            inputs[column] = strings.reshape(count, 1)
+        else:
+            inputs = {}
+            if self._numbers is not None:
+                rows = [self._numbers(record) for record in records]
+                numbers = np.array(rows, dtype=np.float32).reshape(count, -1)
+                columns = np.ascontiguousarray(numbers.T)
+                inputs = {column: columns[index].reshape(count, 1) for index, column in enumerate(NUMERIC_COLUMNS)}
+            for column in CATEGORICAL_COLUMNS:
+                strings = np.array([getattr(record, column) for record in records], dtype=object)
+                inputs[column] = strings.reshape(count, 1)
+        for column in self._optional_categories:
+            strings = inputs[column]
+            strings[strings == None] = MISSING_CATEGORY  # noqa: E711 (element-wise comparison)
         return inputs
 
-    def run(self, inputs: dict[str, NDArray[Any]]) -> tuple[list[str], NDArray[np.float32]]:
-        """The labels and the [N, classes] probabilities, in the card's class order."""
-        labels, probabilities = self._session.run(OUTPUTS, inputs)
-        names: list[str] = labels.tolist()
-        scores: NDArray[np.float32] = probabilities
-        return names, scores
+    def run(self, inputs: dict[str, NDArray[Any]]) -> list[NDArray[Any]]:
+        """The model's outputs that the task reads (`tasks.py`), for these inputs."""
+        outputs: list[NDArray[Any]] = self._session.run(self._output_names, inputs)
+        return outputs
 
-    def predict(self, records: Sequence[Features]) -> tuple[list[str], NDArray[np.float32]]:
-        return self.run(self.feed(records))
+    def predict(self, records: Sequence[Features]) -> list[Answer]:
+        """One answer per record, as the API sends it (without the model version)."""
+        return OUTPUTS.answers(self.run(self.feed(records)), self.card.classes)

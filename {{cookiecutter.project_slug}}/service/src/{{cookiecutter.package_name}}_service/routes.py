@@ -20,6 +20,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from pydantic_core import to_json
 
+from {{ cookiecutter.package_name }}_core.contract import TASK
+
 from .auth import CHALLENGE, UNAUTHORIZED, ApiKeys
 from .bounds import ShapeError, check_batch, check_record
 from .errors import error_response, validation_error_response
@@ -107,6 +109,7 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
     return ModelInfo(
         name=card.name,
         version=card.version,
+        task=TASK,  # the card's task equals the contract's: checked at load
         target=card.target,
         classes=list(card.classes),  # checked against the contract's classes at load
         metrics=card.metrics,
@@ -187,16 +190,10 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
             return _shape_error(error)
         except ValidationError as error:
             return validation_error_response(error, max_details)
-        label, probabilities = await batcher.submit(record)
-        metrics.count_prediction(label)
-        card = batcher.card
-        return _json(
-            {
-                "prediction": label,
-                "probabilities": dict(zip(card.classes, probabilities, strict=True)),
-                "model_version": card.version,
-            }
-        )
+        answer = await batcher.submit(record)  # a fresh dict: the version is added to it
+        metrics.count_prediction(answer)
+        answer["model_version"] = batcher.card.version
+        return _json(answer)
 
     def score_batch(model: OnnxModel, body: bytes) -> Response:
         try:
@@ -206,14 +203,9 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
             return _shape_error(error)
         except ValidationError as error:
             return validation_error_response(error, max_details)
-        labels, probabilities = model.predict(records)
-        metrics.count_predictions(labels)
+        predictions = model.predict(records)
+        metrics.count_predictions(predictions)
         metrics.batch_records.observe(len(records))
-        classes = model.card.classes
-        predictions = [
-            {"prediction": label, "probabilities": dict(zip(classes, row, strict=True))}
-            for label, row in zip(labels, probabilities.tolist(), strict=True)
-        ]
         return _json({"predictions": predictions, "model_version": model.card.version})
 
     @raw_route(

@@ -8,8 +8,9 @@ import threading
 import time
 
 from .batching import MicroBatcher
+from .errors import ModelLoadError
 from .metrics import ServiceMetrics
-from .model import ModelLoadError, OnnxModel
+from .model import OnnxModel
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
