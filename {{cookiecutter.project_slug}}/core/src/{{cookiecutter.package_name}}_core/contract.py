@@ -8,7 +8,6 @@ cannot drift apart silently.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import types
 from dataclasses import dataclass
@@ -123,10 +122,3 @@ def find_violations(row: dict[str, Any], *, labelled: bool = True) -> list[Viola
             for issue in error.errors(include_url=False)
         ]
     return []
-
-
-# Transition (issue 10): service/schemas.py still imports the bundled example's label type by name;
-# delete these lines once it derives its labels from TARGET_CLASSES. A schema written by `make dataset`
-# has no such name, and the contract must still import.
-with contextlib.suppress(ImportError):
-    from .schema import Species as Species  # type: ignore[attr-defined, unused-ignore]
