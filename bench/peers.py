@@ -5,7 +5,8 @@
     python bench/peers.py --peers-venv DIR       # reuse (or keep) the peers' virtualenv
     python bench/peers.py --profile              # profile our /v1/predict under load (py-spy) even if goals are met
 
-The same trained model is served four ways, each by one worker process on 127.0.0.1:
+The same trained model (the classification example: the peers below serve labels and
+probabilities) is served four ways, each by one worker process on 127.0.0.1:
 - ours: the generated service (`python -m <package>_service`, its defaults, access log on);
 - ours, ordinary route: the same app plus `/v1/predict-ordinary`, an ordinary FastAPI route
   with a `PredictRequest` body (the figure behind the raw fast path of the predict routes);
@@ -119,7 +120,7 @@ from {package}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 MODEL = sys.argv[1]
 
 
-class PenguinAPI(ls.LitAPI):
+class ModelAPI(ls.LitAPI):
     def setup(self, device):
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
@@ -149,7 +150,7 @@ class PenguinAPI(ls.LitAPI):
 
 
 if __name__ == "__main__":
-    server = ls.LitServer(PenguinAPI(), accelerator="cpu", devices=1, workers_per_device=1)
+    server = ls.LitServer(ModelAPI(), accelerator="cpu", devices=1, workers_per_device=1)
     server.run(host="127.0.0.1", port=int(sys.argv[2]), generate_client_file=False)
 """
 
@@ -379,13 +380,13 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
 
     # MLServer: its scikit-learn runtime on the trained pipeline.
     models = work / "mlserver"
-    (models / "penguins").mkdir(parents=True)
+    (models / "model").mkdir(parents=True)
     fit = MLSERVER_FIT.format(
-        package=package, train=project / "data" / "split" / "train.parquet", folder=models / "penguins"
+        package=package, train=project / "data" / "split" / "train.parquet", folder=models / "model"
     )
     run([str(venv / "bin" / "python"), "-c", fit], work, env)
-    (models / "penguins" / "model-settings.json").write_text(
-        json.dumps({"name": "penguins", "implementation": "mlserver_sklearn.SKLearnModel",
+    (models / "model" / "model-settings.json").write_text(
+        json.dumps({"name": "model", "implementation": "mlserver_sklearn.SKLearnModel",
                     "parameters": {"uri": "./model.joblib", "version": "v1"}})
     )  # fmt: skip
     port, grpc_port, metrics_port = free_port(), free_port(), free_port()
@@ -399,7 +400,7 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
         work / "mlserver.log",
     )  # fmt: skip
     try:
-        url = f"{base}/v2/models/penguins/infer"
+        url = f"{base}/v2/models/model/infer"
         assert check_answer(url, files["v2-single"])["outputs"]
         name = f"MLServer {version_of(venv, 'mlserver')} (sklearn)"
         rows.append(measure(tool, name, single, url, files["v2-single"], work))

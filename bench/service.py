@@ -3,10 +3,13 @@
     python bench/service.py                      # bakes the defaults, sets up, trains, measures
     python bench/service.py --keep DIR           # the same, keeping the bake in DIR
     python bench/service.py --project DIR/<slug> # reuse a bake that already ran make setup && make repro
+    python bench/service.py --task regression    # the bundled regression example (default: classification)
 
 One run, one machine, one server process per app, loopback only. The load generator is the
 baked project's own `service/loadtest/loopback.py` (keep-alive HTTP/1.1, bounded requests and
-seconds). Prints each figure next to the goal from the service issue; asserts nothing.
+seconds). Prints each figure next to the goal from the service issue; asserts nothing. The
+tutorial reference app (bench/reference_app.py) serves the classification example only, so a
+regression bake is measured without it.
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ MODEL_TIME = r"""
 import json, statistics, sys, time
 from itertools import cycle, islice
 from pathlib import Path
-from {pkg}_core import find_violations, iter_example_records, Features, FEATURE_COLUMNS
+from {pkg}_core import TASK, find_violations, iter_records, Features, FEATURE_COLUMNS
 from {pkg}_service.model import OnnxModel
 
 model = OnnxModel.load(Path("models/model.onnx"))
-rows = [r for r in iter_example_records() if not find_violations(r)]
+rows = [r for r in iter_records() if not find_violations(r)]
 records = [Features.model_validate({{c: r[c] for c in FEATURE_COLUMNS}}) for r in islice(cycle(rows), 1000)]
 feed = model.feed(records)
 
@@ -63,10 +66,11 @@ one_median, _ = best(lambda: model.run(one_feed), 2000)
 import skops.io as sio, pandas as pd
 sk = sio.load("models/model.skops")
 frame1 = pd.DataFrame([records[0].model_dump()])
-sk_median, _ = best(lambda: sk.predict_proba(frame1), 300)
+sk_predict = sk.predict_proba if TASK == "classification" else sk.predict
+sk_median, _ = best(lambda: sk_predict(frame1), 300)
 print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_min,
                   "predict_1000_with_conversion_ms": full_median, "onnx_run_1_ms": one_median,
-                  "sklearn_predict_proba_1_row_ms": sk_median}}))
+                  "sklearn_predict_1_row_ms": sk_median, "task": TASK}}))
 """
 
 
@@ -126,9 +130,9 @@ class Server:
         self.log.close()
 
 
-def prepare(work: Path) -> tuple[Path, dict[str, str]]:
+def prepare(work: Path, task: str = DEFAULTS["task"]) -> tuple[Path, dict[str, str]]:
     env = project_env(DEFAULTS["python_version"])
-    project = bake(work)
+    project = bake(work, task=task)
     print(f"baked {project}; make setup && make repro ...", flush=True)
     run("make setup", project, env, timeout=1800)
     run("make repro", project, env, timeout=1800)
@@ -138,11 +142,12 @@ def prepare(work: Path) -> tuple[Path, dict[str, str]]:
 def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
     answers = answers_of(project)
     package = answers["package_name"]
+    figures_task = answers.get("task", "classification")
     python = str(project / ".venv" / "bin" / "python")
     loopback = load_loopback(project)
     logs = Path(tempfile.mkdtemp(prefix="bench-service-logs-"))
     host = "127.0.0.1"
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"task": figures_task}
 
     port = free_port()
     service_env = {**env, "PORT": str(port), "MODEL_PATH": str(project / "models" / "model.onnx")}
@@ -189,6 +194,10 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
     finally:
         service.stop()
 
+    if figures_task != "classification":  # the reference app is the classification tutorial's
+        output = run([python, "-c", MODEL_TIME.format(pkg=package)], project, env)
+        figures["model"] = json.loads(output.strip().splitlines()[-1])
+        return figures
     port = free_port()
     reference = Server(
         [python, str(BENCH_DIR / "reference_app.py"), "--model", "models/model.skops", "--port", str(port)],
@@ -220,11 +229,12 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
 
 def report(figures: dict[str, Any]) -> None:
     healthz, predict = figures["service_healthz"], figures["service_predict"]
-    batch, reference = figures["service_batch100"], figures["reference_predict"]
+    batch, reference = figures["service_batch100"], figures.get("reference_predict")
     model = figures["model"]
-    print()
+    measured = [row for row in (healthz, predict, batch, reference) if row is not None]
+    print(f"\ntask: {figures['task']}")
     print(f"{'endpoint':<32} {'conns':>5} {'requests':>8} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for row in (healthz, predict, batch, reference):
+    for row in measured:
         print(
             f"{row.name:<32} {row.connections:>5} {row.requests:>8} {row.errors:>6} "
             f"{row.requests_per_second:>9.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f}"
@@ -242,20 +252,21 @@ def report(figures: dict[str, Any]) -> None:
         ("server CPU per request, /healthz / /v1/predict", cpu_costs, ""),
         (
             "service / tutorial reference (/v1/predict req/s)",
-            f"{predict.requests_per_second / reference.requests_per_second:.1f}x",
+            f"{predict.requests_per_second / reference.requests_per_second:.1f}x" if reference else "n/a",
             ">= 4x",
         ),
         (f"p99 /v1/predict at {CONNECTIONS} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
         ("onnxruntime, 1,000-row batch (median)", f"{model['onnx_run_1000_ms']:.2f} ms", "<= 5 ms"),
         ("  + JSON records -> arrays (median)", f"{model['predict_1000_with_conversion_ms']:.2f} ms", ""),
         ("onnxruntime, 1 row (median)", f"{model['onnx_run_1_ms'] * 1000:.0f} us", ""),
-        ("scikit-learn predict_proba, 1-row DataFrame", f"{model['sklearn_predict_proba_1_row_ms'] * 1000:.0f} us", ""),
+        ("scikit-learn predict(_proba), 1-row DataFrame", f"{model['sklearn_predict_1_row_ms'] * 1000:.0f} us", ""),
         ("service resident memory after the load", f"{figures['service_rss_mb']:.0f} MiB", ""),
-        ("reference app resident memory after its load", f"{figures['reference_rss_mb']:.0f} MiB", ""),
     ]
+    if reference:
+        rows.append(("reference app resident memory after its load", f"{figures['reference_rss_mb']:.0f} MiB", ""))
     for name, value, goal in rows:
         print(f"{name:<50} {value:>14}   {goal}")
-    errors = sum(row.errors for row in (healthz, predict, batch, reference))
+    errors = sum(row.errors for row in measured)
     load = os.getloadavg()[0]
     print(f"\nerror responses during the load: {errors}; load average now {load:.2f} on {os.cpu_count()} cores")
 
@@ -264,17 +275,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--project", type=Path, help="a bake that already ran make setup && make repro")
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it (reuse it with --project)")
+    parser.add_argument("--task", choices=["classification", "regression"], default=DEFAULTS["task"])
     options = parser.parse_args()
     if options.project:
         project, env = options.project.resolve(), project_env(DEFAULTS["python_version"])
         report(measure(project, env))
         return 0
     if options.keep:
-        project, env = prepare(options.keep.resolve())
+        project, env = prepare(options.keep.resolve(), options.task)
         report(measure(project, env))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-service-") as work:
-        project, env = prepare(Path(work))
+        project, env = prepare(Path(work), options.task)
         report(measure(project, env))
     return 0
 

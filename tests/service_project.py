@@ -1,9 +1,9 @@
 """The baked project the service tests share: defaults, `make setup`, `make repro`, a champion model.
 
 tests/test_service.py and tests/test_service_hostile.py both need a trained bake. They run in
-one xdist group (one worker), so the bake is made once per worker and reused by both. Set
-SERVICE_PROJECT to the folder of a bake that already ran `make setup && make repro` to reuse it
-while iterating on these tests.
+one xdist group (one worker), so the bake is made once per worker and task and reused by both.
+Set SERVICE_PROJECT to the folder of a bake that already ran `make setup && make repro` to reuse
+it while iterating on these tests (its own answers file says which task it is).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Project:
     env: dict[str, str]
     slug: str
     package: str
+    task: str
 
     @property
     def python(self) -> str:
@@ -57,6 +58,21 @@ class Answer:
 _BAKED: dict[str, Project] = {}
 
 
+def broken(record: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """`record` with one field the contract refuses, the field's name and the error type the service must give.
+
+    The field is found in the JSON schema the service publishes (`/v1/model`'s `input_schema`): the
+    first with an upper bound gets a value above it, else the first with categories an unknown one.
+    """
+    for name, spec in schema["properties"].items():
+        present = next((part for part in spec.get("anyOf", [spec]) if part.get("type") != "null"), spec)
+        if "maximum" in present:
+            return {**record, name: present["maximum"] + abs(present["maximum"]) + 1}, name, "less_than_equal"
+        if "enum" in present:
+            return {**record, name: "+".join(map(str, present["enum"]))}, name, "literal_error"
+    raise AssertionError(f"no field of {sorted(schema['properties'])} has a range or categories to break")
+
+
 def ensure_champion(root: Path) -> None:
     """The service serves models/champion/. Until `make repro` writes it, promote models/model.onnx."""
     folder = root / CHAMPION
@@ -67,10 +83,10 @@ def ensure_champion(root: Path) -> None:
         shutil.copy2(root / "models" / name, folder / name)
 
 
-def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """One trained bake of the defaults per test worker."""
-    if "project" in _BAKED:
-        return _BAKED["project"]
+def trained_project(tmp_path_factory: pytest.TempPathFactory, task: str = DEFAULTS["task"]) -> Project:
+    """One trained bake of the defaults (with this `task`) per test worker."""
+    if task in _BAKED:
+        return _BAKED[task]
     try:
         env = project_env(DEFAULTS["python_version"])
     except LookupError as error:
@@ -79,13 +95,15 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     if reuse:
         root = Path(reuse).resolve()
     else:
-        root = bake(tmp_path_factory.mktemp("service"))
+        root = bake(tmp_path_factory.mktemp(f"service-{task}"), task=task)
         run("make setup", root, env, timeout=SETUP_TIMEOUT)
         run("make repro", root, env, timeout=SETUP_TIMEOUT)
     ensure_champion(root)
     answers = answers_of(root)
-    _BAKED["project"] = Project(root=root, env=env, slug=answers["project_slug"], package=answers["package_name"])
-    return _BAKED["project"]
+    _BAKED[task] = Project(
+        root=root, env=env, slug=answers["project_slug"], package=answers["package_name"], task=answers["task"]
+    )
+    return _BAKED[task]
 
 
 def call(

@@ -4,11 +4,18 @@ One bake of the defaults is set up (`make setup`), trained (`make repro`) and se
 (`make serve` on a free loopback port) for the whole module; the tests then talk to it over
 HTTP like any client would. A second, service-only environment (what the image installs)
 proves the service runs without the pipeline's or research's packages.
+
+Nothing here names the example's fields or counts: records come from `/v1/model` (the card's
+example, a row of the data) and `/openapi.json` (an example made from the contract), a broken
+record breaks one field the input schema describes and expects that field and reason back, and
+the answers are checked against the pipeline's own batch scoring of the data.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import signal
 import socket
 import subprocess
@@ -21,6 +28,7 @@ from bakery import free_port, run
 from service_project import (
     SETUP_TIMEOUT,
     Project,
+    broken,
     call,
     stop,
     trained_project,
@@ -28,11 +36,13 @@ from service_project import (
 )
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
+# Each task's bundled example is baked, trained and served; every test runs against both.
+TASKS = ["classification", "regression"]
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return trained_project(tmp_path_factory)
+@pytest.fixture(scope="module", params=TASKS)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return trained_project(tmp_path_factory, task=request.param)
 
 
 @pytest.fixture(scope="module")
@@ -75,41 +85,85 @@ def test_model_endpoint_serves_the_pipelines_card(server: str, project: Project)
     assert info["example"] == card["example"]
 
 
-def test_predict_scores_the_example(server: str, example: dict[str, Any]) -> None:
+def assert_answer(body: dict[str, Any], task: str) -> None:
+    """A classifier's class with its probabilities, or a regressor's finite number."""
+    if task == "classification":
+        assert body["prediction"] in body["probabilities"]
+        assert abs(sum(body["probabilities"].values()) - 1.0) < 1e-5
+    else:
+        assert isinstance(body["value"], float)
+        assert math.isfinite(body["value"])
+
+
+def test_predict_scores_the_example(server: str, example: dict[str, Any], project: Project) -> None:
     answer = call(server, "/v1/predict", json.dumps(example).encode())
     assert answer.status == 200
-    body = answer.json()
-    assert body["prediction"] in body["probabilities"]
-    assert abs(sum(body["probabilities"].values()) - 1.0) < 1e-5
+    assert_answer(answer.json(), project.task)
+    assert call(server, "/v1/model").json()["task"] == project.task
     assert answer.headers["x-request-id"]
 
 
-def test_batch_scores_records_in_order(server: str, example: dict[str, Any]) -> None:
-    records = [example, {**example, "island": "Torgersen"}, example]
+def test_batch_scores_records_in_order(server: str, example: dict[str, Any], project: Project) -> None:
+    from_contract = call(server, "/openapi.json").json()["components"]["schemas"]["PredictRequest"]["examples"][0]
+    records = [example, from_contract, example]
     answer = call(server, "/v1/predict/batch", json.dumps({"records": records}).encode())
     assert answer.status == 200
     predictions = answer.json()["predictions"]
     assert len(predictions) == 3
     assert predictions[0] == predictions[2]
+    for prediction in predictions:
+        assert_answer(prediction, project.task)
 
 
 def test_a_bad_record_gets_422_with_the_field_and_reason(server: str, example: dict[str, Any]) -> None:
-    answer = call(server, "/v1/predict", json.dumps({**example, "body_mass_g": 70000}).encode())
+    record, field, kind = broken(example, call(server, "/v1/model").json()["input_schema"])
+    answer = call(server, "/v1/predict", json.dumps(record).encode())
     assert answer.status == 422
-    detail = answer.json()["detail"]
-    assert [item["field"] for item in detail] == ["body_mass_g"]
-    assert "less than or equal" in detail[0]["reason"]
+    assert [(item["field"], item["type"]) for item in answer.json()["detail"]] == [(field, kind)]
 
 
 def test_a_bad_record_in_a_batch_is_located(server: str, example: dict[str, Any]) -> None:
-    body = json.dumps({"records": [example, {**example, "sex": "?"}]}).encode()
-    answer = call(server, "/v1/predict/batch", body)
+    record, field, kind = broken(example, call(server, "/v1/model").json()["input_schema"])
+    answer = call(server, "/v1/predict/batch", json.dumps({"records": [example, record]}).encode())
     assert answer.status == 422
-    assert answer.json()["detail"][0]["field"] == "records.1.sex"
+    assert [(item["field"], item["type"]) for item in answer.json()["detail"]] == [(f"records.1.{field}", kind)]
+
+
+def test_the_service_answers_as_the_pipelines_batch_scoring_does(server: str, project: Project, tmp_path: Path) -> None:
+    """Parity, per task: `make score` (the pipeline's batch scoring) and `/v1/predict/batch` on the data's rows."""
+    (data,) = project.root.glob("core/src/*_core/data/*.csv")
+    scored_path = tmp_path / "scored.csv"
+    run(["make", "score", f"INPUT={data}", f"OUTPUT={scored_path}"], project.root, project.env)
+    with scored_path.open(newline="", encoding="utf-8") as handle:
+        scored = list(csv.DictReader(handle))
+    assert scored
+    properties = call(server, "/v1/model").json()["input_schema"]["properties"]
+
+    def value(name: str, cell: str) -> Any:
+        if cell == "":
+            return None
+        types = {part.get("type") for part in properties[name].get("anyOf", [properties[name]])}
+        return float(cell) if types & {"number", "integer"} else cell
+
+    records = [{name: value(name, row[name]) for name in properties} for row in scored]
+    answers: list[dict[str, Any]] = []
+    for start in range(0, len(records), 500):
+        chunk = records[start : start + 500]
+        answer = call(server, "/v1/predict/batch", json.dumps({"records": chunk}).encode())
+        assert answer.status == 200, answer.body[:500]
+        answers.extend(answer.json()["predictions"])
+    for row, served in zip(scored, answers, strict=True):
+        if project.task == "classification":
+            assert served["prediction"] == row["prediction"]
+            for label, probability in served["probabilities"].items():
+                assert abs(probability - float(row[f"probability_{label}"])) <= 1e-5
+        else:
+            expected = float(row["prediction"])
+            assert abs(served["value"] - expected) <= 1e-5 * max(1.0, abs(expected))
 
 
 def test_broken_json_gets_400(server: str) -> None:
-    answer = call(server, "/v1/predict", b'{"island": "Dream",')
+    answer = call(server, "/v1/predict", b'{"a": 1,')
     assert answer.status == 400
     assert answer.json()["error"] == "invalid_json"
 
@@ -139,12 +193,18 @@ def test_openapi_documents_every_error(server: str) -> None:
         assert {"200", "400", "413", "422", "503"} <= set(schema["paths"][path]["post"]["responses"])
 
 
-def test_metrics_show_latency_classes_errors_and_no_server_error(server: str, example: dict[str, Any]) -> None:
+def test_metrics_show_latency_predictions_errors_and_no_server_error(
+    server: str, example: dict[str, Any], project: Project
+) -> None:
     call(server, "/v1/predict", json.dumps(example).encode())
     text = call(server, "/metrics").body.decode()
     assert 'http_request_duration_seconds_count{method="POST",route="/v1/predict"}' in text
     assert 'http_request_errors_total{route="/v1/predict",status="422"}' in text
-    assert "model_predictions_total{class=" in text
+    if project.task == "classification":
+        assert "model_predictions_total{class=" in text
+    else:
+        assert "model_predicted_value_bucket{" in text
+        assert "model_predictions_total " in text
     assert "model_info{" in text
     # The only 5xx allowed is /readyz saying 503 while the model was still loading.
     errors = [line for line in text.splitlines() if line.startswith("http_request_errors_total")]
