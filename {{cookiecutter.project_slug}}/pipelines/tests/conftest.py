@@ -43,6 +43,10 @@ def params_file(tmp_path: Path) -> Path:
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["paths"] = {key: str(tmp_path / value) for key, value in params["paths"].items()}
     params["monitor"]["current"] = str(tmp_path / params["monitor"]["current"])
+    # A relative data path is the repository's: keep it readable from tests that change directory.
+    source = params["ingest"]["source"]
+    if "://" not in source and (REPO_ROOT / source).exists():
+        params["ingest"]["source"] = str(REPO_ROOT / source)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path
