@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import CHOICES, bake, find_interpreter, free_port, project_env, run  # noqa: E402
+from harness import CHOICES, bake, find_interpreter, free_port, project_env, run, serve  # noqa: E402
 
 
 def step(title: str, command: str, root: Path, env: dict[str, str]) -> None:
@@ -37,33 +34,13 @@ def request(url: str, body: object | None = None, timeout: float = 5) -> object:
 def predict_once(root: Path, env: dict[str, str]) -> None:
     port = free_port()
     print(f"==> serve: make serve PORT={port}", flush=True)
-    # A session of its own, so stopping it reaches uvicorn under `make` and `uv run` too.
-    server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    # serve(): a session of its own, so stopping it reaches uvicorn under `make` and `uv run` too.
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                request(f"{base}/readyz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the service did not become ready within 60 s") from None
-                time.sleep(0.5)
+    with serve(["make", "serve", f"PORT={port}"], root, env, ready_url=f"{base}/readyz", seconds=60):
         example = request(f"{base}/v1/model")["example"]  # type: ignore[index]
         prediction = request(f"{base}/v1/predict", example)
         print(f"    POST /v1/predict {json.dumps(example)}")
         print(f"    -> {json.dumps(prediction)}")
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=30)
 
 
 def main() -> None:

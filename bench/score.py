@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +32,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from harness import DEFAULTS, bake, free_port, project_env, run, wait_http  # noqa: E402
+from harness import DEFAULTS, bake, free_port, project_env, run, serve  # noqa: E402
 
 MAKE_ROWS = r"""
 import sys
@@ -67,12 +64,11 @@ class Service:
         champion = project / "models" / "champion" / "model.onnx"
         service_env = {**env, "PORT": str(self.port), "MODEL_PATH": str(champion), "ACCESS_LOG": "false"}
         service_env.pop("API_KEYS", None)
-        self.log = (logs / "service.log").open("wb")
-        self.process = subprocess.Popen(
+        self._serving = serve(
             [str(project / ".venv" / "bin" / "python"), "-m", f"{package}_service"],
-            cwd=project, env=service_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            project, service_env, ready_url=f"http://127.0.0.1:{self.port}/readyz", log=logs / "service.log",
         )  # fmt: skip
-        wait_http(f"http://127.0.0.1:{self.port}/readyz", self.process)
+        self.process = self._serving.__enter__()
         card = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v1/model", timeout=5).read())
         self.batch = int(card.get("max_batch_records", 1000))
 
@@ -97,14 +93,7 @@ class Service:
         return answered / seconds
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.log.close()
+        self._serving.__exit__(None, None, None)
 
 
 def main() -> int:

@@ -19,9 +19,7 @@ import dataclasses
 import importlib.util
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -32,7 +30,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, wait_http  # noqa: E402
+from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, serve  # noqa: E402
 
 CONNECTIONS = 16
 REQUESTS = 8000
@@ -110,24 +108,14 @@ def median_result(results: list[Any]) -> Any:
 
 
 class Server:
-    """A server process we start and stop ourselves (its own process group, SIGTERM, bounded wait)."""
+    """A server we start and stop ourselves, through the harness's `serve()` (own process group, bounded stop)."""
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str], ready_url: str, log: Path) -> None:
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        wait_http(ready_url, self.process)
+        self._serving = serve(command, cwd, env, ready_url=ready_url, log=log)
+        self.process = self._serving.__enter__()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.log.close()
+        self._serving.__exit__(None, None, None)
 
 
 def prepare(work: Path, task: str = DEFAULTS["task"]) -> tuple[Path, dict[str, str]]:

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -267,15 +267,32 @@ def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120.0
     raise RuntimeError(f"{url} not ready after {seconds}s")
 
 
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member we may not signal is still a member
+        return True
+    return True
+
+
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20.0) -> int:
-    """Signal the process group of a server started by `serve()`, then kill it if it lingers; its exit code."""
+    """Signal the process group of a server started by `serve()` and wait for all of it; kill what lingers.
+
+    The group outlives its leader when the leader is `make` or a shell: uvicorn under it must stop too.
+    """
+    group = process.pid
     if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        os.killpg(group, sig)
+    deadline = time.monotonic() + grace
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(group):
+        os.killpg(group, signal.SIGKILL)
+    process.wait()
     return int(process.returncode)
 
 
