@@ -154,6 +154,8 @@ def test_each_bad_input_is_refused_by_name_and_changes_nothing(
         (b"a,b\n", "no data rows"),
         (b"a,b\n1,2\n3,4,5,6\n", "not a parseable"),
         (b"a,b\n\xff\xfe,1\n", "not a parseable"),
+        (b"a;b\n1;2\n", "separated by ';'"),
+        (b"a,,c\n1,2,3\n4,5,6\n", "without a header"),
     ],
 )
 def test_an_unreadable_csv_is_refused_and_changes_nothing(
@@ -165,6 +167,12 @@ def test_an_unreadable_csv_is_refused_and_changes_nothing(
     with pytest.raises(SourceError, match=problem):
         make_dataset(csv, "a", project=project)
     assert _snapshot(project) == before
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_header(tmp_path: Path) -> None:
+    csv = tmp_path / "excel.csv"
+    csv.write_bytes("\ufeffSize,Colour\n1,red\n2,blue\n".encode())
+    assert list(read_csv(csv).columns) == ["Size", "Colour"]
 
 
 def test_the_command_prints_the_column_and_problem_and_fails(

@@ -82,13 +82,16 @@ def read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise SourceError(None, f"{path} does not exist or is not a file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+        # utf-8-sig: a spreadsheet's "CSV UTF-8" export starts with a byte-order mark, not part of the first header.
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
     except pd.errors.EmptyDataError as error:
         raise SourceError(None, f"{path} is empty: expected a header row and data rows") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise SourceError(None, f"{path} is not a parseable UTF-8 CSV: {error}") from error
     if frame.empty:
         raise SourceError(None, f"{path} has a header but no data rows")
+    if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise SourceError(None, f"{path} looks separated by ';': save it with ',' as the separator")
     unnamed = [str(header) for header in frame.columns if str(header).startswith("Unnamed: ")]
     if len(unnamed) > 1 or (unnamed and unnamed[0] != "Unnamed: 0"):
         raise SourceError(unnamed[-1], "a column without a header: every column needs a name")
