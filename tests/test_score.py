@@ -19,14 +19,12 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import baked_path, find_interpreter, project_env, run
+from harness import COMBINATIONS, baked_path, find_interpreter, project_env, run
 
 pytestmark = pytest.mark.generated
 
-COMBOS = {
-    "defaults": {},
-    "cloud:none-experiment_tracking:none": {"cloud": "none", "experiment_tracking": "none", "ci": "none"},
-}
+# Named combinations of the harness: the defaults, and no cloud, no CI, no MLflow.
+COMBOS = {name: COMBINATIONS[name] for name in ("defaults", "no-cloud-no-ci-no-tracking")}
 
 # Runs in the bake's environment: inputs derived from its contract and example data.
 MAKE_INPUTS = r"""
