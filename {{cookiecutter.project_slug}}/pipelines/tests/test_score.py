@@ -82,7 +82,7 @@ def test_good_rows_are_all_scored_with_their_own_columns(
         assert not any(column.startswith("probability_") for column in scored.columns)
         span = valid_frame[TARGET].max() - valid_frame[TARGET].min()
         assert scored["prediction"].between(valid_frame[TARGET].min() - span, valid_frame[TARGET].max() + span).all()
-        assert result.predicted == {"mean": pytest.approx(scored["prediction"].mean(), abs=1e-5)}
+        assert result.predicted == {"mean": pytest.approx(scored["prediction"].astype(float).mean(), abs=1e-5)}
     else:
         assert set(scored["prediction"]) <= set(card["classes"])
         probabilities = scored[[f"probability_{label}" for label in card["classes"]]].sum(axis=1)
