@@ -387,7 +387,7 @@ def test_an_experiment_shows_in_exp_show(project: Project) -> None:
         project.repro()
     # As a team would: commit the trained pipeline (dvc.lock, metrics), then experiment from it.
     project.run("git add --all && git -c user.name=ci -c user.email=ci@example.com commit --quiet -m 'Train the model'")
-    project.run("uv run --no-sync dvc exp run --name low-c -S train.c=0.05")
+    project.run("uv run --no-sync dvc exp run --name low-c -S train.linear.c=0.05")
     table = json.loads(project.run("uv run --no-sync dvc exp show --json --no-pager"))
     experiments = [exp for commit in table for exp in (commit.get("experiments") or [])]
     names = {revision.get("name") for exp in experiments for revision in exp.get("revs", [])}

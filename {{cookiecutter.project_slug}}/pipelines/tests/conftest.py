@@ -52,6 +52,20 @@ def params_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def small_models() -> dict[str, dict[str, Any]]:
+    """Hyperparameters of a small model of each family (core.features.ESTIMATORS): the same code paths, quickly.
+
+    bench/model_parity.py measures the defaults of params.yaml.
+    """
+    return {
+        "linear": {"c": 1.0, "max_iter": 500},
+        "random_forest": {"n_estimators": 30},
+        "hist_gradient_boosting": {"max_iter": 30},
+        "lightgbm": {"n_estimators": 30},
+    }
+
+
 ExportTo = Callable[..., tuple[Path, Path, dict[str, Any]]]
 
 

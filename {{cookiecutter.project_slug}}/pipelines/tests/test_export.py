@@ -1,34 +1,131 @@
-"""Pipelines: the ONNX export reproduces the trained model, or refuses to write anything."""
+"""Pipelines: the ONNX export reproduces the trained model of every family, or refuses to write anything."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}_core import find_violations
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET,
+    TARGET_CLASSES,
+    TASK,
+    features,
+)
+from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_preprocessor
 from {{ cookiecutter.package_name }}_pipelines import export
+from {{ cookiecutter.package_name }}_pipelines.converters import SUPPORTED
 from {{ cookiecutter.package_name }}_pipelines.train import fit
+
+TOLERANCE = 1e-5  # params.yaml's default for both tasks
 
 
 @pytest.fixture(scope="module")
-def model_and_frame(example_frame: pd.DataFrame) -> tuple[Pipeline, pd.DataFrame]:
-    valid = example_frame[[not find_violations(row) for row in example_frame.to_dict(orient="records")]]
-    return fit(valid, c=1.0, max_iter=500, seed=0), valid.reset_index(drop=True)
+def model_and_frame(valid_frame: pd.DataFrame) -> tuple[Pipeline, pd.DataFrame]:
+    return fit(valid_frame, c=1.0, max_iter=500, seed=0), valid_frame
 
 
-def test_export_writes_a_model_that_matches_within_tolerance(
-    model_and_frame: tuple[Pipeline, pd.DataFrame], tmp_path: Path
+def with_gaps(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """A copy of `frame` with about a fifth of every feature's values missing, as a data file's gaps read."""
+    rng = np.random.default_rng(seed)
+    gapped = frame.copy()
+    for column in FEATURE_COLUMNS:
+        gapped.loc[rng.random(len(gapped)) < 0.2, column] = None
+    return gapped
+
+
+def onnx_outputs(onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(names, export.onnx_inputs(frame)), strict=True))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_every_family_exports_within_the_tasks_tolerance(
+    estimator: Estimator, valid_frame: pd.DataFrame, small_models: dict[str, dict[str, Any]], tmp_path: Path
 ) -> None:
-    model, frame = model_and_frame
-    card = export.export_model(model, frame, tmp_path / "m.onnx", tmp_path / "card.json", name="m")
-    assert card["parity"]["max_abs_diff"] <= 1e-5
-    assert card["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
-    assert set(card["example"]) == set(card["inputs"])
+    model = fit(valid_frame, estimator, seed=0, **small_models[estimator])
+    card = export.export_model(model, valid_frame, tmp_path / "m.onnx", tmp_path / "card.json", name="m")
+    assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
+    assert card["task"] == TASK
+    assert card["estimator"] in SUPPORTED[estimator]
+    assert card["classes"] == sorted(TARGET_CLASSES)
+    assert set(card["example"]) == set(card["inputs"]) == set(FEATURE_COLUMNS)
+    # The graph's outputs are exactly what the card promises the service, with the promised shapes.
+    outputs = onnx_outputs((tmp_path / "m.onnx").read_bytes(), valid_frame)
+    assert set(outputs) == set(card["outputs"]) == set(export.OUTPUTS[TASK])
+    rows = len(valid_frame)
+    if TASK == "classification":
+        assert outputs["probabilities"].shape == (rows, len(TARGET_CLASSES))
+        assert outputs["label"].tolist() == model.predict(valid_frame[list(FEATURE_COLUMNS)]).tolist()
+    else:
+        assert outputs["value"].shape == (rows, 1)
+        assert outputs["value"].dtype == np.float32
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_gaps_in_optional_columns_export_with_parity(
+    estimator: Estimator,
+    valid_frame: pd.DataFrame,
+    small_models: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A contract whose every column may be missing: NaN (numbers) and "" (categories) reach the graph's imputers."""
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    monkeypatch.setattr(export, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    gapped = with_gaps(valid_frame)
+    model = fit(gapped, estimator, seed=0, **small_models[estimator])
+    card = export.export_model(model, gapped, tmp_path / "m.onnx", tmp_path / "card.json", name="m")
+    assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
+    assert card["optional"] == list(FEATURE_COLUMNS)
+    assert card["missing_value"] == {"float": "NaN", "string": ""}
+    feed = export.onnx_inputs(gapped)
+    for column in CATEGORICAL_COLUMNS:
+        assert (feed[column][gapped[column].isna().to_numpy()] == "").all()
+        assert (feed[column] != "").any()
+    for column in NUMERIC_COLUMNS:
+        assert np.isnan(feed[column][gapped[column].isna().to_numpy()]).all()
+
+
+def test_conversion_leaves_the_trained_model_untouched(
+    valid_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    model = fit(with_gaps(valid_frame), seed=0)
+    imputers = [part for part in export._parts(model) if type(part).__name__ == "SimpleImputer"]
+    converted = [part for part in export._parts(export.for_conversion(model)) if type(part).__name__ == "SimpleImputer"]
+    assert len(imputers) == 2  # one for the numbers, one for the categories
+    assert all(np.isnan(imputer.missing_values) for imputer in imputers)
+    assert sorted(str(imputer.missing_values) for imputer in converted) == ["", "nan"]
+
+
+def test_an_estimator_without_a_converter_is_named_with_the_supported_ones(
+    valid_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.semi_supervised import LabelSpreading
+
+    unsupported = LabelSpreading() if TASK == "classification" else KernelRidge()
+    model = Pipeline([("features", build_preprocessor()), ("estimator", unsupported)])
+    model.fit(valid_frame[list(FEATURE_COLUMNS)], valid_frame[TARGET])
+    with pytest.raises(export.UnsupportedEstimator) as refused:
+        export.export_model(model, valid_frame, tmp_path / "m.onnx", tmp_path / "card.json")
+    message = str(refused.value)
+    assert f"the trained {type(unsupported).__name__} cannot be converted to ONNX" in message
+    for family, names in SUPPORTED.items():
+        assert f"{family} ({', '.join(names)})" in message
+    assert not (tmp_path / "m.onnx").exists()
+    assert not (tmp_path / "card.json").exists()
 
 
 def test_the_same_model_exports_to_the_same_bytes(model_and_frame: tuple[Pipeline, pd.DataFrame]) -> None:
@@ -51,7 +148,9 @@ def test_a_parity_failure_stops_the_export_and_writes_nothing(
     other = fit(frame, c=1e-4, max_iter=500, seed=0)
     convert = export.to_onnx
     monkeypatch.setattr(export, "to_onnx", lambda _model: convert(other))
-    with pytest.raises(export.ParityError, match="was not exported"):
+    with pytest.raises(
+        export.ParityError, match=rf"above export\.{export.PARITY_MEASURE[TASK]}=1e-05; the model was not exported"
+    ):
         export.export_model(model, frame, tmp_path / "m.onnx", tmp_path / "card.json")
     assert not (tmp_path / "m.onnx").exists()
     assert not (tmp_path / "card.json").exists()
@@ -60,6 +159,7 @@ def test_a_parity_failure_stops_the_export_and_writes_nothing(
 def test_onnx_inputs_are_one_column_arrays(model_and_frame: tuple[Pipeline, pd.DataFrame]) -> None:
     _, frame = model_and_frame
     inputs = export.onnx_inputs(frame.head(3))
-    assert inputs["island"].dtype == object
-    assert inputs["body_mass_g"].dtype == np.float32
+    assert set(inputs) == set(FEATURE_COLUMNS)
+    assert all(inputs[column].dtype == object for column in CATEGORICAL_COLUMNS)
+    assert all(inputs[column].dtype == np.float32 for column in NUMERIC_COLUMNS)
     assert all(array.shape == (3, 1) for array in inputs.values())

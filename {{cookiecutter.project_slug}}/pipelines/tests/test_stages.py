@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any, get_args
 
 import pandas as pd
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_records
+from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
+from {{ cookiecutter.package_name }}_pipelines.converters import SUPPORTED
+from {{ cookiecutter.package_name }}_pipelines.export import PARITY_MEASURE
 from {{ cookiecutter.package_name }}_pipelines.gate import install
-from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, Params, load_params
+from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, Params, Train, load_params
 
 # The PNG files evaluate draws for each task (the feature importance for both).
 IMAGES = {
@@ -55,7 +59,7 @@ def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
     for image in IMAGES[TASK]:
         assert (p.paths.reports / "plots" / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     card = json.loads(p.paths.card.read_text())
-    assert card["parity"]["max_abs_diff"] <= p.export.max_abs_diff
+    assert card["parity"][PARITY_MEASURE[TASK]] <= getattr(p.export, PARITY_MEASURE[TASK])
     assert p.paths.onnx.stat().st_size > 0
     drift = json.loads((p.paths.reports / "drift.json").read_text())
     assert drift["dataset_drift"] is True  # the simulated batch is drifted on purpose
@@ -132,3 +136,48 @@ def test_drift_fails_the_stage_only_when_configured(params_file: Path, capsys: p
     params_file.write_text(yaml.safe_dump(params))
     assert main(["monitor", "--params", str(params_file)]) == 1
     assert "DRIFT DETECTED" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("estimator", [family for family in ESTIMATORS if family != "linear"])
+def test_train_estimator_picks_the_family_that_is_trained_and_exported(
+    params_file: Path, small_models: dict[str, dict[str, Any]], estimator: Estimator
+) -> None:
+    params = yaml.safe_load(params_file.read_text())
+    params["train"]["estimator"] = estimator
+    params["train"][estimator].update(small_models[estimator])
+    params_file.write_text(yaml.safe_dump(params))
+    p = run_stages(params_file, "ingest", "validate", "split", "train", "evaluate", "export")
+    card = json.loads(p.paths.card.read_text())
+    assert card["estimator"] in SUPPORTED[estimator]
+    assert card["params"] == {"estimator": estimator, "seed": p.train.seed, estimator: p.train.hyperparameters()}
+    assert card["parity"][PARITY_MEASURE[TASK]] <= getattr(p.export, PARITY_MEASURE[TASK])
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"estimator": "svm"}, "train.estimator='svm'"),
+        (
+            {"lightgbm": {"n_estimators": 10, "learning_rate": 0.1, "num_leaves": 7, "depth": 3}},
+            "train.lightgbm.depth=3",
+        ),
+        (
+            {"random_forest": {"n_estimators": 0, "max_depth": None, "min_samples_leaf": 1}},
+            "train.random_forest.n_estimators=0",
+        ),
+    ],
+)
+def test_a_bad_train_parameter_is_named(
+    params_file: Path, capsys: pytest.CaptureFixture[str], change: dict[str, Any], named: str
+) -> None:
+    params = yaml.safe_load(params_file.read_text())
+    params["train"].update(change)
+    params_file.write_text(yaml.safe_dump(params))
+    assert main(["train", "--params", str(params_file)]) == 1
+    assert named in capsys.readouterr().err
+
+
+def test_params_offer_exactly_cores_families() -> None:
+    assert get_args(Train.model_fields["estimator"].annotation) == ESTIMATORS
+    assert set(ESTIMATORS) <= set(Train.model_fields)
+    assert set(SUPPORTED) == set(ESTIMATORS)

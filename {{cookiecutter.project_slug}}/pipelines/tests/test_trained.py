@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET
-from {{ cookiecutter.package_name }}_core.features import build_model
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, features
+from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_model
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
-from {{ cookiecutter.package_name }}_pipelines.trained import UntrustedModel, load_trained, save_trained
+from {{ cookiecutter.package_name }}_pipelines.trained import TRUSTED_TYPES, UntrustedModel, load_trained, save_trained
 
 
 class Payload:
@@ -37,15 +40,43 @@ class HomeMadeStep(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return features
 
 
-def test_a_fitted_model_round_trips(example_frame: pd.DataFrame, tmp_path: Path) -> None:
-    frame = example_frame.dropna()
-    model = build_model().fit(frame[list(FEATURE_COLUMNS)], frame[TARGET])
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_a_fitted_model_of_every_family_round_trips(
+    valid_frame: pd.DataFrame, small_models: dict[str, dict[str, Any]], tmp_path: Path, estimator: Estimator
+) -> None:
+    model = build_model(estimator, seed=0, **small_models[estimator]).fit(
+        valid_frame[list(FEATURE_COLUMNS)], valid_frame[TARGET]
+    )
     save_trained(model, tmp_path / "model.skops")
     loaded = load_trained(tmp_path / "model.skops")
-    pd.testing.assert_frame_equal(
-        pd.DataFrame(loaded.predict_proba(frame[list(FEATURE_COLUMNS)])),
-        pd.DataFrame(model.predict_proba(frame[list(FEATURE_COLUMNS)])),
+    predict = "predict_proba" if TASK == "classification" else "predict"
+    np.testing.assert_array_equal(
+        getattr(loaded, predict)(valid_frame[list(FEATURE_COLUMNS)]),
+        getattr(model, predict)(valid_frame[list(FEATURE_COLUMNS)]),
     )
+
+
+def test_the_trusted_types_are_exactly_those_the_families_need(
+    valid_frame: pd.DataFrame, small_models: dict[str, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every family, as classifier and regressor, with imputers: nothing they hold is refused, nothing more trusted."""
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    rows = valid_frame[list(FEATURE_COLUMNS)]
+    # A target of each task derived from the data: the contract's own, and one made from it for the other task.
+    target = valid_frame[TARGET]
+    if TASK == "classification":
+        targets = {"classification": target, "regression": pd.Series(pd.factorize(target)[0], dtype=float)}
+    else:
+        targets = {"classification": (target > target.median()).map({True: "high", False: "low"}), "regression": target}
+    needed: set[str] = set()
+    for task, labels in targets.items():
+        monkeypatch.setattr(features, "TASK", task)
+        for estimator in ESTIMATORS:
+            path = tmp_path / f"{task}-{estimator}.skops"
+            save_trained(build_model(estimator, seed=0, **small_models[estimator]).fit(rows, labels), path)
+            needed |= set(sio.get_untrusted_types(file=path))
+            assert isinstance(load_trained(path), Pipeline)
+    assert needed == set(TRUSTED_TYPES)
 
 
 def test_a_pickle_in_place_of_the_model_is_refused_without_running_it(tmp_path: Path) -> None:

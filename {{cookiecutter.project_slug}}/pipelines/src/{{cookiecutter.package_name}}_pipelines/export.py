@@ -1,13 +1,17 @@
 """Pipelines (MLOps): export — the trained pipeline as ONNX, checked for parity, with its model card.
 
-The ONNX graph has one input per contract column (numbers as float [N,1], categories as
-string [N,1]) and outputs `label` and `probabilities` [N, classes], so the service feeds
-it straight from JSON without pandas or scikit-learn.
+The ONNX graph has one input per contract column (numbers as float [N,1], categories as string [N,1];
+a missing value is NaN in a number and "" in a category) and its outputs follow the contract's TASK:
+classification gives `label` (string [N]) and `probabilities` (float [N, classes]); regression gives
+`value` (float [N, 1]). The service feeds it straight from JSON without pandas or scikit-learn.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +21,22 @@ import pandas as pd
 from onnx.helper import make_opsetid
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET, Features
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    OPTIONAL_COLUMNS,
+    TARGET,
+    TASK,
+    Features,
+    find_violations,
+)
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
+from .converters import register_converters, supported_list
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
 from .params import Params
@@ -29,24 +44,77 @@ from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+# A string tensor has no NaN: the graph reads an empty string as a missing category.
+MISSING_CATEGORY = ""
+OUTPUTS: dict[str, dict[str, str]] = {
+    "classification": {"label": "string [N]", "probabilities": "float [N, classes]"},
+    "regression": {"value": "float [N, 1]"},
+}
+# What parity measures, per task: the largest difference of any class probability, or of a predicted value
+# relative to the largest predicted magnitude (float32 keeps about seven significant digits of any value).
+PARITY_MEASURE = {"classification": "max_abs_diff", "regression": "max_rel_diff"}
 
 
 class ParityError(StageFailed):
-    """The ONNX model does not reproduce the trained model's probabilities."""
+    """The ONNX model does not reproduce the trained model's predictions."""
+
+
+class UnsupportedEstimator(StageFailed):
+    """The trained pipeline holds an estimator that no registered ONNX converter handles."""
+
+
+def _parts(estimator: Any) -> Iterator[Any]:
+    """Every fitted step of a pipeline, through nested pipelines and column transformers."""
+    yield estimator
+    if isinstance(estimator, Pipeline):
+        for _, step in estimator.steps:
+            yield from _parts(step)
+    elif isinstance(estimator, ColumnTransformer):
+        for _, transformer, _ in estimator.transformers_:
+            yield from _parts(transformer)
+
+
+def for_conversion(model: Pipeline) -> Pipeline:
+    """A copy of `model` whose category imputers look for "" instead of NaN, which string tensors cannot hold.
+
+    The fitted statistics (the most frequent category) stay as they are; the original model is untouched.
+    """
+    converted = copy.deepcopy(model)
+    for part in _parts(converted):
+        if isinstance(part, SimpleImputer) and part.statistics_.dtype == object:
+            part.missing_values = MISSING_CATEGORY
+    return converted
 
 
 def to_onnx(model: Pipeline) -> bytes:
+    """The pipeline as ONNX bytes; UnsupportedEstimator names an estimator no converter handles."""
+    register_converters()
+    converted = for_conversion(model)
     initial_types = [
         (column, StringTensorType([None, 1]) if column in CATEGORICAL_COLUMNS else FloatTensorType([None, 1]))
         for column in FEATURE_COLUMNS
     ]
-    onnx_model = convert_sklearn(
-        model,
-        initial_types=initial_types,
-        target_opset=TARGET_OPSET,
-        options={id(model[-1]): {"zipmap": False}},
-        final_types=None,
-    )
+    classify = TASK == "classification"
+    try:
+        with warnings.catch_warnings():
+            # The HistGradientBoosting converter's bool among ints (see the protobuf cap in pyproject.toml).
+            warnings.filterwarnings("ignore", "Field onnx.AttributeProto.ints: Expected an int", DeprecationWarning)
+            onnx_model = convert_sklearn(
+                converted,
+                initial_types=initial_types,
+                target_opset=TARGET_OPSET,
+                options={id(converted[-1]): {"zipmap": False}} if classify else None,
+                final_types=None if classify else [("value", FloatTensorType([None, 1]))],
+            )
+    except (RuntimeError, NotImplementedError, NameError) as error:
+        # skl2onnx's MissingShapeCalculator / MissingConverter are RuntimeErrors; converters refuse
+        # options or settings they cannot express with NotImplementedError / NameError.
+        name = type(model[-1]).__name__
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UnsupportedEstimator(
+            f"export: the trained {name} cannot be converted to ONNX ({reason}); "
+            f"the supported estimators (params.yaml train.estimator) are: {supported_list()}"
+        ) from error
     # skl2onnx names the graph with a random UUID and lists opsets in set order (which varies with
     # the interpreter's hash seed); a fixed name and sorted opsets keep the bytes, and so the version,
     # reproducible.
@@ -59,18 +127,39 @@ def to_onnx(model: Pipeline) -> bytes:
 
 
 def onnx_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The ONNX model's feed for a frame of records: one [N,1] array per column."""
-    return {
-        column: frame[[column]].to_numpy(dtype=object if column in CATEGORICAL_COLUMNS else np.float32)
-        for column in FEATURE_COLUMNS
-    }
+    """The ONNX model's feed for a frame of records: one [N,1] array per column, gaps as NaN or ""."""
+    feed: dict[str, np.ndarray] = {}
+    for column in FEATURE_COLUMNS:
+        values = frame[[column]]
+        if column in CATEGORICAL_COLUMNS:
+            feed[column] = values.astype(object).where(values.notna(), MISSING_CATEGORY).to_numpy(dtype=object)
+        else:
+            feed[column] = values.to_numpy(dtype=np.float32, na_value=np.nan)
+    return feed
 
 
-def max_probability_difference(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> float:
+def parity(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, float]:
+    """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE)."""
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    _, onnx_probabilities = session.run(["label", "probabilities"], onnx_inputs(frame))
-    expected = model.predict_proba(frame[list(FEATURE_COLUMNS)])
-    return float(np.max(np.abs(np.asarray(onnx_probabilities) - expected)))
+    features = frame[list(FEATURE_COLUMNS)]
+    if TASK == "classification":
+        (probabilities,) = session.run(["probabilities"], onnx_inputs(frame))
+        return {"max_abs_diff": float(np.max(np.abs(np.asarray(probabilities) - model.predict_proba(features))))}
+    (values,) = session.run(["value"], onnx_inputs(frame))
+    expected = np.asarray(model.predict(features), dtype=np.float64)
+    difference = float(np.max(np.abs(np.asarray(values, dtype=np.float64)[:, 0] - expected)))
+    scale = float(np.max(np.abs(expected)))
+    return {"max_abs_diff": difference, "max_rel_diff": difference / scale if scale > 0 else difference}
+
+
+def first_valid_record(frame: pd.DataFrame) -> dict[str, Any]:
+    """The first row of `frame` that is a valid request (the card's example); gaps read as None."""
+    for row in frame[list(FEATURE_COLUMNS)].to_dict(orient="records"):
+        if not find_violations(row, labelled=False):
+            return Features.model_validate(
+                {column: None if pd.isna(value) else value for column, value in row.items()}
+            ).model_dump()
+    raise StageFailed("export: no row of the test split is a valid request for the card's example")
 
 
 def build_card(
@@ -83,7 +172,7 @@ def build_card(
     training_data_sha256: str,
     training_rows: int,
     params: dict[str, Any],
-    max_abs_diff: float,
+    parity: dict[str, float],
 ) -> dict[str, Any]:
     """Everything the service and a reviewer need to know about this model, and nothing time-dependent."""
     digest = hashlib.sha256(onnx_bytes).hexdigest()
@@ -94,16 +183,21 @@ def build_card(
         "version": digest[:12],
         "contract": contract_fingerprint(),
         "format": "onnx",
+        "task": TASK,
         "target": TARGET,
-        "classes": [str(label) for label in model.classes_],
+        "estimator": type(model[-1]).__name__,
+        "classes": [str(label) for label in model.classes_] if TASK == "classification" else [],
         "metrics": metrics,
         "training_data": {"sha256": training_data_sha256, "rows": training_rows},
         "input_schema": Features.model_json_schema(),
         "inputs": {column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
-        "outputs": {"label": "string [N]", "probabilities": "float [N, classes]"},
+        # Columns a record may leave out, and how the graph reads a missing value of each input type.
+        "optional": list(OPTIONAL_COLUMNS),
+        "missing_value": {"float": "NaN", "string": MISSING_CATEGORY},
+        "outputs": OUTPUTS[TASK],
         "example": example,
         "params": params,
-        "parity": {"max_abs_diff": max_abs_diff},
+        "parity": {measure: round(value, 12) for measure, value in parity.items()},
     }
 
 
@@ -120,15 +214,22 @@ def export_model(
     params: dict[str, Any] | None = None,
     tolerance: float = 1e-5,
 ) -> dict[str, Any]:
-    """Write the ONNX model and its card; refuse (and write nothing) when parity fails."""
+    """Write the ONNX model and its card; refuse (and write nothing) when parity fails.
+
+    `tolerance` bounds the task's parity measure (PARITY_MEASURE): params.yaml `export.max_abs_diff`
+    for classification, `export.max_rel_diff` for regression.
+    """
     onnx_bytes = to_onnx(model)
-    difference = max_probability_difference(model, onnx_bytes, test_frame)
-    if not difference <= tolerance:
+    measured = parity(model, onnx_bytes, test_frame)
+    measure = PARITY_MEASURE[TASK]
+    if not measured[measure] <= tolerance:
+        what = "probabilities" if TASK == "classification" else "predictions (relative to the largest)"
         raise ParityError(
-            f"export: ONNX probabilities differ from the trained model's by {difference:.2e} on the test split, "
-            f"above export.max_abs_diff={tolerance:.0e}; the model was not exported"
+            f"export: the ONNX {what} of {type(model[-1]).__name__} differ from the trained model's by "
+            f"{measured[measure]:.2e} on the test split, above export.{measure}={tolerance:.0e}; "
+            "the model was not exported"
         )
-    example = Features.model_validate(test_frame[list(FEATURE_COLUMNS)].iloc[0].to_dict()).model_dump()
+    example = first_valid_record(test_frame)
     card = build_card(
         name=name,
         onnx_bytes=onnx_bytes,
@@ -138,7 +239,7 @@ def export_model(
         training_data_sha256=training_data_sha256,
         training_rows=training_rows,
         params=params or {},
-        max_abs_diff=round(difference, 12),
+        parity=measured,
     )
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     onnx_path.write_bytes(onnx_bytes)
@@ -171,7 +272,8 @@ def run(
         params=params,
         tolerance=tolerance,
     )
-    print(f"export: {onnx_path} version {card['version']}, parity {card['parity']['max_abs_diff']:.1e}")
+    measure = PARITY_MEASURE[TASK]
+    print(f"export: {onnx_path} version {card['version']}, parity {measure} {card['parity'][measure]:.1e}")
     return card
 
 
@@ -184,6 +286,6 @@ def stage(p: Params) -> None:
         p.paths.onnx,
         p.paths.card,
         name=p.export.model_name,
-        params=p.train.model_dump(),
-        tolerance=p.export.max_abs_diff,
+        params=p.train.recipe(),
+        tolerance=p.export.max_abs_diff if TASK == "classification" else p.export.max_rel_diff,
     )

@@ -66,10 +66,49 @@ class Split(_Section):
     seed: int
 
 
-class Train(_Section):
+class Linear(_Section):
+    """LogisticRegression(C=c) for classification, Ridge(alpha=1/c) for regression."""
+
     c: float = Field(gt=0.0)
     max_iter: int = Field(gt=0)
+
+
+class RandomForest(_Section):
+    n_estimators: int = Field(gt=0)
+    max_depth: int | None = Field(gt=0)
+    min_samples_leaf: int = Field(gt=0)
+
+
+class HistGradientBoosting(_Section):
+    max_iter: int = Field(gt=0)
+    learning_rate: float = Field(gt=0.0)
+    max_leaf_nodes: int = Field(ge=2)
+
+
+class LightGBM(_Section):
+    n_estimators: int = Field(gt=0)
+    learning_rate: float = Field(gt=0.0)
+    num_leaves: int = Field(ge=2)
+
+
+class Train(_Section):
+    """Which family core's build_model() trains, its seed, and each family's hyperparameters."""
+
+    estimator: Literal["linear", "random_forest", "hist_gradient_boosting", "lightgbm"]
     seed: int
+    linear: Linear
+    random_forest: RandomForest
+    hist_gradient_boosting: HistGradientBoosting
+    lightgbm: LightGBM
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The chosen family's hyperparameters, as build_model() takes them."""
+        chosen: _Section = getattr(self, self.estimator)
+        return chosen.model_dump()
+
+    def recipe(self) -> dict[str, Any]:
+        """What the model card records: the family, the seed and the hyperparameters that were used."""
+        return {"estimator": self.estimator, "seed": self.seed, self.estimator: self.hyperparameters()}
 
 
 class Evaluate(_Section):
@@ -80,8 +119,11 @@ class Evaluate(_Section):
 
 
 class Export(_Section):
+    """The ONNX parity tolerance of each task: classification probabilities, regression values (relative)."""
+
     model_name: str = Field(min_length=1)
     max_abs_diff: float = Field(gt=0.0)
+    max_rel_diff: float = Field(gt=0.0)
 
 
 class Register(_Section):

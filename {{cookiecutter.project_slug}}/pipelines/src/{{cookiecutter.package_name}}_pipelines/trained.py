@@ -16,9 +16,22 @@ from sklearn.pipeline import Pipeline
 
 from .errors import StageFailed
 
-# Types beyond skops' defaults (scikit-learn, NumPy, SciPy, builtins) that a model may contain. Add a
-# type here only for an estimator library you install and trust, e.g. "xgboost.sklearn.XGBClassifier".
-TRUSTED_TYPES: list[str] = []
+# Types beyond skops' defaults (scikit-learn estimators, NumPy arrays, builtins) that the families of
+# core.features.build_model() contain, and nothing more: each is data skops rebuilds without running code
+# from the file. Add a type here only for an estimator library you install and trust.
+TRUSTED_TYPES: list[str] = [
+    # SimpleImputer (the optional columns' gaps) remembers the dtype it was fitted on.
+    "numpy.dtype",
+    # random_forest: each fitted tree.
+    "sklearn.tree._tree.Tree",
+    # hist_gradient_boosting: each fitted tree.
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # lightgbm: the estimators, the booster (rebuilt from its text model) and its ordered parameters.
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+    "lightgbm.basic.Booster",
+    "collections.OrderedDict",
+]
 
 
 class UntrustedModel(StageFailed):
