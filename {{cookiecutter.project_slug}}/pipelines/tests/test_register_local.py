@@ -32,9 +32,9 @@ def test_the_first_model_becomes_the_committed_champion(
 def test_a_weaker_model_on_an_easier_split_keeps_the_champion(
     params_file: Path, train_and_register: Callable[..., int], last_decision: Callable[[], dict[str, Any]]
 ) -> None:
-    assert train_and_register(train={"c": 1.0}) == 0
+    assert train_and_register(train={"linear": {"c": 1.0, "max_iter": 500}}) == 0
     champion = champion_bytes(params_file)
-    assert train_and_register(train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
+    assert train_and_register(train={"linear": {"c": 0.01, "max_iter": 500}}, split={"test_size": 0.05, "seed": 2}) == 0
     record = last_decision()
     assert (record["outcome"], record["promoted"]) == ("kept", False)
     # The champion is at least as good on these rows, in the metric's direction.

@@ -47,13 +47,13 @@ def test_a_weaker_model_on_an_easier_split_keeps_the_champion(
     train_and_register: Callable[..., int],
     last_decision: Callable[[], dict[str, Any]],
 ) -> None:
-    assert train_and_register(train={"c": 1.0}) == 0
+    assert train_and_register(train={"linear": {"c": 1.0, "max_iter": 500}}) == 0
     first = last_decision()
     assert (first["outcome"], first["alias_version"]) == ("first", "1")
     p = load_params(params_file)
     champion = (p.paths.champion / "model.onnx").read_bytes()
 
-    assert train_and_register(train={"c": 0.01}, split={"test_size": 0.05, "seed": 2}) == 0
+    assert train_and_register(train={"linear": {"c": 0.01, "max_iter": 500}}, split={"test_size": 0.05, "seed": 2}) == 0
     second = last_decision()
     assert (second["outcome"], second["version"], second["alias_version"]) == ("kept", "2", "1")
     # The champion is at least as good on these rows, in the metric's direction.
