@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}_core import (
     TASK,
     features,
     find_violations,
-    iter_example_records,
+    iter_records,
 )
 from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_model, build_preprocessor
 
@@ -32,7 +32,7 @@ SMALL: dict[str, dict[str, int]] = {
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     """The example rows that keep the contract."""
-    return pd.DataFrame([row for row in iter_example_records() if not find_violations(row)])
+    return pd.DataFrame([row for row in iter_records() if not find_violations(row)])
 
 
 def with_gaps(frame: pd.DataFrame, columns: tuple[str, ...], seed: int = 0) -> pd.DataFrame:

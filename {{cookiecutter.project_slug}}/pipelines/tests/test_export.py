@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}_core import (
 from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_preprocessor
 from {{ cookiecutter.package_name }}_pipelines import export
 from {{ cookiecutter.package_name }}_pipelines.converters import SUPPORTED
+from {{ cookiecutter.package_name }}_pipelines.scoring import onnx_feed
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 TOLERANCE = 1e-5  # params.yaml's default for both tasks
@@ -46,7 +47,7 @@ def with_gaps(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 def onnx_outputs(onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     names = [output.name for output in session.get_outputs()]
-    return dict(zip(names, session.run(names, export.onnx_inputs(frame)), strict=True))
+    return dict(zip(names, session.run(names, onnx_feed(frame)), strict=True))
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
@@ -89,7 +90,7 @@ def test_gaps_in_optional_columns_export_with_parity(
     assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
     assert card["optional"] == list(FEATURE_COLUMNS)
     assert card["missing_value"] == {"float": "NaN", "string": ""}
-    feed = export.onnx_inputs(gapped)
+    feed = onnx_feed(gapped)
     for column in CATEGORICAL_COLUMNS:
         assert (feed[column][gapped[column].isna().to_numpy()] == "").all()
         assert (feed[column] != "").any()
@@ -158,7 +159,7 @@ def test_a_parity_failure_stops_the_export_and_writes_nothing(
 
 def test_onnx_inputs_are_one_column_arrays(model_and_frame: tuple[Pipeline, pd.DataFrame]) -> None:
     _, frame = model_and_frame
-    inputs = export.onnx_inputs(frame.head(3))
+    inputs = onnx_feed(frame.head(3))
     assert set(inputs) == set(FEATURE_COLUMNS)
     assert all(inputs[column].dtype == object for column in CATEGORICAL_COLUMNS)
     assert all(inputs[column].dtype == np.float32 for column in NUMERIC_COLUMNS)

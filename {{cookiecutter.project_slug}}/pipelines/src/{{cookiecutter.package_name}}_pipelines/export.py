@@ -40,12 +40,11 @@ from .converters import register_converters, supported_list
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
 from .params import Params
+from .scoring import MISSING_CATEGORY, onnx_feed
 from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
-# A string tensor has no NaN: the graph reads an empty string as a missing category.
-MISSING_CATEGORY = ""
 OUTPUTS: dict[str, dict[str, str]] = {
     "classification": {"label": "string [N]", "probabilities": "float [N, classes]"},
     "regression": {"value": "float [N, 1]"},
@@ -126,26 +125,14 @@ def to_onnx(model: Pipeline) -> bytes:
     return serialized
 
 
-def onnx_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The ONNX model's feed for a frame of records: one [N,1] array per column, gaps as NaN or ""."""
-    feed: dict[str, np.ndarray] = {}
-    for column in FEATURE_COLUMNS:
-        values = frame[[column]]
-        if column in CATEGORICAL_COLUMNS:
-            feed[column] = values.astype(object).where(values.notna(), MISSING_CATEGORY).to_numpy(dtype=object)
-        else:
-            feed[column] = values.to_numpy(dtype=np.float32, na_value=np.nan)
-    return feed
-
-
 def parity(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, float]:
     """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE)."""
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     features = frame[list(FEATURE_COLUMNS)]
     if TASK == "classification":
-        (probabilities,) = session.run(["probabilities"], onnx_inputs(frame))
+        (probabilities,) = session.run(["probabilities"], onnx_feed(frame))
         return {"max_abs_diff": float(np.max(np.abs(np.asarray(probabilities) - model.predict_proba(features))))}
-    (values,) = session.run(["value"], onnx_inputs(frame))
+    (values,) = session.run(["value"], onnx_feed(frame))
     expected = np.asarray(model.predict(features), dtype=np.float64)
     difference = float(np.max(np.abs(np.asarray(values, dtype=np.float64)[:, 0] - expected)))
     scale = float(np.max(np.abs(expected)))

@@ -120,7 +120,7 @@ def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 def onnx_outputs(session: ort.InferenceSession, feed: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
     """The model's first output (labels, or values as [N]) and its probabilities [N, classes] when it has them.
 
-    A classifier exported by skl2onnx outputs `label` and `probabilities`; a regressor one `variable` [N, 1].
+    A classifier exported by export.py outputs `label` and `probabilities`; a regressor one `value` [N, 1].
     """
     names = [node.name for node in session.get_outputs()]
     results = dict(zip(names, session.run(None, feed), strict=True))
