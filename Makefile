@@ -29,10 +29,11 @@ test: venv ## the template's whole test suite (bake, hooks and generated tiers)
 test-fast: venv ## bake and hooks tiers only
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 -m "not generated"
 
-bench: venv ## print the template's figures (bake, time to green, pipeline, service, batch scoring, service vs peers)
+bench: venv ## print the template's figures (bake, time to green, pipeline, model parity, service, batch scoring, service vs peers)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/bake.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/time_to_green.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/pipeline.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/model_parity.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/service.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/score.py
 	@# Last: its final lines are the /v1/predict-to-/healthz ratio and the ours/best-peer ratio;
