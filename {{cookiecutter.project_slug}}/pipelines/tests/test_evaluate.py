@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK
 from {{ cookiecutter.package_name }}_pipelines import evaluate
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, load_params
+from {{ cookiecutter.package_name }}_pipelines.scoring import baseline_metrics, classification_metrics
 from {{ cookiecutter.package_name }}_pipelines.trained import load_trained
 
 
@@ -160,3 +161,30 @@ def test_a_bound_out_of_range_is_named(
     with_evaluate(params_file, **{name: value})
     assert main(["evaluate", "--params", str(params_file)]) == 1
     assert f"evaluate.{name}={value}" in capsys.readouterr().err
+
+
+def test_binary_classification_has_one_roc_curve_and_scikit_learns_metrics() -> None:
+    """Two classes, whatever the contract's task: the positive (second) class's curve and binary ROC AUC."""
+    rng = np.random.default_rng(0)
+    classes = ["no", "yes"]
+    truth = pd.Series(rng.choice(classes, size=200, p=[0.7, 0.3]))
+    signal = (truth == "yes").to_numpy() * 0.4 + rng.random(200) * 0.6
+    probabilities = np.column_stack([1 - signal, signal])
+    roc = evaluate.roc_points(truth, probabilities, classes, limit=50)
+    assert set(roc["class"]) == {"yes"}
+    assert len(roc) <= 50
+    metrics = classification_metrics(truth, probabilities, classes)
+    predicted = np.asarray(classes)[probabilities.argmax(axis=1)]
+    assert metrics == pytest.approx(
+        {
+            "accuracy": round(accuracy_score(truth, predicted), 6),
+            "f1_macro": round(f1_score(truth, predicted, average="macro"), 6),
+            "roc_auc_ovr": round(roc_auc_score(truth == "yes", signal), 6),
+            "log_loss": round(log_loss(truth, probabilities, labels=classes), 6),
+        },
+        abs=1e-6,
+    )
+    # The prior baseline: the train part's class shares for every row, so ROC AUC 0.5.
+    baseline = baseline_metrics(truth.iloc[:100], truth.iloc[100:], classes)
+    assert baseline["roc_auc_ovr"] == 0.5
+    assert baseline["accuracy"] == round(float((truth.iloc[100:] == truth.iloc[:100].mode()[0]).mean()), 6)
