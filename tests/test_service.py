@@ -37,7 +37,7 @@ from service_project import (
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
 # Each task's bundled example is baked, trained and served; every test runs against each.
-TASKS = ["classification"]
+TASKS = ["classification", "regression"]
 
 
 @pytest.fixture(scope="module", params=TASKS)
