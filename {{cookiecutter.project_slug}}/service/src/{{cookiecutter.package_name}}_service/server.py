@@ -32,7 +32,7 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.supervisors import Multiprocess
 
 from .errors import error_body
@@ -132,7 +132,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         logger.info(
             f"{message} Connection closed.", extra={"client": self.client, "request_id": request_id, "status": status}
         )
-        if self.cycle is None or self.cycle.response_complete:
+        # uvicorn types `cycle` as always set, but it is None until the first request's headers arrive.
+        cycle: RequestResponseCycle | None = self.cycle
+        if cycle is None or cycle.response_complete:
             self.transport.write(reply)
         self.transport.close()
 

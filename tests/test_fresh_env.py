@@ -1,0 +1,50 @@
+"""Makefile: a verb never runs in a stale environment — a changed dependency is refused by name, then installed.
+
+Every verb runs through `uv run --locked --all-packages`: a pyproject.toml that no longer matches
+uv.lock stops the verb with uv's message naming the fix; once the lock is updated the same verb
+installs the new dependency before it runs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from harness import DEFAULTS, bake, project_env, run
+
+# A small pure-Python distribution no member depends on, and the module it installs.
+NEW_DEPENDENCY = ("text-unidecode>=1.3", "text_unidecode")
+
+
+def add_dependency(pyproject: Path, requirement: str) -> None:
+    text = pyproject.read_text(encoding="utf-8")
+    changed, count = re.subn(r"^dependencies = \[\n", f'dependencies = [\n  "{requirement}",\n', text, flags=re.M)
+    assert count == 1, f"{pyproject} has no multi-line dependencies list"
+    pyproject.write_text(changed, encoding="utf-8")
+
+
+def importable(root: Path, module: str, env: dict[str, str]) -> bool:
+    probe = [str(root / ".venv" / "bin" / "python"), "-c", f"import {module}"]
+    return subprocess.run(probe, cwd=root, env=env, capture_output=True).returncode == 0
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("fresh-env")
+def test_a_changed_dependency_is_refused_until_locked_then_installed(tmp_path: Path) -> None:
+    env = project_env(DEFAULTS["python_version"])
+    root = bake(tmp_path)
+    run("make setup", root, env)
+    requirement, module = NEW_DEPENDENCY
+    assert not importable(root, module, env)
+
+    add_dependency(root / "research" / "pyproject.toml", requirement)
+    refused = subprocess.run(["make", "imports"], cwd=root, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "uv.lock" in refused.stderr and "needs to be updated" in refused.stderr, refused.stderr
+    assert not importable(root, module, env), "the refused verb installed the dependency anyway"
+
+    run("uv lock --quiet", root, env)
+    run("make imports", root, env)
+    assert importable(root, module, env), "the verb ran without installing the locked dependency"

@@ -1,0 +1,148 @@
+"""Docs: the template's site and a baked handbook load nothing from the internet; diagrams are drawn at build time.
+
+A page opened offline must look the same as online: every script, style sheet, font, icon and image
+is a file of the site (or inline), and each mermaid diagram is an inline SVG drawn when the site is
+built (docs/hooks/mermaid.py), not a block the theme would hand to a mermaid library from a CDN.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from harness import OPTIONS, TEMPLATE_DIR, BakeCache
+from test_docs import mkdocs_build
+
+# Tag -> the attributes through which a browser loads something when it shows the page.
+LOADING_ATTRIBUTES = {
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "iframe": ("src",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+}
+# <link rel=...> values that only name a page (search engines, feeds), which the browser does not load.
+NON_LOADING_RELS = {"canonical", "alternate", "author", "license", "next", "prev", "search", "edit"}
+EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
+MERMAID_FENCE = re.compile(r"^```mermaid\s*$", re.MULTILINE)
+
+
+class _Loads(HTMLParser):
+    """Collects every URL a page makes the browser load, and the mermaid blocks left undrawn."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.undrawn_mermaid = 0
+        self.drawn_diagrams = 0
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "link" and NON_LOADING_RELS & set(values.get("rel", "").lower().split()):
+            return
+        for name in LOADING_ATTRIBUTES.get(tag, ()):
+            if name in values:
+                self.urls.extend(part.split()[0] for part in values[name].split(",") if part.strip())
+        self.urls.extend(match[0] or match[1] for match in CSS_URL.findall(values.get("style", "")))
+        if "mermaid" in values.get("class", "").split():
+            self.undrawn_mermaid += 1
+        if tag == "svg" and values.get("aria-roledescription", "").startswith("flowchart"):
+            self.drawn_diagrams += 1
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False if tag == "style" else self._in_style
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.urls.extend(match[0] or match[1] for match in CSS_URL.findall(data))
+
+
+def external_loads(site: Path) -> dict[str, list[str]]:
+    """Page or style sheet (relative to the site) -> the external URLs it loads."""
+    found: dict[str, list[str]] = {}
+    for page in sorted(site.rglob("*.html")):
+        parser = _Loads()
+        parser.feed(page.read_text(encoding="utf-8"))
+        external = [url for url in parser.urls if EXTERNAL.match(url)]
+        if external:
+            found[page.relative_to(site).as_posix()] = external
+    for sheet in sorted(site.rglob("*.css")):
+        urls = [match[0] or match[1] for match in CSS_URL.findall(sheet.read_text(encoding="utf-8"))]
+        external = [url for url in urls if EXTERNAL.match(url)]
+        if external:
+            found[sheet.relative_to(site).as_posix()] = external
+    return found
+
+
+def diagrams(site: Path) -> tuple[int, int]:
+    """(mermaid blocks left for a browser script to draw, diagrams drawn as inline SVG) over the whole site."""
+    undrawn = drawn = 0
+    for page in site.rglob("*.html"):
+        parser = _Loads()
+        parser.feed(page.read_text(encoding="utf-8"))
+        undrawn += parser.undrawn_mermaid
+        drawn += parser.drawn_diagrams
+    return undrawn, drawn
+
+
+def assert_offline(site: Path, docs: Path) -> None:
+    assert external_loads(site) == {}, "these pages load files from the internet"
+    fences = sum(len(MERMAID_FENCE.findall(page.read_text(encoding="utf-8"))) for page in docs.rglob("*.md"))
+    undrawn, drawn = diagrams(site)
+    assert undrawn == 0, "mermaid blocks were left for the theme, which loads mermaid.js from a CDN"
+    assert fences > 0 and drawn == fences, f"{fences} mermaid fences in the docs, {drawn} drawn as SVG"
+
+
+def test_the_check_finds_each_kind_of_external_load(tmp_path: Path) -> None:
+    page = tmp_path / "page" / "index.html"
+    page.parent.mkdir()
+    page.write_text(
+        '<link rel="canonical" href="https://example.org/page/">'  # names the page, loads nothing
+        '<link rel="stylesheet" href="https://cdn.example/x.css"><script src="//cdn.example/x.js"></script>'
+        '<img src="assets/logo.png"><div style="background: url(\'https://cdn.example/bg.png\')"></div>'
+        "<style>@import 'https://fonts.example/f.css';</style>"
+        '<pre class="mermaid"><code>flowchart LR; A--&gt;B</code></pre>',
+        encoding="utf-8",
+    )
+    (tmp_path / "site.css").write_text("a { background: url(data:image/png;base64,AA==) }", encoding="utf-8")
+    assert external_loads(tmp_path) == {
+        "page/index.html": [
+            "https://cdn.example/x.css",
+            "//cdn.example/x.js",
+            "https://cdn.example/bg.png",
+            "https://fonts.example/f.css",
+        ]
+    }
+    assert diagrams(tmp_path) == (1, 0)
+
+
+def test_one_mermaidx_pin_for_the_template_and_the_bakes(baked: BakeCache) -> None:
+    pin = f"mermaidx=={OPTIONS['_versions']['mermaidx']}"  # type: ignore[index]
+    extra = tomllib.loads((TEMPLATE_DIR / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    dev = tomllib.loads((baked({}) / "pyproject.toml").read_text())["dependency-groups"]["dev"]
+    assert pin in extra and pin in dev
+
+
+def test_the_template_site_loads_nothing_from_the_internet(tmp_path: Path) -> None:
+    mkdocs_build(TEMPLATE_DIR / "mkdocs.yml", tmp_path / "site")
+    assert_offline(tmp_path / "site", TEMPLATE_DIR / "docs")
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("docs")
+def test_a_baked_handbook_loads_nothing_from_the_internet(baked: BakeCache, tmp_path: Path) -> None:
+    root = baked({})
+    mkdocs_build(root / "mkdocs.yml", tmp_path / "site")
+    assert_offline(tmp_path / "site", root / "docs")
