@@ -13,7 +13,7 @@ class DatasetError(Exception):
 
 
 class SourceError(DatasetError):
-    """The CSV itself: missing, unreadable, unparseable, empty."""
+    """The CSV itself: missing, unreadable, unparsable, empty."""
 
 
 class TargetError(DatasetError):
