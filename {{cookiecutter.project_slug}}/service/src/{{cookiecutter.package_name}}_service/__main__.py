@@ -1,4 +1,4 @@
-"""Service (ML Engineers): `python -m <package>_service` runs uvicorn with the settings and JSON logs."""
+"""Service (ML Engineers): `python -m <package>_service` runs uvicorn with the settings and structured logs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .settings import Settings
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     serve(settings)
 
 

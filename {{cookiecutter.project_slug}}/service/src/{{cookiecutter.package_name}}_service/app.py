@@ -36,7 +36,7 @@ DOCS_ASSETS = "/docs/assets"
 def create_app(settings: Settings | None = None, *, model: OnnxModel | None = None) -> FastAPI:
     """Build the app. Without `model`, it loads `settings.model_path` in the background at start-up."""
     settings = settings or Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     metrics = ServiceMetrics(ROUTES)
     state = ModelState(settings, metrics, model)
     batch_model = batch_request_model(settings.max_batch_records)

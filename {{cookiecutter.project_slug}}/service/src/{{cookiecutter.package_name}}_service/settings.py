@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         description="A file holding API_KEYS (e.g. a mounted Kubernetes Secret); read once at start-up.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="`console`: aligned lines for a person; `json`: one object per line for a log collector; "
+        "`auto`: console when stderr is a terminal, else JSON (the image sets `json`).",
+    )
     access_log: bool = Field(default=True, description="One JSON line per request, with its request id.")
     bind_host: str = Field(default="127.0.0.1", description="Interface uvicorn listens on (0.0.0.0 in a container).")
     port: int = Field(default=8000, ge=1, le=65535)
