@@ -2,7 +2,8 @@
 
 DVC calls one stage per command (see dvc.yaml); every stage reads params.yaml from the
 working directory. Only the stage's own module is imported, so a stage pays for the
-libraries it uses and no others. A known failure prints one clear line and exits 1.
+libraries it uses and no others. A refusal (a StageFailed of errors.py) prints one line,
+`error: <stage>: <what is wrong>`, and exits 1; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         params = load_params(arguments.params)
         getattr(importlib.import_module(f"{PACKAGE}.{module}"), function)(params)
-    except (StageFailed, FileNotFoundError, ValueError) as error:
+    except StageFailed as error:
         print(f"error: {arguments.stage}: {error}", file=sys.stderr)
         return 1
     return 0

@@ -212,7 +212,7 @@ def export_model(
     if not measured[measure] <= tolerance:
         what = "probabilities" if TASK == "classification" else "predictions (relative to the largest)"
         raise ParityError(
-            f"export: the ONNX {what} of {type(model[-1]).__name__} differ from the trained model's by "
+            f"the ONNX {what} of {type(model[-1]).__name__} differ from the trained model's by "
             f"{measured[measure]:.2e} on the test split, above export.{measure}={tolerance:.0e}; "
             "the model was not exported"
         )

@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 
 from {{ cookiecutter.package_name }}_core import LabelledRecord
 
+from .errors import BadInput
+
 # Bytes of CSV parsed at a time: a large CSV is read block by block, never whole.
 CSV_BLOCK_BYTES = 16 << 20
 # Parquet rows handed over at a time by the streaming readers and writers.
@@ -32,7 +34,7 @@ def read_frame(path: Path | str) -> pd.DataFrame:
         return pd.read_parquet(text)
     if text.endswith((".csv", ".csv.gz")):
         return pd.read_csv(text)
-    raise ValueError(f"cannot read {text!r}: expected a .csv, .csv.gz or .parquet file")
+    raise BadInput(f"cannot read {text!r}: expected a .csv, .csv.gz or .parquet file")
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -43,7 +45,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(path, index=False)
 
 
-class SourceError(ValueError):
+class SourceError(BadInput):
     """A source file cannot give the contract's columns with the contract's types."""
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}_core import example_data_path
 
+from .errors import BadInput, MissingInput
 from .files import iter_contract_batches, write_batches
 from .params import Params
 
@@ -17,7 +18,7 @@ def resolve_source(source: str) -> str:
     if source == EXAMPLE:
         return str(example_data_path())
     if "://" not in source and not Path(source).exists():
-        raise FileNotFoundError(f"ingest.source {source!r} does not exist; use 'example', a path or a URL")
+        raise MissingInput(f"ingest.source {source!r} does not exist; use 'example', a path or a URL")
     return source
 
 
@@ -28,7 +29,7 @@ def run(source: str, raw: Path) -> int:
     """
     rows = write_batches(iter_contract_batches(resolve_source(source)), raw)
     if rows == 0:
-        raise ValueError(f"ingest.source {source!r} has no rows")
+        raise BadInput(f"ingest.source {source!r} has no rows")
     print(f"ingest: {rows} rows from {source} -> {raw}")
     return rows
 

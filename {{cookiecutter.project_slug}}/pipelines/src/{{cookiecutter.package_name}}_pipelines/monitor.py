@@ -385,12 +385,12 @@ def run(
     )
     if report["dataset_drift"]:
         message = (
-            f"monitor: DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold="
+            f"DRIFT DETECTED in {current}: {summary}, above monitor.drift_share_threshold="
             f"{drift_share_threshold:.0%}; see {folder / 'report.json'}"
         )
         if fail_on_drift:
             raise DriftDetected(message)
-        print(message + " (monitor.fail_on_drift is false: reported, not failed)")
+        print(f"monitor: {message} (monitor.fail_on_drift is false: reported, not failed)")
     else:
         print(f"monitor: no dataset drift in {current}: {summary}")
     return report

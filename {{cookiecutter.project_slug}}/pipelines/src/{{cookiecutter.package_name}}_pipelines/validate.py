@@ -274,7 +274,7 @@ def run(raw: Path, validated: Path, quarantine: Path, report: Path, max_invalid_
         pending.unlink(missing_ok=True)
         worst = f"; {describe_worst(tally.counts, tally.examples)}" if tally.counts else ""
         raise ContractError(
-            f"validate: {tally.quarantined} of {tally.rows} rows ({fraction:.1%}) break the data contract, above "
+            f"{tally.quarantined} of {tally.rows} rows ({fraction:.1%}) break the data contract, above "
             f"validate.max_invalid_fraction={max_invalid_fraction:.1%}{worst}. "
             f"Every bad row and its reason is in {quarantine}."
         )
