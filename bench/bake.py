@@ -30,7 +30,7 @@ def main() -> None:
         output = Path(folder)
         bake_once(output)  # warm-up: imports, file cache
         times = [bake_once(output) for _ in range(RUNS)]
-        files = len(project_files(output / "churn-prediction"))
+        files = len(project_files(next(output.iterdir())))
     print(
         f"bake (defaults, `cookiecutter --no-input`): median {statistics.median(times):.2f} s over {RUNS} runs "
         f"(min {min(times):.2f}, max {max(times):.2f}); {files} files"

@@ -196,7 +196,15 @@ def test_no_default_leaks_into_a_bake_that_set_other_answers(baked: BakeCache) -
             "github_org": "globex",
         }
     )
-    defaults = ["Churn Prediction", "churn", "acme-ml", "Ada Lovelace", "ada@example.com", "A machine-learning project"]
+    defaults = [
+        "Tabular Model",
+        "tabular-model",
+        "tabular_model",
+        "acme-ml",
+        "Ada Lovelace",
+        "ada@example.com",
+        "A machine-learning project",
+    ]
     leaks = {}
     for relative in project_files(root):
         path = root / relative
@@ -210,7 +218,7 @@ def test_no_default_leaks_into_a_bake_that_set_other_answers(baked: BakeCache) -
 
 def test_defaults_bake_into_the_documented_folder(cookies) -> None:  # noqa: ANN001 - pytest-cookies fixture
     root = baked_path(cookies.bake())
-    assert root.name == "churn-prediction"
+    assert root.name == "tabular-model"
     assert DEFAULTS["cloud"] == "aws"
 
 

@@ -75,12 +75,12 @@ def created(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("cruft")
     result = cruft("create", "--no-input", str(template), "--output-dir", str(output), cwd=output)
     assert result.returncode == 0, result.stderr
-    return output / "churn-prediction"
+    return output / "tabular-model"
 
 
 def test_cruft_records_the_template_and_the_answers_in_one_file(created: Path) -> None:
     state = json.loads((created / ".cruft.json").read_text())
-    assert state["context"]["cookiecutter"]["project_slug"] == "churn-prediction"
+    assert state["context"]["cookiecutter"]["project_slug"] == "tabular-model"
     assert not (created / ".cookiecutter.json").exists()
 
 
