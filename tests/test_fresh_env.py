@@ -1,4 +1,4 @@
-"""Makefile: a verb never runs in a stale environment — a changed dependency is refused by name, then installed.
+"""Makefile: `make setup` is quiet, and a verb never runs stale — a changed dependency is refused by name, then installed.
 
 Every verb runs through `uv run --locked --all-packages`: a pyproject.toml that no longer matches
 uv.lock stops the verb with uv's message naming the fix; once the lock is updated the same verb
@@ -32,10 +32,13 @@ def importable(root: Path, module: str, env: dict[str, str]) -> bool:
 
 @pytest.mark.generated
 @pytest.mark.xdist_group("fresh-env")
-def test_a_changed_dependency_is_refused_until_locked_then_installed(tmp_path: Path) -> None:
+def test_setup_is_quiet_and_a_changed_dependency_is_refused_until_locked_then_installed(tmp_path: Path) -> None:
     env = project_env(DEFAULTS["python_version"])
     root = bake(tmp_path)
-    run("make setup", root, env)
+    setup = run("make setup", root, env).splitlines()
+    # Quiet by default: the commands and one closing line, not one line per installed package.
+    assert len(setup) <= 8, "\n".join(setup)
+    assert setup[-1].startswith("Set up:")
     requirement, module = NEW_DEPENDENCY
     assert not importable(root, module, env)
 
