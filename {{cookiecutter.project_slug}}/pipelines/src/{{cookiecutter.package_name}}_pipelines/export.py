@@ -111,7 +111,7 @@ def to_onnx(model: Pipeline) -> bytes:
         name = type(model[-1]).__name__
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UnsupportedEstimator(
-            f"export: the trained {name} cannot be converted to ONNX ({reason}); "
+            f"the trained {name} cannot be converted to ONNX ({reason}); "
             f"the supported estimators (params.yaml train.estimator) are: {supported_list()}"
         ) from error
     # skl2onnx names the graph with a random UUID and lists opsets in set order (which varies with
@@ -146,7 +146,7 @@ def first_valid_record(frame: pd.DataFrame) -> dict[str, Any]:
             return Features.model_validate(
                 {column: None if pd.isna(value) else value for column, value in row.items()}
             ).model_dump()
-    raise StageFailed("export: no row of the test split is a valid request for the card's example")
+    raise StageFailed("no row of the test split is a valid request for the card's example")
 
 
 def build_card(
