@@ -181,3 +181,27 @@ def test_params_offer_exactly_cores_families() -> None:
     assert get_args(Train.model_fields["estimator"].annotation) == ESTIMATORS
     assert set(ESTIMATORS) <= set(Train.model_fields)
     assert set(SUPPORTED) == set(ESTIMATORS)
+
+
+def test_export_names_an_estimator_it_cannot_convert_and_lists_the_supported_ones(
+    params_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a team that swapped the estimator in the recipe would see it: the stage stops, names it, writes nothing."""
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.pipeline import Pipeline
+    from sklearn.semi_supervised import LabelSpreading
+
+    from {{ cookiecutter.package_name }}_core.features import build_preprocessor
+    from {{ cookiecutter.package_name }}_pipelines.trained import save_trained
+
+    p = run_stages(params_file, "ingest", "validate", "split", "train", "evaluate")
+    unsupported = LabelSpreading() if TASK == "classification" else KernelRidge()
+    train = pd.read_parquet(p.paths.train)
+    model = Pipeline([("features", build_preprocessor()), ("estimator", unsupported)])
+    save_trained(model.fit(train[list(FEATURE_COLUMNS)], train[TARGET]), p.paths.model)
+    assert main(["export", "--params", str(params_file)]) == 1
+    error = capsys.readouterr().err
+    assert f"error: export: the trained {type(unsupported).__name__} cannot be converted to ONNX" in error
+    assert "the supported estimators (params.yaml train.estimator) are: linear (LogisticRegression, Ridge);" in error
+    assert not p.paths.onnx.exists()
+    assert not p.paths.card.exists()
