@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field, create_model
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, NUMERIC_COLUMNS, TARGET, TARGET_CLASSES, Features
@@ -11,10 +9,12 @@ from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprin
 
 
 def _with_numeric_field(**field_options: object) -> type[Features]:
-    """The contract with its first numeric column redefined (same name and type, other options)."""
+    """The contract with its first numeric column redefined (same name, type and default, other options)."""
     column = NUMERIC_COLUMNS[0]
+    field = Features.model_fields[column]
+    default = ... if field.is_required() else field.default
     return create_model(  # type: ignore[call-overload, no-any-return]
-        "Changed", __base__=Features, **{column: (Annotated[float, Field(**field_options)], ...)}
+        "Changed", __base__=Features, **{column: (field.annotation, Field(default, **field_options))}
     )
 
 
