@@ -39,6 +39,25 @@ COMBINATIONS: dict[str, dict[str, str]] = {
     "azure-no-ci-no-tracking": {"cloud": "azure", "ci": "none", "experiment_tracking": "none"},
     "no-cloud-github": {"cloud": "none", "ci": "github"},
     "no-cloud-no-ci-no-tracking": {"cloud": "none", "ci": "none", "experiment_tracking": "none"},
+    # Each CI system's files with every cloud (CI security checks), and without MLflow.
+    "gcp-github": {"cloud": "gcp", "ci": "github"},
+    "azure-github": {"cloud": "azure", "ci": "github"},
+    "aws-gitlab": {"cloud": "aws", "ci": "gitlab"},
+    "azure-gitlab": {"cloud": "azure", "ci": "gitlab"},
+    "no-cloud-gitlab": {"cloud": "none", "ci": "gitlab"},
+    "aws-github-no-tracking": {"cloud": "aws", "ci": "github", "experiment_tracking": "none"},
+    "aws-gitlab-no-tracking": {"cloud": "aws", "ci": "gitlab", "experiment_tracking": "none"},
+    "aws-no-ci-no-tracking": {"cloud": "aws", "ci": "none", "experiment_tracking": "none"},
+    "no-cloud-github-no-tracking": {"cloud": "none", "ci": "github", "experiment_tracking": "none"},
+    # Other interpreters and licences (generated-project tier, local stack).
+    "gcp-gitlab-no-tracking-py3.13": {
+        "python_version": "3.13",
+        "cloud": "gcp",
+        "ci": "gitlab",
+        "experiment_tracking": "none",
+        "license": "Apache-2.0",
+    },
+    "azure-no-ci-py3.11": {"python_version": "3.11", "cloud": "azure", "ci": "none", "license": "BSD-3-Clause"},
 }
 # Every cloud and every CI value once, the static infra and monitoring checks bake these.
 INFRA_SET = ("aws-github", "gcp-gitlab", "azure-no-ci-no-tracking", "no-cloud-github")

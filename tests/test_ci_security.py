@@ -33,13 +33,13 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import TEMPLATE_DIR, combo_id, grouped_param, run
+from harness import TEMPLATE_DIR, combinations, combo_id, grouped_param, run
 
-CLOUDS = ("aws", "gcp", "azure", "none")
-GITHUB_COMBOS = [{"cloud": cloud, "ci": "github"} for cloud in CLOUDS]
-GITLAB_COMBOS = [{"cloud": cloud, "ci": "gitlab"} for cloud in CLOUDS]
+# Each CI system's files differ by cloud (the login steps, the deploy's permissions): every cloud once.
+GITHUB_COMBOS = combinations("aws-github", "gcp-github", "azure-github", "no-cloud-github")
+GITLAB_COMBOS = combinations("aws-gitlab", "gcp-gitlab", "azure-gitlab", "no-cloud-gitlab")
 # The release guard and the registry check differ by tracking choice.
-TRACKING_COMBOS = [{"cloud": "aws", "ci": ci, "experiment_tracking": "none"} for ci in ("github", "gitlab")]
+TRACKING_COMBOS = combinations("aws-github-no-tracking", "aws-gitlab-no-tracking")
 
 SHA_PIN = re.compile(r"^(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>v\d+\.\d+\.\d+)$")
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>.+?)\s*$", re.MULTILINE)
@@ -426,7 +426,7 @@ def test_gitlab_stops_when_the_team_registry_is_not_configured(
 # Terraform identities
 # --------------------------------------------------------------------------------------------
 
-TF_COMBOS = [grouped_param({"cloud": cloud, "ci": "github"}, "cisec") for cloud in ("aws", "gcp", "azure")]
+TF_COMBOS = [grouped_param(c, "cisec") for c in GITHUB_COMBOS if c["cloud"] != "none"]
 
 
 def load_hcl(folder: Path) -> dict[str, list[Any]]:
@@ -632,12 +632,7 @@ def test_template_renovate_config_covers_the_versions_table(tmp_path: Path) -> N
 # The handbook: what a release needs
 # --------------------------------------------------------------------------------------------
 
-HANDBOOK_COMBOS = [
-    {"ci": "github"},
-    {"ci": "gitlab", "cloud": "gcp"},
-    {"ci": "none", "experiment_tracking": "none"},
-    {"ci": "github", "cloud": "none", "experiment_tracking": "none"},
-]
+HANDBOOK_COMBOS = combinations("aws-github", "gcp-gitlab", "aws-no-ci-no-tracking", "no-cloud-github-no-tracking")
 
 
 @pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in HANDBOOK_COMBOS])

@@ -17,16 +17,14 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import OPTIONS, TEMPLATE_DIR, combo_id, run
+from harness import OPTIONS, TEMPLATE_DIR, combinations, combo_id, run
 from infra_checks import tool, tool_env
 from test_monitoring import metrics_port_setting, promtool
 
-COMBOS: list[dict[str, str]] = [
-    {"cloud": "aws", "python_version": "3.12"},
-    {"cloud": "gcp", "python_version": "3.13", "experiment_tracking": "none"},
-    {"cloud": "azure", "python_version": "3.11"},
-    {"cloud": "none", "experiment_tracking": "none"},
-]
+# Every cloud and interpreter once, with and without the MLflow server.
+COMBOS: list[dict[str, str]] = combinations(
+    "defaults", "gcp-gitlab-no-tracking-py3.13", "azure-no-ci-py3.11", "no-cloud-github-no-tracking"
+)
 PARAMS = [pytest.param(c, id=combo_id(c), marks=pytest.mark.xdist_group(f"stack-{combo_id(c)}")) for c in COMBOS]
 # Top-level properties of devcontainer.json (Dev Container specification, image-based configuration).
 DEVCONTAINER_PROPERTIES = {
