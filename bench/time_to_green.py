@@ -5,7 +5,7 @@ machine's uv cache as it is (a warm package cache): what a new team member's fir
 Warm: the same checkout again, `make setup` and each verb of `make check` re-run (caches filled).
 `--cold-cache` also empties the uv cache, so every package is downloaded (slow, network-bound).
 The machine may be shared: the load average is printed before and after, read the figures with it.
-Usage: python bench/time_to_green.py [--cold-cache] [--python 3.12]
+Usage: python bench/time_to_green.py [--cold-cache] [--python 3.12] [--skip test]
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ def timed(step: str, times: dict[str, float], action: object) -> None:
     times[step] = time.perf_counter() - started
 
 
-def steps(root: Path, env: dict[str, str]) -> dict[str, float]:
-    """`make setup`, then each verb of `make check`, timed."""
+def steps(root: Path, env: dict[str, str], skip: frozenset[str]) -> dict[str, float]:
+    """`make setup`, then each verb of `make check` (less `skip`), timed."""
     times: dict[str, float] = {}
     timed("setup", times, lambda: run("make setup", root, env))
-    for verb in CHECK_VERBS:
+    verbs = [verb for verb in CHECK_VERBS if verb not in skip]
+    for verb in verbs:
         timed(verb, times, lambda verb=verb: run(f"make {verb}", root, env))
-    times["check"] = sum(times[verb] for verb in CHECK_VERBS)
+    times["check" if not skip else "check less " + ",".join(sorted(skip))] = sum(times[verb] for verb in verbs)
     return times
 
 
@@ -54,6 +55,13 @@ def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--cold-cache", action="store_true", help="empty uv cache too (downloads every package)")
     cli.add_argument("--python", default=DEFAULTS["python_version"], help="python_version to bake")
+    cli.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=CHECK_VERBS,
+        help="leave out a verb (e.g. test, for an A/B of the rest)",
+    )
     arguments = cli.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} cores)", flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -63,9 +71,9 @@ def main() -> None:
         cold: dict[str, float] = {}
         timed("bake", cold, lambda: bake(Path(folder) / "out", python_version=arguments.python))
         root = next((Path(folder) / "out").iterdir())
-        cold.update(steps(root, env))
+        cold.update(steps(root, env, frozenset(arguments.skip)))
         report("cold checkout" + (", cold cache" if arguments.cold_cache else ", warm package cache"), cold)
-        report("warm, same checkout again", steps(root, env))
+        report("warm, same checkout again", steps(root, env, frozenset(arguments.skip)))
     print(f"load average after: {load()}", flush=True)
 
 
