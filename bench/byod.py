@@ -10,7 +10,7 @@ total from CSV to the first served prediction, and the files the swap changed (`
 The machine's load is printed too: on a shared machine every figure follows it.
 
     python bench/byod.py                              # both datasets of tests/data
-    python bench/byod.py --cases regression-airquality --skip-check
+    python bench/byod.py --cases regression-mpg --skip-check
 """
 
 from __future__ import annotations
