@@ -83,22 +83,28 @@ def task_metrics(truth: pd.Series, outputs: np.ndarray, classes: Sequence[str]) 
     return classification_metrics(truth, outputs, classes)
 
 
-def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
-    """The task's metrics of a Dummy model fitted on the train split's target, on the rows of `truth`.
-
-    Classification: the train split's class priors for every row (its most frequent class as the
-    label); regression: the train split's mean.
-    """
-    rows = np.zeros((len(truth), 1))
-    if TASK == "regression":
-        regressor = DummyRegressor(strategy="mean").fit(np.zeros((len(train_target), 1)), train_target.astype(float))
-        return regression_metrics(truth, regressor.predict(rows))
+def classification_baseline(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
+    """Classification metrics of the train split's class priors given for every row of `truth` (its most
+    frequent class as the label)."""
     actual = label_codes(train_target, classes)
     known = actual >= 0  # a class the train split lacks gets prior 0 (and a log loss to match)
     dummy = DummyClassifier(strategy="prior").fit(np.zeros((int(known.sum()), 1)), actual[known])
     probabilities = np.zeros((len(truth), len(classes)))
-    probabilities[:, dummy.classes_] = dummy.predict_proba(rows)
+    probabilities[:, dummy.classes_] = dummy.predict_proba(np.zeros((len(truth), 1)))
     return classification_metrics(truth, np.clip(probabilities, 1e-15, 1.0), classes)
+
+
+def regression_baseline(train_target: pd.Series, truth: pd.Series) -> dict[str, float]:
+    """Regression metrics of the train split's mean given for every row of `truth`."""
+    regressor = DummyRegressor(strategy="mean").fit(np.zeros((len(train_target), 1)), train_target.astype(float))
+    return regression_metrics(truth, regressor.predict(np.zeros((len(truth), 1))))
+
+
+def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
+    """The task's metrics of a Dummy model fitted on the train split's target, on the rows of `truth`."""
+    if TASK == "regression":
+        return regression_baseline(train_target, truth)
+    return classification_baseline(train_target, truth, classes)
 
 
 def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
