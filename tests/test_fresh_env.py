@@ -14,8 +14,18 @@ from pathlib import Path
 import pytest
 from harness import DEFAULTS, bake, project_env, run
 
-# A small pure-Python distribution no member depends on, and the module it installs.
-NEW_DEPENDENCY = ("text-unidecode>=1.3", "text_unidecode")
+
+def local_distribution(folder: Path) -> tuple[str, str]:
+    """A one-module distribution made here (no member can already depend on it): its requirement and module."""
+    module = "day_one_fresh_dependency"
+    (folder / module).mkdir(parents=True)
+    (folder / module / "__init__.py").write_text('"""Installed only when a verb syncs the new lock."""\n')
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "{module.replace("_", "-")}"\nversion = "0.1.0"\n'
+        '[build-system]\nrequires = ["hatchling>=1.27"]\nbuild-backend = "hatchling.build"\n'
+        f'[tool.hatch.build.targets.wheel]\npackages = ["{module}"]\n'
+    )
+    return module.replace("_", "-"), module
 
 
 def add_dependency(pyproject: Path, requirement: str) -> None:
@@ -39,10 +49,15 @@ def test_setup_is_quiet_and_a_changed_dependency_is_refused_until_locked_then_in
     # Quiet by default: the commands and one closing line, not one line per installed package.
     assert len(setup) <= 8, "\n".join(setup)
     assert setup[-1].startswith("Set up:")
-    requirement, module = NEW_DEPENDENCY
+    requirement, module = local_distribution(tmp_path / "dependency")
     assert not importable(root, module, env)
 
     add_dependency(root / "research" / "pyproject.toml", requirement)
+    # Where uv finds it: a path source in the workspace's [tool.uv.sources] (members build with hatchling,
+    # which refuses direct references in dependencies).
+    workspace = root / "pyproject.toml"
+    sources = f'[tool.uv.sources]\n{requirement} = {{ path = "{(tmp_path / "dependency").as_posix()}" }}\n'
+    workspace.write_text(workspace.read_text(encoding="utf-8").replace("[tool.uv.sources]\n", sources, 1))
     refused = subprocess.run(["make", "imports"], cwd=root, env=env, capture_output=True, text=True)
     assert refused.returncode != 0
     assert "uv.lock" in refused.stderr and "needs to be updated" in refused.stderr, refused.stderr
