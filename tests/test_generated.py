@@ -12,6 +12,7 @@ import pickle
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class Project:
     env: dict[str, str]
     answers: dict[str, str]
     reproduced: bool = field(default=False)
+    # Seconds per day-one step (bake, setup, check), reported by test_make_check_passes_on_the_first_commit.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def run(self, command: str, timeout: float = 900) -> str:
         return run(command, self.root, self.env, timeout=timeout)
@@ -77,9 +80,13 @@ def get_project(name: str, projects: dict[str, Project], cookies_session) -> Pro
         version = answers.get("python_version", "3.12")
         if find_interpreter(version) is None:
             pytest.skip(f"no Python {version} interpreter on this machine (looked under `uv python find`)")
+        started = time.perf_counter()
         root = baked_path(cookies_session.bake(extra_context=answers))
         project = Project(root=root, env=project_env(version), answers=answers)
+        project.seconds["bake"] = time.perf_counter() - started
+        started = time.perf_counter()
         project.run("make setup")
+        project.seconds["setup"] = time.perf_counter() - started
         project.run("git -c user.name=ci -c user.email=ci@example.com commit --quiet --message 'First commit'")
         projects[name] = project
     return projects[name]
@@ -99,8 +106,16 @@ def sha256(path: Path) -> str:
 
 
 @pytest.mark.parametrize("project", combo_params(), indirect=True)
-def test_make_check_passes_on_the_first_commit(project: Project) -> None:
+def test_make_check_passes_on_the_first_commit(project: Project, record_property, capsys) -> None:  # noqa: ANN001
+    """Green on the first commit; the time to green (bake, setup, check) is reported, never asserted."""
+    started = time.perf_counter()
     project.run("make check")
+    project.seconds["check"] = time.perf_counter() - started
+    for step, seconds in project.seconds.items():
+        record_property(f"seconds_{step}", round(seconds, 1))
+    with capsys.disabled():
+        steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in project.seconds.items())
+        print(f"\ntime to green ({combo_id(project.answers)}): {sum(project.seconds.values()):.1f} s [{steps}]")
 
 
 @pytest.mark.parametrize("project", combo_params(), indirect=True)
