@@ -125,7 +125,7 @@ RULES: tuple[tuple[str, Check, str], ...] = (
     (
         "project_name",
         is_one_line,
-        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Churn Prediction'",
+        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Tabular Model'",
     ),
     (
         "project_slug",
