@@ -56,11 +56,29 @@ def test_the_preprocessor_outputs_one_column_per_number_and_category(frame: pd.D
 
 
 def test_trees_get_raw_numbers(frame: pd.DataFrame) -> None:
+    """Every number the data holds reaches a tree as it is (the gaps of optional columns are imputed, see below)."""
     preprocessor = build_preprocessor(scale=False)
     transformed = preprocessor.fit_transform(frame)
     names = list(preprocessor.get_feature_names_out())
     for column in NUMERIC_COLUMNS:
-        np.testing.assert_array_equal(transformed[:, names.index(column)], frame[column].to_numpy(dtype=float))
+        raw = frame[column].to_numpy(dtype=float)
+        present = ~np.isnan(raw)
+        assert present.any(), column
+        np.testing.assert_array_equal(transformed[present, names.index(column)], raw[present])
+
+
+def test_the_preprocessor_output_is_dense_however_many_categories(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mostly-zero one-hot columns must not turn the output sparse: HistGradientBoosting refuses sparse input."""
+    if not CATEGORICAL_COLUMNS:
+        pytest.skip("the contract has no categorical column")
+    column, categories = next(iter(CATEGORICAL_COLUMNS.items()))
+    unseen = tuple(f"unseen_{index}" for index in range(20 * len(FEATURE_COLUMNS)))
+    monkeypatch.setattr(features, "CATEGORICAL_COLUMNS", {**CATEGORICAL_COLUMNS, column: (*categories, *unseen)})
+    transformed = build_preprocessor().fit_transform(frame)
+    assert isinstance(transformed, np.ndarray)
+    assert np.count_nonzero(transformed) < 0.3 * transformed.size  # sparse by scikit-learn's default threshold
 
 
 def test_optional_columns_are_imputed_with_the_median_and_the_most_frequent_category(

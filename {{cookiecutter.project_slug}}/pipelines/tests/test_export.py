@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET,
     TARGET_CLASSES,
     TASK,
+    Features,
     features,
 )
 from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_preprocessor
@@ -36,11 +37,16 @@ def model_and_frame(valid_frame: pd.DataFrame) -> tuple[Pipeline, pd.DataFrame]:
 
 
 def with_gaps(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """A copy of `frame` with about a fifth of every feature's values missing, as a data file's gaps read."""
+    """A copy of `frame` with about a fifth of every feature's values missing (at least one), as a data file's gaps
+    read, except in its first row: the card's example must be a valid request under the real contract, which the
+    tests widen only for the feature code and the export (with many columns, no other row might be left whole)."""
     rng = np.random.default_rng(seed)
     gapped = frame.copy()
     for column in FEATURE_COLUMNS:
-        gapped.loc[rng.random(len(gapped)) < 0.2, column] = None
+        missing = rng.random(len(gapped)) < 0.2
+        missing[rng.integers(1, len(gapped))] = True
+        missing[0] = False
+        gapped.loc[missing, column] = None
     return gapped
 
 
@@ -90,6 +96,11 @@ def test_gaps_in_optional_columns_export_with_parity(
     assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
     assert card["optional"] == list(FEATURE_COLUMNS)
     assert card["missing_value"] == {"float": "NaN", "string": ""}
+    whole = gapped[list(FEATURE_COLUMNS)].head(1).to_dict(orient="records")[0]  # real gaps (if any) read as None
+    assert (
+        card["example"]
+        == Features.model_validate({k: None if pd.isna(v) else v for k, v in whole.items()}).model_dump()
+    )
     feed = onnx_feed(gapped)
     for column in CATEGORICAL_COLUMNS:
         assert (feed[column][gapped[column].isna().to_numpy()] == "").all()

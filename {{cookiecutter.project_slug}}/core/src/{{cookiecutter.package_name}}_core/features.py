@@ -52,7 +52,11 @@ def build_preprocessor(*, scale: bool = True) -> ColumnTransformer:
             transformers.append(
                 (f"categorical{suffix}", Pipeline([*categorical_steps, ("encode", encode)]), categorical)
             )
-    return ColumnTransformer(transformers=transformers, remainder="drop", verbose_feature_names_out=False)
+    # Always dense: with many categories the one-hot block is mostly zeros and scikit-learn would return a sparse
+    # matrix, which HistGradientBoosting refuses (ggplot2's mpg does this). A tabular feature count fits densely.
+    return ColumnTransformer(
+        transformers=transformers, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False
+    )
 
 
 def build_estimator(estimator: Estimator, *, seed: int, **hyperparameters: Any) -> BaseEstimator:
