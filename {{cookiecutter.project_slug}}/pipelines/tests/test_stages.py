@@ -11,7 +11,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_records
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    FEATURE_COLUMNS,
+    NUMERIC_COLUMNS,
+    NUMERIC_RANGES,
+    OPTIONAL_COLUMNS,
+    TARGET,
+    TASK,
+    LabelledRecord,
+    find_violations,
+    iter_records,
+)
 from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.converters import SUPPORTED
@@ -34,7 +45,29 @@ def run_stages(params_file: Path, *stages: str) -> Params:
     return load_params(params_file)
 
 
+def broken_records() -> list[dict[str, Any]]:
+    """The data file's rows in the contract's columns, one column broken in every tenth row."""
+    records = [{name: record.get(name) for name in LabelledRecord.model_fields} for record in iter_records()]
+    required = [column for column in NUMERIC_COLUMNS if column not in OPTIONAL_COLUMNS]
+    for record in records[::10]:
+        if required:
+            low, high = NUMERIC_RANGES[required[0]]
+            record[required[0]] = high + (high - low) + 1.0
+        else:
+            record[next(iter(CATEGORICAL_COLUMNS))] = "not one of the categories"
+    return records
+
+
+def with_visible_shift(params_file: Path) -> None:
+    """A simulated shift the monitor's tests see at any test split's size: the default 0.15 is within what a small
+    dataset's split (Cars93: 24 rows) can show at p < 0.01, so its verdict would be the sample's, not the code's."""
+    params = yaml.safe_load(params_file.read_text())
+    params["monitor"]["simulated_shift"] = 0.5
+    params_file.write_text(yaml.safe_dump(params))
+
+
 def test_the_whole_pipeline_produces_every_artefact(params_file: Path) -> None:
+    with_visible_shift(params_file)
     p = run_stages(params_file, *CORE_STAGES)
     # The monitor compares the champion's output too: the exported model stands in (register is tested apart).
     install(p.paths.onnx, p.paths.card, p.paths.champion)
@@ -81,12 +114,17 @@ def test_the_split_is_deterministic(params_file: Path, tmp_path: Path) -> None:
 def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     params_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The data's own bad rows (a team's file may have none) and one column broken in every tenth row: past its
+    # range (a required number) or outside its categories. The stage names the column and rule that break most.
+    records = broken_records()
+    source = params_file.parent / "source.csv"
+    pd.DataFrame(records).to_csv(source, index=False)
     params = yaml.safe_load(params_file.read_text())
     params["validate"]["max_invalid_fraction"] = 0.01
+    params["ingest"]["source"] = str(source)
     params_file.write_text(yaml.safe_dump(params))
     run_stages(params_file, "ingest")
-    # The example data's own bad rows; the stage names the column and rule that break most of them.
-    counts = Counter((problem.column, problem.rule) for record in iter_records() for problem in find_violations(record))
+    counts = Counter((problem.column, problem.rule) for record in records for problem in find_violations(record))
     top = max(counts.values())
     assert main(["validate", "--params", str(params_file)]) == 1
     message = capsys.readouterr().err
@@ -97,7 +135,7 @@ def test_too_many_bad_rows_stop_validation_with_column_rule_and_example(
     ), message
     # Nothing is lost: every bad row is in quarantine with its reason, the validated data is not written.
     quarantine = pd.read_csv(params["paths"]["quarantine"])
-    assert len(quarantine) == sum(bool(find_violations(record)) for record in iter_records())
+    assert len(quarantine) == sum(bool(find_violations(record)) for record in records)
     assert quarantine["reason"].str.len().gt(0).all()
     assert not Path(params["paths"]["validated"]).exists()
 
@@ -129,6 +167,7 @@ def test_ingest_reads_a_local_csv(params_file: Path, example_frame: pd.DataFrame
 
 
 def test_drift_fails_the_stage_only_when_configured(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with_visible_shift(params_file)
     p = run_stages(params_file, *CORE_STAGES, "simulate_drift")
     install(p.paths.onnx, p.paths.card, p.paths.champion)
     params = yaml.safe_load(params_file.read_text())
