@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import DEFAULTS, answers_of, bake, project_env, run
+from harness import DEFAULTS, answers_of, bake, project_env, run
 
 SETUP_TIMEOUT = 1800
 START_TIMEOUT = 120.0

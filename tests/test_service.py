@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import free_port, run
+from harness import free_port, run
 from service_project import (
     SETUP_TIMEOUT,
     Project,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bakery import free_port
+from harness import free_port
 from service_project import Project, call, log_lines, stop, trained_project, wait_ready
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
