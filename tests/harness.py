@@ -235,7 +235,9 @@ def project_env(python_version: str) -> dict[str, str]:
         raise LookupError(f"no Python {python_version} interpreter on this machine (`uv python find`)")
     # PYTHONDONTWRITEBYTECODE is dropped: a user's machine caches bytecode, and without it every
     # process of the bake re-compiles scikit-learn and friends (seconds per stage).
-    dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
+    # MAKEFLAGS/MAKELEVEL/MFLAGS are dropped too: the bake's make runs as in a person's terminal, not as a
+    # sub-make of the template's `make test` (which would add "Entering directory" lines to its output).
+    dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(UV_PYTHON=interpreter, UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
     # The template's own venv carries uv; pyenv shims would pick the bake's .python-version.

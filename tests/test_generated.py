@@ -225,7 +225,11 @@ def run_failing(project: Project, command: str, env: dict[str, str] | None = Non
 def set_params(project: Project, **sections: dict[str, object]) -> None:
     params = yaml.safe_load((project.root / "params.yaml").read_text())
     for section, values in sections.items():
-        params[section].update(values)
+        for key, value in values.items():  # one level deeper too: train.linear.c keeps train.linear.max_iter
+            if isinstance(value, dict):
+                params[section][key].update(value)
+            else:
+                params[section][key] = value
     (project.root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
@@ -288,12 +292,12 @@ def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_pa
         run(["uv", "run", "--no-sync", "python", "-c", EASIER_SPLIT_SCAN.format(package=project.package)], root, env)
     )
     try:
-        set_params(project, train={"c": 0.1})
+        set_params(project, train={"linear": {"c": 0.1}})
         run("make repro", root, env)
         assert json.loads((root / "reports/registry.json").read_text())["outcome"] == "first"
         shipped = sha256(folder / "model.onnx")
 
-        set_params(project, train={"c": 0.01}, split={"test_size": 0.05, "seed": scan["seed"]})
+        set_params(project, train={"linear": {"c": 0.01}}, split={"test_size": 0.05, "seed": scan["seed"]})
         run("make repro", root, env)
         record = json.loads((root / "reports/registry.json").read_text())
         own = json.loads((root / "reports/metrics.json").read_text())["f1_macro"]
@@ -316,7 +320,7 @@ def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_pa
         assert record["evaluation_rows"] == int(rows)
         assert sha256(folder / "model.onnx") == shipped
 
-        set_params(project, train={"c": 0.0001})
+        set_params(project, train={"linear": {"c": 0.0001}})
         output = run_failing(project, "make repro", env)
         assert "misses the floor" in output
         assert json.loads((root / "reports/registry.json").read_text())["outcome"] == "below_floor"

@@ -197,6 +197,8 @@ def test_metrics_show_latency_predictions_errors_and_no_server_error(
     server: str, example: dict[str, Any], project: Project
 ) -> None:
     call(server, "/v1/predict", json.dumps(example).encode())
+    record, _, _ = broken(example, call(server, "/v1/model").json()["input_schema"])
+    assert call(server, "/v1/predict", json.dumps(record).encode()).status == 422  # this test's own client error
     text = call(server, "/metrics").body.decode()
     assert 'http_request_duration_seconds_count{method="POST",route="/v1/predict"}' in text
     assert 'http_request_errors_total{route="/v1/predict",status="422"}' in text
