@@ -18,3 +18,22 @@ def pytest_configure(config: pytest.Config) -> None:
 def baked(cookies_session) -> BakeCache:  # noqa: ANN001 - pytest-cookies' fixture is untyped
     """baked(answers) -> project folder: each combination baked once per worker (a git repository), read-only."""
     return BakeCache(cookies_session)
+
+
+# Time to green, reported (never asserted): tests record `seconds_<step>` properties; the reports carry
+# them from the xdist workers, and the summary prints one line per test that recorded any.
+_TIMINGS: dict[str, dict[str, float]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    seconds = {name[len("seconds_") :]: value for name, value in report.user_properties if name.startswith("seconds_")}
+    if seconds and report.when == "call":
+        _TIMINGS[report.nodeid] = seconds
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's TerminalReporter
+    if _TIMINGS:
+        terminalreporter.section("time to green (seconds, reported not asserted)")
+        for nodeid, seconds in sorted(_TIMINGS.items()):
+            steps = ", ".join(f"{step} {value:.1f}" for step, value in seconds.items())
+            terminalreporter.write_line(f"{sum(seconds.values()):.1f} s [{steps}] {nodeid}")
