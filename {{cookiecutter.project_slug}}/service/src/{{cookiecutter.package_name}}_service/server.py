@@ -17,6 +17,11 @@ sockets would make the probes answer 503. Three things uvicorn leaves open are a
   to the pod for a moment. `DrainingServer` first keeps serving for DRAIN_SECONDS with readiness
   503 and `Connection: close` on every response, then lets uvicorn stop accepting and finish
   what is in flight. SIGINT (Ctrl-C) stops at once, gracefully; a second signal forces the exit.
+- One Ctrl-C, one signal. A terminal sends SIGINT to its whole foreground process group, and
+  `uv run` (under `make serve`) forwards its own copy to us too: one keypress arrives twice.
+  uvicorn would take the second as "force the exit" and re-raise both after shutdown, where the
+  second one interrupts the shutdown and logs a traceback. A repeat of the same signal within
+  SAME_SIGNAL_SECONDS is therefore dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from types import FrameType
 from typing import Any
 
@@ -42,6 +48,8 @@ from .state import DRAINING
 logger = logging.getLogger(__name__)
 
 APP = f"{__package__}.app:create_app"
+# A repeat of the same signal this soon is the same event delivered twice (see the docstring).
+SAME_SIGNAL_SECONDS = 0.5
 
 
 def refusal(status: int, phrase: str, code: str, message: str) -> tuple[bytes, str]:
@@ -146,8 +154,14 @@ class DrainingServer(uvicorn.Server):
         super().__init__(config)
         self.drain_seconds = drain_seconds
         self._timer: threading.Timer | None = None
+        self._last_signal: int | None = None
+        self._last_signal_at = 0.0  # time.monotonic() when the last signal was taken
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        now = time.monotonic()
+        if sig == self._last_signal and now - self._last_signal_at < SAME_SIGNAL_SECONDS:
+            return  # the same event, delivered twice
+        self._last_signal, self._last_signal_at = sig, now
         if sig == signal.SIGTERM and self.drain_seconds > 0 and not DRAINING.is_set() and not self.should_exit:
             DRAINING.set()
             # The handler runs in whatever context the main thread was in, maybe a request's:
