@@ -5,6 +5,10 @@ transliterated, punctuation dropped, trimmed at a word boundary) and then `folde
 `package_name` with `package_prefix`. The rules themselves live in pre_gen_project.py (loaded here
 by path, so the hook stays self-contained and there is one copy of them).
 
+The text answers (project name, description, author) may hold any character a person types, quotes and
+backslashes too: each file writes them through the filter of its own syntax (`toml_str`, `yaml_str`,
+Jinja's `tojson`, `md_text`), never between hand-typed quotes.
+
 `check_answers` runs those rules as soon as the last answer is in, before any file is written: a
 bad answer stops cookiecutter with the message and the retry command and no traceback (a failing
 pre_gen hook makes cookiecutter log one). The pre_gen hook still runs for every bake.
@@ -12,12 +16,16 @@ pre_gen hook makes cookiecutter log one). The pre_gen hook still runs for every 
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
+import yaml  # a dependency of cookiecutter itself, so importable wherever cookiecutter runs
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -63,6 +71,39 @@ def package_prefix(slug: str) -> str:
     return name + PACKAGE_SUFFIX
 
 
+def toml_str(value: object) -> str:
+    """`value` as a TOML basic string ("..."), for any text.
+
+    JSON's string escapes are a subset of TOML's; DEL, which JSON leaves as is, TOML escapes too.
+    (No TOML writer is a dependency of cookiecutter, so none is importable here.)
+    """
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def yaml_str(value: object) -> str:
+    """`value` as one YAML double-quoted scalar, written by PyYAML (escaped, never folded)."""
+    return yaml.safe_dump(str(value), default_style='"', allow_unicode=True, width=float("inf")).rstrip("\n")
+
+
+# Characters that would start Markdown of their own: escapes, code, emphasis, links, a heading's closing #,
+# and the handbook's attribute lists ({: .class }).
+MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]#{}]")
+# A tag, or an entity such as &amp; (a lone & is plain text and stays as typed).
+HTML_SPECIAL = re.compile(r"<|>|&(?=#?\w+;)")
+# "- x", "+ x" or "1. x" at the start of a line would become a list.
+LIST_MARKER = re.compile(r"^(?:([-+])|(\d+)(?=[.)]))")
+
+
+def md_text(value: object) -> str:
+    """`value` as Markdown text that renders as itself (in CommonMark and in the handbook's Python-Markdown).
+
+    Surrounding whitespace is dropped: Markdown ignores it, except four leading spaces, which start a code block.
+    """
+    text = MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match.group(), str(value).strip())
+    text = HTML_SPECIAL.sub(lambda match: html.escape(match.group(), quote=False), text)
+    return LIST_MARKER.sub(lambda match: f"\\{match.group(1)}" if match.group(1) else f"{match.group(2)}\\", text)
+
+
 def check_answers(answers: Mapping[str, object]) -> str:
     """'' when every answer given so far passes pre_gen's rules; otherwise stop with the message and the retry command.
 
@@ -82,13 +123,16 @@ def check_answers(answers: Mapping[str, object]) -> str:
 
 
 class NamingExtension(Extension):
-    """Adds the `folder_name`, `package_prefix`, `check_answers` and `absolute_path` filters."""
+    """Adds the naming filters (`folder_name`, `package_prefix`, `check_answers`, `absolute_path`) and the quoting ones."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["folder_name"] = folder_name
         environment.filters["package_prefix"] = package_prefix
         environment.filters["check_answers"] = check_answers
+        environment.filters["toml_str"] = toml_str
+        environment.filters["yaml_str"] = yaml_str
+        environment.filters["md_text"] = md_text
         # Rendering a hook happens inside the template folder (cookiecutter's work_in(repo_dir)), so the
         # post_gen hook learns the template's absolute path from `'.' | absolute_path`.
         environment.filters["absolute_path"] = os.path.abspath

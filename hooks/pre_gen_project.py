@@ -109,23 +109,38 @@ def is_year(value: str) -> bool:
     return bool(YEAR.match(value))
 
 
+# Jinja's opening delimiters, spelled so that rendering this hook leaves them alone. Every re-bake with
+# these answers (`cruft update`, `cruft diff`, `cookiecutter --no-input`) renders each answer as a template,
+# so text holding one would be evaluated, not kept. Quotes and backslashes are fine: every file writes the
+# answers through the filter of its own syntax (hooks/naming.py).
+JINJA_DELIMITERS = tuple("{" + second for second in ("{", "%", "#"))
+
+
 def is_one_line(value: str) -> bool:
-    # Double quotes and backslashes would end or escape the TOML/YAML/JSON strings the answer is written into.
     return (
         bool(value.strip())
         and not any(unicodedata.category(character) in NOT_TEXT for character in value)
-        and '"' not in value
-        and "\\" not in value
+        and not any(delimiter in value for delimiter in JINJA_DELIMITERS)
     )
 
 
 Check = Callable[[str], bool]
+
+
+def text_message(example: str) -> str:
+    delimiters = ", ".join(repr(delimiter) for delimiter in JINJA_DELIMITERS)
+    return (
+        f"must be one line of text without control characters or Jinja's {delimiters} "
+        f"(an update renders answers as templates); use e.g. {example!r}"
+    )
+
+
 TEAM_MESSAGE = "is neither @org/team nor @user; use e.g. '@acme-ml/{example}'"
 RULES: tuple[tuple[str, Check, str], ...] = (
     (
         "project_name",
         is_one_line,
-        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Tabular Model'",
+        text_message("Tabular Model"),
     ),
     (
         "project_slug",
@@ -140,12 +155,12 @@ RULES: tuple[tuple[str, Check, str], ...] = (
     (
         "description",
         is_one_line,
-        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Predict which customers will leave.'",
+        text_message("Predict which customers will leave."),
     ),
     (
         "author_name",
         is_one_line,
-        "must be one line of text without control characters, double quotes or backslashes; use e.g. 'Ada Lovelace'",
+        text_message("Ada Lovelace"),
     ),
     ("author_email", is_email, "is not an e-mail address; use e.g. 'ada@example.com'"),
     (

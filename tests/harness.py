@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
@@ -192,6 +194,36 @@ def project_files(root: Path) -> set[str]:
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+class AnyTagLoader(yaml.SafeLoader):
+    """Parses YAML with application tags (mkdocs' !!python/name, GitLab's !reference) as plain nodes."""
+
+
+AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+DATA_SUFFIXES = {".json", ".ipynb", ".toml", ".yml", ".yaml"}
+
+
+def parse_data_file(path: Path) -> Any:
+    """A JSON, notebook or TOML file's content, or a YAML file's list of documents; fails naming the file."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix in {".json", ".ipynb"}:
+            return json.loads(text)
+        if path.suffix == ".toml":
+            return tomllib.loads(text)
+        return list(yaml.load_all(text, Loader=AnyTagLoader))  # noqa: S506 - a SafeLoader subclass
+    except (ValueError, yaml.YAMLError) as error:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+        raise AssertionError(f"{path} does not parse: {error}") from error
+
+
+def data_files(root: Path) -> dict[str, Any]:
+    """Every JSON, notebook, TOML and YAML file of a bake, parsed, by posix path relative to its root."""
+    return {
+        relative: parse_data_file(root / relative)
+        for relative in sorted(project_files(root))
+        if Path(relative).suffix in DATA_SUFFIXES
     }
 
 

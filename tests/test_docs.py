@@ -14,8 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-import yaml
-from harness import CHOICES, OPTIONS, TEMPLATE_DIR, BakeCache, baked_path, combo_id, run
+from harness import CHOICES, OPTIONS, TEMPLATE_DIR, BakeCache, baked_path, combo_id, parse_data_file, run
 
 OPTIONS_PAGE = TEMPLATE_DIR / "docs" / "options.md"
 QUESTIONS = [key for key in OPTIONS if not key.startswith("_")]
@@ -28,13 +27,6 @@ AREA_OWNERS = {
     "infra": ("mlops_team",),
 }
 HANDBOOK_COMBOS = [{}, {"cloud": "none", "ci": "gitlab", "experiment_tracking": "none"}]
-
-
-class _AnyTagLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, whose `!!python/name` tags are not for this test to resolve."""
-
-
-_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
 def mkdocs_build(config: Path, site: Path) -> str:
@@ -67,7 +59,7 @@ def nav_pages(config: Path) -> list[str]:
             for item in node.values():
                 walk(item)
 
-    walk(yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader)["nav"])  # noqa: S506 - SafeLoader subclass
+    walk(parse_data_file(config)[0]["nav"])
     return pages
 
 

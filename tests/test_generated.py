@@ -51,9 +51,17 @@ PIPELINE_TOO: dict[str, bool] = {
     "gcp-gitlab-no-tracking-py3.13": True,
     "azure-no-ci-py3.11": False,
 }
-# Answers beyond the named combination: 32 characters, the longest name the hooks accept must still
-# format and lint cleanly.
-EXTRA_ANSWERS: dict[str, dict[str, str]] = {"azure-no-ci-py3.11": {"project_name": "Seabird Census Forecasting Lab X"}}
+# Answers beyond the named combination: a name whose folder takes all 32 characters the hooks allow must
+# still format and lint cleanly, and text answers with quotes and backslashes (written escaped into
+# TOML, YAML, JSON and Markdown) must leave the project green (tests/test_names.py parses them back).
+EXTRA_ANSWERS: dict[str, dict[str, str]] = {
+    "azure-no-ci-py3.11": {
+        "project_name": 'Seabird "Census" Forecasting\\Lab X',
+        "description": 'Ada\'s "v2": counts from C:\\ surveys & *more* <b>',
+        "author_name": 'Ada "Countess" O\'Brien \\ Lovelace',
+        "author_email": '"ada\\"lovelace"@example.com',
+    }
+}
 
 
 def answers_for(name: str) -> dict[str, str]:
