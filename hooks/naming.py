@@ -1,4 +1,4 @@
-"""Template maintainers' Jinja extension: folder and package defaults any project name bakes with, and answer checks at prompt time.
+"""Template maintainers' Jinja filters: folder and package defaults any project name bakes with, answer checks at prompt time.
 
 cookiecutter.json derives `project_slug` with cookiecutter's own `slugify` filter (python-slugify:
 transliterated, punctuation dropped, trimmed at a word boundary) and then `folder_name`; it derives
@@ -27,8 +27,6 @@ from types import ModuleType
 
 import yaml  # a dependency of cookiecutter itself, so importable wherever cookiecutter runs
 from cookiecutter.exceptions import FailedHookException
-from jinja2 import Environment
-from jinja2.ext import Extension
 from slugify import slugify
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
@@ -122,17 +120,15 @@ def check_answers(answers: Mapping[str, object]) -> str:
     raise FailedHookException("\n".join(lines))
 
 
-class NamingExtension(Extension):
-    """Adds the naming filters (`folder_name`, `package_prefix`, `check_answers`, `absolute_path`) and the quoting ones."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.filters["folder_name"] = folder_name
-        environment.filters["package_prefix"] = package_prefix
-        environment.filters["check_answers"] = check_answers
-        environment.filters["toml_str"] = toml_str
-        environment.filters["yaml_str"] = yaml_str
-        environment.filters["md_text"] = md_text
-        # Rendering a hook happens inside the template folder (cookiecutter's work_in(repo_dir)), so the
-        # post_gen hook learns the template's absolute path from `'.' | absolute_path`.
-        environment.filters["absolute_path"] = os.path.abspath
+# The filters hooks/extension.py (the extension cookiecutter.json names) adds to every environment.
+FILTERS = {
+    "folder_name": folder_name,
+    "package_prefix": package_prefix,
+    "check_answers": check_answers,
+    "toml_str": toml_str,
+    "yaml_str": yaml_str,
+    "md_text": md_text,
+    # Rendering a hook happens inside the template folder (cookiecutter's work_in(repo_dir)), so the
+    # post_gen hook learns the template's absolute path from `'.' | absolute_path`.
+    "absolute_path": os.path.abspath,
+}

@@ -151,3 +151,40 @@ def test_an_update_reports_the_conflict_with_the_teams_edit(tmp_path: Path) -> N
     assert (root / "LICENSE").read_text().endswith("SPDX-License-Identifier: MIT\n")
     state = json.loads((root / ".cruft.json").read_text())
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
+
+
+# A new commit of the template's filters: a filter added (`shout`) and one changed (`md_text`, in capitals).
+NEW_FILTERS = """
+
+_md_text_before = md_text
+
+
+def md_text(value: object) -> str:
+    return _md_text_before(value).upper()
+
+
+FILTERS = {**FILTERS, "md_text": md_text, "shout": lambda value: str(value).upper() + "!"}
+"""
+
+
+def test_an_update_renders_the_new_commit_with_its_own_filters(tmp_path: Path) -> None:
+    """cruft renders the project's commit and the new one in one process, where Jinja imports an extension once.
+
+    hooks/extension.py reads hooks/naming.py from disk each time; an extension imported by name kept the old
+    commit's filters, so this update failed ("No filter named 'shout'") or, had only md_text changed, applied nothing.
+    """
+    template = clone_template(tmp_path / "mlroles-template")
+    root = plain_bake(template, tmp_path / "out")
+    naming = template / "hooks" / "naming.py"
+    naming.write_text(naming.read_text() + NEW_FILTERS)
+    template_readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+    template_lines = template_readme.read_text().splitlines(keepends=True)
+    template_readme.write_text("".join(["# {{ cookiecutter.project_name | shout }}\n", *template_lines[1:]]))
+    git("commit", "--quiet", "--all", "--message", "Template: a new filter and a changed one", cwd=template)
+
+    update = cruft("update", "--skip-apply-ask", "--allow-untracked-files", cwd=root)
+    assert update.returncode == 0 and "Traceback" not in update.stderr, update.stdout + update.stderr
+    name = answers_of(root)["project_name"]
+    assert (root / "README.md").read_text().splitlines()[0] == f"# {name.upper()}!"  # the filter added
+    assert (root / "docs" / "index.md").read_text().splitlines()[0] == f"# {name.upper()} handbook"  # the one changed
+    assert json.loads((root / ".cruft.json").read_text())["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
