@@ -65,6 +65,15 @@ def plain_bake(template: Path, output: Path, *answers: str) -> Path:
     return root
 
 
+def retitle(template: Path, title: str) -> None:
+    """A template commit's new title line for the baked README (the line that writes the project's name)."""
+    readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+    lines = readme.read_text().splitlines(keepends=True)
+    (index,) = [i for i, line in enumerate(lines) if line.startswith("# {{ cookiecutter.project_name")]
+    lines[index] = title + "\n"
+    readme.write_text("".join(lines))
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone_template(tmp_path_factory.mktemp("template") / "mlroles-template")
@@ -129,11 +138,7 @@ def test_an_update_reports_the_conflict_with_the_teams_edit(tmp_path: Path) -> N
     readme.write_text("".join(["# Churn Prediction, as the team calls it\n", *lines[1:]]))
     git("commit", "--quiet", "--all", "--message", "Team: our title", cwd=root)
 
-    template_readme = template / "{{cookiecutter.project_slug}}" / "README.md"
-    template_lines = template_readme.read_text().splitlines(keepends=True)
-    template_readme.write_text(
-        "".join(["# {{ cookiecutter.project_name }}: the template's new title\n", *template_lines[1:]])
-    )
+    retitle(template, "# {{ cookiecutter.project_name }}: the template's new title")
     template_license = template / "{{cookiecutter.project_slug}}" / "_licenses" / "MIT"
     template_license.write_text(template_license.read_text() + "\nSPDX-License-Identifier: MIT\n")
     git("commit", "--quiet", "--all", "--message", "Template: new title, SPDX line", cwd=template)
@@ -177,9 +182,7 @@ def test_an_update_renders_the_new_commit_with_its_own_filters(tmp_path: Path) -
     root = plain_bake(template, tmp_path / "out")
     naming = template / "hooks" / "naming.py"
     naming.write_text(naming.read_text() + NEW_FILTERS)
-    template_readme = template / "{{cookiecutter.project_slug}}" / "README.md"
-    template_lines = template_readme.read_text().splitlines(keepends=True)
-    template_readme.write_text("".join(["# {{ cookiecutter.project_name | shout }}\n", *template_lines[1:]]))
+    retitle(template, "# {{ cookiecutter.project_name | shout }}")
     git("commit", "--quiet", "--all", "--message", "Template: a new filter and a changed one", cwd=template)
 
     update = cruft("update", "--skip-apply-ask", "--allow-untracked-files", cwd=root)
