@@ -330,10 +330,17 @@ def _group_alive(group: int) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20.0) -> int:
-    """Signal the process group of a server started by `serve()` and wait for all of it; kill what lingers.
+class StillRunning(AssertionError):
+    """A process group that had not stopped by the end of its grace period (it has been killed since)."""
+
+
+def stop(
+    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20.0, must_stop: bool = False
+) -> int:
+    """Signal the process group of a server we started and wait for all of it; kill what lingers.
 
     The group outlives its leader when the leader is `make` or a shell: uvicorn under it must stop too.
+    With `must_stop`, lingering fails (StillRunning, after the kill): the server had to shut down on `sig`.
     """
     group = process.pid
     if process.poll() is None:
@@ -343,9 +350,12 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: flo
         process.wait(timeout=grace)
     while _group_alive(group) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _group_alive(group):
+    lingered = _group_alive(group)
+    if lingered:
         os.killpg(group, signal.SIGKILL)
     process.wait()
+    if lingered and must_stop:
+        raise StillRunning(f"process group {group} was still running {grace:g}s after {signal.Signals(sig).name}")
     return int(process.returncode)
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEFAULTS, answers_of, bake, project_env, run
+from harness import DEFAULTS, answers_of, bake, project_env, run, stop
 
 SETUP_TIMEOUT = 1800
 START_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
 CHAMPION = Path("models") / "champion"
 
 
@@ -138,23 +139,18 @@ def log_lines(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
-def stop(
+def stop_gracefully(
     process: subprocess.Popen[bytes],
     log: Path,
     sig: signal.Signals = signal.SIGINT,
     expected_errors: frozenset[str] = frozenset(),
 ) -> None:
-    """Signal the process group we started, as Ctrl-C in a terminal does, and expect a graceful shutdown.
+    """Stop the service's process group with `sig` (Ctrl-C in a terminal by default) and expect a graceful shutdown.
 
-    No error may be logged, except those of the requests whose ids are in `expected_errors`.
+    The harness's `stop()` signals the group once and fails if it is still running after STOP_TIMEOUT. No error
+    may be logged, except those of the requests whose ids are in `expected_errors`.
     """
-    os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        raise AssertionError(f"the service did not stop within 30s of {sig.name}") from None
+    stop(process, sig, grace=STOP_TIMEOUT, must_stop=True)
     lines = log_lines(log)
     messages = " | ".join(line["message"] for line in lines)
     assert "Finished server process" in messages, log.read_text()[-4000:]

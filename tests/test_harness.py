@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from harness import CHOICES, COMBINATIONS, INFRA_SET, find_interpreter, free_port, serve
+from harness import CHOICES, COMBINATIONS, INFRA_SET, StillRunning, find_interpreter, free_port, serve, stop
+
+
+def live_members(group: int) -> list[str]:
+    """`ps` lines of the processes of a group that still run (zombies left for init to reap do not)."""
+    table = subprocess.run(["ps", "-e", "-o", "pgid=,stat=,args="], capture_output=True, text=True).stdout
+    return [
+        line for line in table.splitlines() if line.split()[0] == str(group) and not line.split()[1].startswith("Z")
+    ]
 
 
 def test_serve_waits_for_the_server_and_stops_its_whole_process_group(tmp_path: Path) -> None:
@@ -19,17 +29,32 @@ def test_serve_waits_for_the_server_and_stops_its_whole_process_group(tmp_path: 
         group = os.getpgid(process.pid)
         assert group == process.pid  # a session of its own
     assert process.poll() is not None
-    table = subprocess.run(["ps", "-e", "-o", "pgid=,stat=,args="], capture_output=True, text=True).stdout
-    left = [
-        line for line in table.splitlines() if line.split()[0] == str(group) and not line.split()[1].startswith("Z")
-    ]
-    assert left == [], left
+    assert live_members(group) == []
 
 
 def test_serve_fails_early_when_the_server_exits(tmp_path: Path) -> None:
     server = serve(["sh", "-c", "exit 3"], tmp_path, os.environ, ready_url=f"http://127.0.0.1:{free_port()}/")
     with pytest.raises(RuntimeError, match="exited with 3"), server:
         pass
+
+
+def test_stop_that_must_succeed_fails_on_a_group_that_ignores_the_signal_and_kills_it(tmp_path: Path) -> None:
+    """A server that must shut down by itself (the service on Ctrl-C) fails the test when it lingers."""
+    process = subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 60 & wait"], cwd=tmp_path, start_new_session=True)
+    time.sleep(0.2)  # the trap is set
+    with pytest.raises(StillRunning, match=r"still running 0.5s after SIGTERM"):
+        stop(process, grace=0.5, must_stop=True)
+    assert process.poll() == -signal.SIGKILL
+    assert live_members(process.pid) == []
+
+
+def test_stop_returns_the_exit_code_of_a_group_that_shuts_down(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        ["sh", "-c", "trap 'exit 7' TERM; sleep 60 & wait"], cwd=tmp_path, start_new_session=True
+    )
+    time.sleep(0.2)
+    assert stop(process, grace=10, must_stop=True) == 7
+    assert live_members(process.pid) == []
 
 
 @pytest.mark.parametrize("version", CHOICES["python_version"])

@@ -30,7 +30,7 @@ from service_project import (
     Project,
     broken,
     call,
-    stop,
+    stop_gracefully,
     trained_project,
     wait_ready,
 )
@@ -63,7 +63,7 @@ def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             wait_ready(base, process, log)
             yield base
         finally:
-            stop(process, log)
+            stop_gracefully(process, log)
 
 
 @pytest.fixture(scope="module")
@@ -258,4 +258,4 @@ def test_the_service_only_environment_serves_without_training_packages(project: 
             assert call(base, "/v1/predict", json.dumps(example).encode()).status == 200
             run([python, "-m", f"{project.package}_service.healthcheck"], tmp_path, serve_env)
         finally:
-            stop(process, log, signal.SIGTERM)  # as Kubernetes and `docker stop` do
+            stop_gracefully(process, log, signal.SIGTERM)  # as Kubernetes and `docker stop` do

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from harness import free_port
-from service_project import Project, call, log_lines, stop, trained_project, wait_ready
+from service_project import Project, call, log_lines, stop_gracefully, trained_project, wait_ready
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
 
@@ -128,7 +128,9 @@ def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     try:
         yield running
     finally:
-        stop(running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID, BOOM_PREDICT_ID}))
+        stop_gracefully(
+            running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID, BOOM_PREDICT_ID})
+        )
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +223,7 @@ def test_idle_connections_do_not_make_the_probes_fail(project: Project, tmp_path
     finally:
         for connection in connections:
             connection.close()
-        stop(server.process, server.log, signal.SIGINT)
+        stop_gracefully(server.process, server.log, signal.SIGINT)
 
 
 def test_headers_trickled_a_byte_at_a_time_are_cut_off(server: Server) -> None:
@@ -489,7 +491,7 @@ def secured(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Itera
     try:
         yield running
     finally:
-        stop(running.process, running.log, signal.SIGINT)
+        stop_gracefully(running.process, running.log, signal.SIGINT)
 
 
 def test_with_api_keys_set_predictions_need_a_key(secured: Server) -> None:
