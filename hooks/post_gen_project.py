@@ -39,7 +39,7 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("cloud", "aws"): ("infra/terraform/gcp", "infra/terraform/azure"),
     ("cloud", "gcp"): ("infra/terraform/aws", "infra/terraform/azure"),
     ("cloud", "azure"): ("infra/terraform/aws", "infra/terraform/gcp"),
-    ("cloud", "none"): ("infra/terraform",),
+    ("cloud", "none"): ("infra/terraform",),  # with it dvc-remote.mk: the Makefile `-include`s it, no `dvc-remote`
     ("experiment_tracking", "mlflow"): (
         "pipelines/src/{package_name}_pipelines/register_local.py",
         "pipelines/tests/test_register_local.py",

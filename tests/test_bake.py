@@ -23,7 +23,7 @@ from harness import (
 )
 
 COMBOS = pairwise(CHOICES)
-TEXT_SUFFIXES = {".py", ".md", ".toml", ".yaml", ".yml", ".json", ".ipynb", ".cfg", ".txt", ".tf", ".hcl", ""}
+TEXT_SUFFIXES = {".py", ".md", ".toml", ".yaml", ".yml", ".json", ".ipynb", ".cfg", ".txt", ".tf", ".hcl", ".mk", ""}
 # Paths each answer must produce (present) or must not produce (absent).
 OPTION_PATHS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("ci", "github"): ({".github/CODEOWNERS", ".github/workflows/ci.yml"}, {".gitlab-ci.yml", ".gitlab/CODEOWNERS"}),
@@ -102,6 +102,21 @@ def test_no_template_syntax_is_left(pairwise_bake: tuple[dict[str, str], Path]) 
         if "cookiecutter." in text or "{%" in text or re.search(r"(?<!\$)\{\{", text):
             leftovers.append(relative)
     assert leftovers == []
+
+
+def test_make_help_lists_every_verb_of_every_makefile(pairwise_bake: tuple[dict[str, str], Path]) -> None:
+    """The cloud's verbs sit in a makefile the Makefile includes (none without a cloud): `make help` lists them too."""
+    answers, root = pairwise_bake
+    makefiles = [root / "Makefile", *root.glob("**/*.mk")]
+    documented = {m for f in makefiles for m in re.findall(r"^([a-z-]+):.*## ", f.read_text(), re.MULTILINE)}
+    listed = subprocess.run(["make", "-s", "help"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert sorted(line.split()[0] for line in listed.splitlines()) == sorted(documented), listed
+    assert ("dvc-remote" in documented) == (answers["cloud"] != "none"), documented
+    recipe = subprocess.run(["make", "-n", "dvc-remote"], cwd=root, capture_output=True, text=True, check=False)
+    if answers["cloud"] == "none":
+        assert "No rule to make target 'dvc-remote'" in recipe.stderr, recipe.stderr
+    else:
+        assert f"terraform -chdir=infra/terraform/{answers['cloud']} output -raw dvc_remote_url" in recipe.stdout
 
 
 def test_every_python_file_compiles(pairwise_bake: tuple[dict[str, str], Path]) -> None:
