@@ -22,7 +22,7 @@ DATABASE_DRIVER = "psycopg2-binary"
 
 
 @pytest.fixture(params=COMBOS, ids=combo_id)
-def bake(request: pytest.FixtureRequest, baked: BakeCache) -> tuple[str, str, Path]:
+def combination(request: pytest.FixtureRequest, baked: BakeCache) -> tuple[str, str, Path]:
     answers: dict[str, str] = request.param
     return answers["cloud"], answers["experiment_tracking"], baked(answers)
 
@@ -38,9 +38,9 @@ def commented(text: str, line: str) -> bool:
 
 
 def test_the_pipelines_member_depends_on_the_clouds_dvc_plugin_and_on_mlflow_when_chosen(
-    bake: tuple[str, str, Path],
+    combination: tuple[str, str, Path],
 ) -> None:
-    cloud, tracking, root = bake
+    cloud, tracking, root = combination
     project = tomllib.loads((root / "pipelines/pyproject.toml").read_text())["project"]
     needs = requirements(project["dependencies"])
     assert needs["dvc"].extras == DVC_EXTRAS[cloud], needs["dvc"]
@@ -54,8 +54,8 @@ def test_the_pipelines_member_depends_on_the_clouds_dvc_plugin_and_on_mlflow_whe
         assert extras == {}, "no MLflow server to install for"
 
 
-def test_params_name_the_registry_alias_only_with_mlflow(bake: tuple[str, str, Path]) -> None:
-    _, tracking, root = bake
+def test_params_name_the_registry_alias_only_with_mlflow(combination: tuple[str, str, Path]) -> None:
+    _, tracking, root = combination
     text = (root / "params.yaml").read_text()
     register = yaml.safe_load(text)["register"]
     if tracking == "mlflow":
@@ -65,8 +65,8 @@ def test_params_name_the_registry_alias_only_with_mlflow(bake: tuple[str, str, P
         assert "alias" not in register, register
 
 
-def test_the_champion_folder_is_cached_with_mlflow_and_committed_without(bake: tuple[str, str, Path]) -> None:
-    _, tracking, root = bake
+def test_the_champion_folder_is_cached_with_mlflow_and_committed_without(combination: tuple[str, str, Path]) -> None:
+    _, tracking, root = combination
     text = (root / "dvc.yaml").read_text()
     outs = yaml.safe_load(text)["stages"]["register"]["outs"]
     champion = next(out["${paths.champion}"] for out in outs if isinstance(out, dict) and "${paths.champion}" in out)
@@ -76,8 +76,8 @@ def test_the_champion_folder_is_cached_with_mlflow_and_committed_without(bake: t
     assert commented(text, f"          {first}: {str(expected[first]).lower()}"), "the out lost its comment"
 
 
-def test_the_pipelines_readme_describes_the_chosen_remote_and_registry(bake: tuple[str, str, Path]) -> None:
-    cloud, tracking, root = bake
+def test_the_pipelines_readme_describes_the_chosen_remote_and_registry(combination: tuple[str, str, Path]) -> None:
+    cloud, tracking, root = combination
     text = (root / "pipelines/README.md").read_text()
     assert ("`make dvc-remote ENV=staging`" in text) == (cloud != "none")
     assert ("`uv run dvc remote add -d storage <url>`" in text) == (cloud == "none")
