@@ -62,17 +62,26 @@ REMOVALS: Mapping[tuple[str, str], tuple[str, ...]] = {
 # {package_name}.
 MOVES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = {
     # LICENSE is the text of the chosen licence.
-    **{("license", name): ((f"_licenses/{name}", "LICENSE"),) for name in ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")},
+    **{
+        ("license", name): ((f"_licenses/{name}", "LICENSE"),)
+        for name in ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+    },
     # The handbook's CI/CD page is the one of the chosen CI system.
     ("ci", "github"): (("docs/_ci-cd/github.md", "docs/ci-cd.md"),),
     ("ci", "gitlab"): ((".github/CODEOWNERS", ".gitlab/CODEOWNERS"), ("docs/_ci-cd/gitlab.md", "docs/ci-cd.md")),
     ("ci", "none"): (("docs/_ci-cd/none.md", "docs/ci-cd.md"),),
     # The registry behind the `register` stage: MLflow's, or the champion committed to git.
     ("experiment_tracking", "mlflow"): (
-        ("pipelines/src/{package_name}_pipelines/register_mlflow.py", "pipelines/src/{package_name}_pipelines/register.py"),
+        (
+            "pipelines/src/{package_name}_pipelines/register_mlflow.py",
+            "pipelines/src/{package_name}_pipelines/register.py",
+        ),
     ),
     ("experiment_tracking", "none"): (
-        ("pipelines/src/{package_name}_pipelines/register_local.py", "pipelines/src/{package_name}_pipelines/register.py"),
+        (
+            "pipelines/src/{package_name}_pipelines/register_local.py",
+            "pipelines/src/{package_name}_pipelines/register.py",
+        ),
         # No MLflow server in the local stack: the dev container forwards no port 5000.
         (".devcontainer/_no_mlflow.json", ".devcontainer/devcontainer.json"),
     ),
@@ -137,7 +146,9 @@ def template_commit(repo_dir: str) -> str | None:
     if not repo_dir or not Path(repo_dir).is_dir():
         return None
     try:
-        result = subprocess.run(["git", "-C", repo_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["git", "-C", repo_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+        )
     except OSError:  # no git on this machine: the answers are still recorded, without a commit
         return None
     return result.stdout.strip() if result.returncode == 0 else None

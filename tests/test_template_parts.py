@@ -3,7 +3,9 @@
 A shared file pulls its per-option passages from cookiecutter's `templates/` folder with
 `{% include "<prefix>" ~ cookiecutter.<option> ~ "<ext>" %}` or `{% import … as <option> %}`; these tests
 hold that table to cookiecutter.json: a value without its file (where the include may not skip it)
-fails here, not in some user's bake, and a part no option value reaches fails too.
+fails here, not in some user's bake, and a part no option value reaches fails too. The Jinja budget
+(issue 15): no file of the template chooses a passage with an if/elif/else tag or an inline
+`… if cookiecutter.<option> …` expression; whole files are chosen by the hooks' MOVES/REMOVALS.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from harness import CHOICES, TEMPLATE_DIR
 
 PROJECT_DIR = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
@@ -23,13 +24,10 @@ CHOSEN = re.compile(
 )
 # A literal part name (an `extends`, or the fallback of an include list).
 NAMED = re.compile(r"{%-?\s*(?:include|extends)[^%]*?\"(?P<name>[^\"~]+\.\w+)\"\s*\]?[^%]*%}")
-# The files whose option-specific passages moved to templates/ (issue 15, item 4).
-MOVED = (
-    "infra/README.md",
-    ".github/actions/cloud-login/action.yml",
-    "docs/roles/mlops.md",
-    "docs/index.md",
-)
+
+
+# An if/elif/else tag in any whitespace-control spelling Jinja accepts, or an inline choice by an answer.
+IF_BLOCK = re.compile(r"{%[-+]?\s*(?:if|elif|else)\b[^%]*%}|\bif\s+(?:not\s+)?cookiecutter\.\w+[^%}]*")
 
 
 def sources() -> list[Path]:
@@ -69,8 +67,19 @@ def test_every_option_value_has_its_part_where_the_include_cannot_skip_it() -> N
     assert not missing, f"option values without their part (file, part): {missing}"
 
 
-@pytest.mark.parametrize("relative", MOVED)
-def test_the_moved_files_choose_no_passage_with_an_if_block(relative: str) -> None:
-    text = (PROJECT_DIR / relative).read_text()
-    blocks = re.findall(r"{%-?\s*(?:if|elif|else)\b[^%]*%}", text)
-    assert not blocks, f"{relative}: option-specific passages belong in templates/, found {blocks}"
+def test_no_file_chooses_a_passage_with_an_if_block() -> None:
+    """The Jinja budget: an option picks whole files (hooks' MOVES/REMOVALS) or parts (templates/), never a block."""
+    blocks = {
+        path.relative_to(TEMPLATE_DIR).as_posix(): found
+        for path in sources()
+        if (found := IF_BLOCK.findall(path.read_text(encoding="utf-8", errors="replace")))
+    }
+    assert not blocks, f"option-specific passages belong in their own files, found if blocks: {blocks}"
+
+
+def test_the_if_block_pattern_finds_the_forms_jinja_accepts() -> None:
+    """The budget test above cannot pass by missing a spelling of the tag."""
+    forms = ["{% if a %}", "{%- if a -%}", "{%if a%}", "{% elif b %}", "{%- else %}", "{%+ if a %}"]
+    assert [bool(IF_BLOCK.search(form)) for form in forms] == [True] * len(forms)
+    assert IF_BLOCK.search("{{ 'a' if cookiecutter.cloud == 'none' else 'b' }}")
+    assert not IF_BLOCK.search("{% include 'x-' ~ cookiecutter.cloud ~ '.md' %} {{ cookiecutter.ifname }}")
