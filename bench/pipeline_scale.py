@@ -54,10 +54,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from {pkg}_core import NUMERIC_COLUMNS, example_data_path
+from {pkg}_core import NUMERIC_COLUMNS, data_path
 
 rows, target = int(sys.argv[1]), sys.argv[2]
-example = pd.read_csv(example_data_path())
+example = pd.read_csv(data_path())
 spread = example[list(NUMERIC_COLUMNS)].std()
 rng = np.random.default_rng(14)
 chunk = 1_000_000

@@ -38,8 +38,8 @@ MAKE_ROWS = r"""
 import sys
 from itertools import cycle, islice
 import pandas as pd
-from {pkg}_core import FEATURE_COLUMNS, find_violations, iter_example_records
-rows = [{{c: r[c] for c in FEATURE_COLUMNS}} for r in iter_example_records() if not find_violations(r, labelled=False)]
+from {pkg}_core import FEATURE_COLUMNS, find_violations, iter_records
+rows = [{{c: r[c] for c in FEATURE_COLUMNS}} for r in iter_records() if not find_violations(r, labelled=False)]
 frame = pd.DataFrame(list(islice(cycle(rows), int(sys.argv[2]))))
 frame.to_parquet(sys.argv[1] + ".parquet", index=False)
 frame.to_json(sys.argv[1] + ".jsonl", orient="records", lines=True)

@@ -2,8 +2,10 @@
 
 Each case bakes the defaults (with the case's task), commits the bake, runs `make dataset`, and
 checks what a team would: only the files make dataset names changed, a second run changes nothing,
-`make check` and `make repro` pass with no hand edit, appended rows make DVC's ingest stage stale,
-and the champion serves one prediction through `POST /v1/predict` of the `/v1/model` example.
+a `git clone` of the commit — CI's checkout, without the DVC-tracked data file — passes `make setup`
+and `make check` (the tests read the sample in git), `make repro` passes with no hand edit, appended
+rows make DVC's ingest stage stale, and the champion serves one prediction through `POST /v1/predict`
+of the `/v1/model` example.
 The datasets and their sources are in tests/data/README.md.
 """
 
@@ -84,13 +86,25 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     core = f"core/src/{package}_core"
     name = Path(csv).stem
     changed = {line[3:] for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
-    assert changed == {f"{core}/schema.py", "params.yaml", f"{core}/data/{name}.csv.dvc", f"{core}/data/.gitignore"}
+    data = {f"{core}/data/{name}.csv.dvc", f"{core}/data/.gitignore", f"{core}/data/{name}.sample.csv"}
+    assert changed == {f"{core}/schema.py", "params.yaml", *data}
     after_first = _tree(root)
     again = run(["make", "dataset", f"CSV={DATA / csv}", f"TARGET={target}"], root, env)
     assert "wrote: nothing" in again
     assert _tree(root) == after_first
 
-    run("make check", root, env, timeout=TIMEOUT)
+    # What the report says to commit, then CI's view of it: a clone has the sample, not the DVC-tracked data.
+    _git(root, "add", "core", "params.yaml")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", csv)
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "--quiet", str(root), str(clone))
+    assert (clone / core / "data" / f"{name}.sample.csv").is_file()
+    assert not (clone / core / "data" / f"{name}.csv").exists()
+    run("make setup", clone, env, timeout=TIMEOUT)
+    run("make check", clone, env, timeout=TIMEOUT)
+    # Here, where the data file is: the sample's rows are rows of it (skipped in the clone).
+    assert "1 passed" in run("uv run --no-sync pytest core/tests/test_dataset.py -k rows_of_the_data", root, env)
+
     run("make repro", root, env, timeout=TIMEOUT)
     registry = json.loads((root / "reports/registry.json").read_text())
     card = json.loads((root / "models/champion/model_card.json").read_text())

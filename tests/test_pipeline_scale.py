@@ -27,10 +27,10 @@ RESAMPLE = """
 import json, sys
 import numpy as np
 import pandas as pd
-from {pkg}_core import NUMERIC_COLUMNS, LabelledRecord, example_data_path, find_violations
+from {pkg}_core import NUMERIC_COLUMNS, LabelledRecord, data_path, find_violations
 
 rows, target, reference = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-example = pd.read_csv(example_data_path())
+example = pd.read_csv(data_path())
 rng = np.random.default_rng(14)
 frame = example.iloc[rng.integers(0, len(example), rows)].reset_index(drop=True)
 for column in NUMERIC_COLUMNS:

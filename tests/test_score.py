@@ -30,9 +30,9 @@ COMBOS = {name: COMBINATIONS[name] for name in ("defaults", "no-cloud-no-ci-no-t
 MAKE_INPUTS = r"""
 import json, sys
 import pandas as pd
-from {pkg}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations, iter_example_records
+from {pkg}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, NUMERIC_COLUMNS, find_violations, iter_records
 
-frame = pd.DataFrame(list(iter_example_records()))
+frame = pd.DataFrame(list(iter_records()))
 valid = [not find_violations(row, labelled=False) for row in frame.to_dict(orient="records")]
 good = frame[valid].reset_index(drop=True)
 good.to_csv("score-in/good.csv", index=False)

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}_core import (
     LabelledRecord,
     find_violations,
     iter_records,
+    sample_path,
 )
 from {{ cookiecutter.package_name }}_pipelines import export
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
@@ -40,22 +41,23 @@ def unreachable_floor() -> tuple[float, str]:
 
 @pytest.fixture(scope="session")
 def example_frame() -> pd.DataFrame:
-    """Every fourth row of the contract's data file, in the contract's columns: a quarter of the rows, spread over
+    """Every fourth row of the data's sample in git, in the contract's columns: a quarter of the rows, spread over
     the whole file. (A team's file may carry columns `make dataset` left out, of mixed types: not the contract's.)"""
-    frame = pd.DataFrame(list(iter_records()))[list(LabelledRecord.model_fields)]
+    frame = pd.DataFrame(list(iter_records(sample=True)))[list(LabelledRecord.model_fields)]
     return frame.iloc[::4].reset_index(drop=True)
 
 
 @pytest.fixture
 def params_file(tmp_path: Path) -> Path:
-    """The repository's params.yaml with every path moved under tmp_path."""
+    """The repository's params.yaml with every path moved under tmp_path, reading the data's sample in git.
+
+    The stages run on the sample, not on `ingest.source`: that is DVC-tracked data a fresh clone (CI) does
+    not have, or a URL; the sample has the same columns and cells, so every stage takes the same paths.
+    """
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["paths"] = {key: str(tmp_path / value) for key, value in params["paths"].items()}
     params["monitor"]["current"] = str(tmp_path / params["monitor"]["current"])
-    # A relative data path is the repository's: keep it readable from tests that change directory.
-    source = params["ingest"]["source"]
-    if "://" not in source and (REPO_ROOT / source).exists():
-        params["ingest"]["source"] = str(REPO_ROOT / source)
+    params["ingest"]["source"] = str(sample_path())
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path

@@ -37,18 +37,18 @@ from {{ cookiecutter.package_name }}_pipelines.publish import JOB_PREFIX
 THRESHOLDS: dict[str, Any] = {"psi_threshold": 0.2, "p_value": 0.01, "drift_share_threshold": 0.3}
 
 
-# At most this many reference rows (evenly spread over the data file), so a large dataset stays quick.
+# At most this many reference rows (evenly spread over the sample), so a large sample stays quick.
 MAX_REFERENCE_ROWS = 2000
 
 
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
-    """The data file's contract-valid rows, its contract's columns: the training data drift is measured against.
+    """The sample's contract-valid rows, its contract's columns: the training data drift is measured against.
 
     All of them (up to MAX_REFERENCE_ROWS), not a sample: on a small dataset (93 rows) a quarter is too few
     rows for the drift tests to see a 15% shift at p < 0.01, and the verdict would be the sample's, not the code's.
     """
-    frame = pd.DataFrame(list(iter_records()))[list(LabelledRecord.model_fields)]
+    frame = pd.DataFrame(list(iter_records(sample=True)))[list(LabelledRecord.model_fields)]
     frame = frame[[not find_violations(row) for row in frame.to_dict(orient="records")]]
     step = max(1, -(-len(frame) // MAX_REFERENCE_ROWS))
     return frame.iloc[::step].reset_index(drop=True)

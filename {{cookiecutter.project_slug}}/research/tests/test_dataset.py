@@ -1,7 +1,7 @@
 """Research: `make dataset` infers a contract from a CSV, writes it once, and refuses bad input writing nothing.
 
-Every CSV here is made from the contract's own data file (read as text), so the tests hold for
-whatever dataset the project has.
+Every CSV here is made from the sample of the contract's data in git (read as text), so the tests hold
+for whatever dataset the project has, in any checkout.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, data_path
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, sample_path
+from {{ cookiecutter.package_name }}_research import dataset
 from {{ cookiecutter.package_name }}_research.dataset import PROJECT, Layout, load_schema, main, make_dataset
-from {{ cookiecutter.package_name }}_research.errors import ColumnError, DatasetError, SourceError, TargetError
+from {{ cookiecutter.package_name }}_research.errors import (
+    ColumnError,
+    DatasetError,
+    SourceError,
+    TargetError,
+    WorkspaceError,
+)
 from {{ cookiecutter.package_name }}_research.infer import default_task, plan, read_csv, snake_name, why_left_out
+from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -45,8 +53,8 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    """The contract's data file as text cells."""
-    return read_csv(data_path())
+    """The sample of the contract's data as text cells."""
+    return read_csv(sample_path())
 
 
 def _csv(frame: pd.DataFrame, tmp_path: Path, name: str = "team data.csv") -> Path:
@@ -82,6 +90,12 @@ def test_a_run_writes_contract_data_and_params_and_a_second_run_changes_nothing(
     schema = load_schema(layout.schema.read_text(), layout.schema)
     assert schema.TARGET == TARGET
     assert schema.DATA_FILE == "team_data.csv"
+    # The sample beside it is for git: not ignored, the contract's columns, at most SAMPLE_ROWS rows of the data.
+    assert schema.SAMPLE_FILE == "team_data.sample.csv"
+    sample = pd.read_csv(data.with_name(schema.SAMPLE_FILE), dtype=str, keep_default_na=False)
+    assert "/team_data.sample.csv" not in (data.parent / ".gitignore").read_text().splitlines()
+    assert list(sample.columns) == [*(name for name in schema.Features.model_fields), TARGET]
+    assert 0 < len(sample) <= min(SAMPLE_ROWS, len(frame))
     assert list(pd.read_csv(data, nrows=0).columns) == [snake_name(header) for header in headers.values()]
     assert f"source: {data.relative_to(project)}" in layout.params.read_text()
     ruff = subprocess.run(["ruff", "check", "--quiet", str(layout.schema)], cwd=project, capture_output=True, text=True)
@@ -144,6 +158,21 @@ def test_each_bad_input_is_refused_by_name_and_changes_nothing(
         make_dataset(csv, target, project=project, **options)
     assert type(refused.value) is error_type
     assert refused.value.column == column
+    assert _snapshot(project) == before
+
+
+def test_a_failure_after_writing_restores_every_file(
+    project: Path, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DVC refusing the data file comes after the data, its sample, schema.py and params.yaml are written."""
+
+    def refuse(project: Path, path: Path) -> None:
+        raise WorkspaceError(None, f"`dvc add {path.name}` failed")
+
+    monkeypatch.setattr(dataset, "dvc_add", refuse)
+    before = _snapshot(project)
+    with pytest.raises(WorkspaceError, match="dvc add team_data"):
+        make_dataset(_csv(frame, tmp_path), TARGET, project=project)
     assert _snapshot(project) == before
 
 

@@ -1,5 +1,7 @@
 """Research: the exploration helpers load, summarise and score the contract's data, for its task."""
 
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package_name }}_core import (
@@ -9,7 +11,9 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET_CLASSES,
     find_violations,
     iter_records,
+    sample_path,
 )
+from {{ cookiecutter.package_name }}_research import explore
 from {{ cookiecutter.package_name }}_research.explore import (
     baseline_scores,
     category_shares,
@@ -20,14 +24,14 @@ from {{ cookiecutter.package_name }}_research.explore import (
 
 
 def test_examples_flag_the_rows_that_break_the_contract() -> None:
-    frame = load_examples()
-    rows = list(iter_records())
+    frame = load_examples(sample=True)
+    rows = list(iter_records(sample=True))
     assert len(frame) == len(rows)
     assert int((~frame["valid"]).sum()) == sum(bool(find_violations(row)) for row in rows)
 
 
 def test_numeric_summary_has_a_row_per_class_or_per_column() -> None:
-    summary = numeric_summary(load_examples())
+    summary = numeric_summary(load_examples(sample=True))
     if TARGET_CLASSES:
         assert set(summary.index) <= set(TARGET_CLASSES)
         assert {column for column, _ in summary.columns} == set(NUMERIC_COLUMNS)
@@ -37,7 +41,7 @@ def test_numeric_summary_has_a_row_per_class_or_per_column() -> None:
 
 @pytest.mark.skipif(not CATEGORICAL_COLUMNS, reason="the contract has no categorical column")
 def test_category_shares_sum_to_one_per_class_or_count_every_row() -> None:
-    frame = load_examples()
+    frame = load_examples(sample=True)
     column = next(iter(CATEGORICAL_COLUMNS))
     shares = category_shares(frame, column)
     if TARGET_CLASSES:
@@ -50,11 +54,19 @@ def test_category_shares_sum_to_one_per_class_or_count_every_row() -> None:
 @pytest.mark.skipif(not NUMERIC_COLUMNS, reason="the contract has no numeric column")
 def test_category_shares_refuses_a_numeric_column() -> None:
     with pytest.raises(KeyError, match="not a categorical contract column"):
-        category_shares(load_examples(), NUMERIC_COLUMNS[0])
+        category_shares(load_examples(sample=True), NUMERIC_COLUMNS[0])
 
 
 def test_the_training_recipe_beats_guessing() -> None:
-    frame = load_examples()
+    frame = load_examples(sample=True)
     scores = baseline_scores(frame, folds=3)
     assert len(scores) == 3
     assert scores.mean() > guessing_scores(frame, folds=3).mean()
+
+
+def test_without_the_data_file_the_examples_are_the_sample(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh clone has no DVC-tracked data file until `dvc pull`: the notebook explores the sample in git."""
+    monkeypatch.setattr(explore, "data_path", lambda: tmp_path / "not pulled.csv")
+    frame = load_examples()
+    assert frame.attrs["source"] == sample_path().name
+    assert len(frame) == sum(1 for _ in iter_records(sample=True))

@@ -14,7 +14,7 @@ from .contract import (
     Violation,
     find_violations,
 )
-from .dataset import data_path, example_data_path, iter_example_records, iter_records
+from .dataset import data_path, iter_records, sample_path
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
@@ -29,8 +29,7 @@ __all__ = [
     "LabelledRecord",
     "Violation",
     "data_path",
-    "example_data_path",
     "find_violations",
-    "iter_example_records",
     "iter_records",
+    "sample_path",
 ]

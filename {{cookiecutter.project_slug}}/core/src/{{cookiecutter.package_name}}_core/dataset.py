@@ -1,7 +1,10 @@
-"""Core (Data Scientists + ML Engineers): the data file the contract describes, readable without pandas.
+"""Core (Data Scientists + ML Engineers): the contract's data file and its sample in git, readable without pandas.
 
-The file is named by schema.py (`DATA_FILE`, in this package's data/ folder): the bundled example
-until `make dataset` points the contract at a team's own CSV.
+Both are named by schema.py, in this package's data/ folder. `DATA_FILE` is the data the pipeline
+trains on: the bundled example, or after `make dataset` a team's CSV, tracked by DVC and so absent
+from a fresh clone (CI) until `dvc pull`. `SAMPLE_FILE` is a few hundred of its rows committed to
+git: what every test reads, so `make check` passes in any checkout. The bundled example is small and
+in git: it is its own sample.
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .contract import CATEGORICAL_COLUMNS, TARGET, TARGET_CLASSES
-from .schema import DATA_FILE
+from .schema import DATA_FILE, SAMPLE_FILE
 
 # Cells that mean "no value": R's NA (the bundled example) and the empty cell `make dataset` writes.
 MISSING = frozenset({"NA", ""})
 
 
 def data_path() -> Path:
-    """Path of the contract's data file (a CSV with a header row, gaps as empty cells or NA)."""
+    """Path of the contract's data file (a CSV with a header row, gaps as empty cells or NA); maybe not pulled yet."""
     return Path(__file__).with_name("data") / DATA_FILE
+
+
+def sample_path() -> Path:
+    """Path of the data file's sample in git (the same columns and cells, at most a few hundred rows)."""
+    return Path(__file__).with_name("data") / SAMPLE_FILE
 
 
 # Columns whose values stay text even when they look like numbers (a category "4" is not the number 4).
@@ -37,13 +45,9 @@ def _parse(column: str, value: str) -> str | float | None:
         return value
 
 
-def iter_records() -> Iterator[dict[str, str | float | None]]:
-    """Rows of the data file as dicts: numbers as floats, categories as text, gaps as None."""
-    with data_path().open(newline="", encoding="utf-8") as handle:
+def iter_records(*, sample: bool = False) -> Iterator[dict[str, str | float | None]]:
+    """Rows of the data file (or, `sample=True`, of its sample in git) as dicts: numbers as floats, categories as
+    text, gaps as None. Tests read the sample: it is in every checkout, the data file only after `dvc pull`."""
+    with (sample_path() if sample else data_path()).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             yield {column: _parse(column, value) for column, value in row.items()}
-
-
-# The names before issue 10, kept while the other areas move to the neutral ones above.
-example_data_path = data_path
-iter_example_records = iter_records

@@ -15,6 +15,9 @@ TASK: Final[Literal["classification", "regression"]] = "classification"
 TARGET: Final = "species"
 # The data file this contract describes, in core's data/ folder (params.yaml `ingest.source` reads it).
 DATA_FILE: Final = "penguins.csv"
+# What the tests read, committed to git in the same folder: a fresh clone (CI) has no DVC-tracked data
+# file. The bundled example is small and in git, so it is its own sample.
+SAMPLE_FILE: Final = "penguins.csv"
 
 Island = Literal["Biscoe", "Dream", "Torgersen"]
 Sex = Literal["female", "male"]

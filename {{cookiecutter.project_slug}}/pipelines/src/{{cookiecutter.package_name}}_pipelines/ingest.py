@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}_core import example_data_path
+from {{ cookiecutter.package_name }}_core import data_path
 
 from .errors import BadInput, MissingInput
 from .files import iter_contract_batches, write_batches
@@ -16,7 +16,7 @@ EXAMPLE = "example"
 def resolve_source(source: str) -> str:
     """`example` (bundled with core), a local CSV/Parquet path, or an fsspec URL."""
     if source == EXAMPLE:
-        return str(example_data_path())
+        return str(data_path())
     if "://" not in source and not Path(source).exists():
         raise MissingInput(f"ingest.source {source!r} does not exist; use 'example', a path or a URL")
     return source

@@ -1,7 +1,9 @@
 """Research (Data Scientists): `make dataset` — make a team's CSV the project's dataset, contract and all.
 
 It infers the contract (infer.py), writes it as core's schema.py (render.py), writes the data file
-into core's data/ folder and tracks it with DVC, and points params.yaml's `ingest.source` at it.
+into core's data/ folder and tracks it with DVC, writes a sample of it beside it for git (sample.py:
+what the tests read, since a fresh clone has no DVC data), and points params.yaml's `ingest.source` at
+the data file.
 Every file is written to a temporary file first and swapped in at the end; any failure restores
 what was there, so a refused CSV leaves the repository as it was.
 """
@@ -32,6 +34,7 @@ from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprin
 from .errors import DatasetError, WorkspaceError
 from .infer import Plan, Task, plan, read_csv
 from .render import formatted, schema_source
+from .sample import sample_rows
 
 # Where this workspace's core package lives, relative to the project root (core/src/<package>_core).
 _CORE = data_path().parents[1]
@@ -62,12 +65,26 @@ def data_file_name(csv: Path) -> str:
     return f"{slugify(csv.stem, separator='_') or 'data'}.csv"
 
 
+def sample_file_name(data_file: str) -> str:
+    """The sample's name beside the data file: `mpg.csv` -> `mpg.sample.csv`."""
+    return f"{Path(data_file).stem}.sample.csv"
+
+
+def labelled_rows(frame: pd.DataFrame, plan_: Plan) -> pd.DataFrame:
+    """The rows that have a target, every column under its contract name, cells as they were."""
+    return frame[frame[plan_.target.header] != ""].rename(columns=plan_.names)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A CSV file's text: the header, then the rows, cells as they are."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
 def data_text(frame: pd.DataFrame, plan_: Plan) -> str:
     """The data file: every column under its contract name, the rows that have a target, cells as they were."""
-    labelled = frame[frame[plan_.target.header] != ""].rename(columns=plan_.names)
-    buffer = io.StringIO()
-    labelled.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(labelled_rows(frame, plan_))
 
 
 def load_schema(text: str, path: Path) -> types.ModuleType:
@@ -171,32 +188,45 @@ def make_dataset(
     plan_ = plan(frame, target, task=task, keep=keep, drop=drop)
     name = data_file_name(csv)
     data_file = layout.core / "data" / name
+    sample_file = data_file.with_name(sample_file_name(name))
     data = data_text(frame, plan_)
+    sample_frame = sample_rows(labelled_rows(frame, plan_), plan_)
+    sample = csv_text(sample_frame)
+    rows, sampled = len(frame) - plan_.rows_without_target, len(sample_frame)
     options = " ".join(
         f"{key}={value}" for key, value in (("TASK", task), ("KEEP", ",".join(keep)), ("DROP", ",".join(drop))) if value
     )
     schema_text = formatted(
         schema_source(
-            plan_, source=csv.name, rows=len(frame) - plan_.rows_without_target, data_file=name, options=options
+            plan_,
+            source=csv.name,
+            rows=rows,
+            data_file=name,
+            sample_file=sample_file.name,
+            sample_rows=sampled,
+            options=options,
         ),
         project,
         layout.schema,
     )
     schema = load_schema(schema_text, layout.schema)
     check_rows(schema, data)
+    check_rows(schema, sample)
     classes = plan_.target.categories
     old, new = contract_fingerprint(), contract_fingerprint(schema.Features, schema.TARGET, classes)
     params, notes = params_text(layout.params.read_text(encoding="utf-8"), str(data_file.relative_to(project)))
     dvc_file, ignore = data_file.with_name(f"{name}.dvc"), data_file.with_name(".gitignore")
-    with all_or_nothing([data_file, layout.schema, layout.params, dvc_file, ignore]):
-        written = ((data_file, data), (layout.schema, schema_text), (layout.params, params))
+    with all_or_nothing([data_file, sample_file, layout.schema, layout.params, dvc_file, ignore]):
+        written = ((data_file, data), (sample_file, sample), (layout.schema, schema_text), (layout.params, params))
         changed = [path.relative_to(project) for path, text in written if replace(path, text)]
         dvc_add(project, data_file)
-    return report(plan_, csv, data_file.relative_to(project), changed, notes, old, new)
+    sampled_from = f"{sampled} of {rows} rows" if sampled < rows else f"all {rows} rows"
+    tracked = f"DVC tracks {data_file.relative_to(project)}; git tracks its sample {sample_file.relative_to(project)}"
+    return report(plan_, csv, f"{tracked} ({sampled_from}, what the tests read)", changed, notes, old, new)
 
 
 def report(
-    plan_: Plan, csv: Path, data_file: Path, changed: list[Path], notes: list[str], old: str, new: str
+    plan_: Plan, csv: Path, tracked: str, changed: list[Path], notes: list[str], old: str, new: str
 ) -> list[str]:
     """What `make dataset` did and why, then the commands that come next."""
     lines = [f"make dataset: {csv} -> {plan_.task} of {plan_.target.name!r} with {len(plan_.features)} features"]
@@ -210,7 +240,7 @@ def report(
         lines.append(f"  {plan_.rows_without_target} rows without a target value are not in the data file")
     lines += [f"  {note}" for note in notes]
     wrote = ", ".join(map(str, changed)) or "nothing (already this dataset)"
-    lines.append(f"  wrote: {wrote}; DVC tracks {data_file}")
+    lines.append(f"  wrote: {wrote}; {tracked}")
     if old != new:
         lines.append(
             f"  contract {old[:12]} -> {new[:12]}: the registry starts a new model line, and drift is measured"
@@ -221,6 +251,7 @@ def report(
         "  make check      # the contract's consumers follow it: lint, types, tests",
         "  make repro      # train, evaluate, export and gate on the new data",
         f"  git add core params.yaml && git commit -m 'dataset: {csv.name}'",
+        "  uv run dvc push # the data file to the DVC remote: a clone, and CI's training job, pull it from there",
         "  make serve      # then POST a record to /v1/predict",
     ]
     return lines

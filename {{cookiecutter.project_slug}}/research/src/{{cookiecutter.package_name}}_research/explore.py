@@ -12,8 +12,10 @@ from {{ cookiecutter.package_name }}_core import (
     NUMERIC_COLUMNS,
     TARGET,
     TARGET_CLASSES,
+    data_path,
     find_violations,
     iter_records,
+    sample_path,
 )
 from {{ cookiecutter.package_name }}_core.features import build_model
 
@@ -21,11 +23,17 @@ from {{ cookiecutter.package_name }}_core.features import build_model
 SCORING = "f1_macro" if TARGET_CLASSES else "r2"
 
 
-def load_examples() -> pd.DataFrame:
-    """The contract's data file, with a `valid` column saying whether each row meets the contract."""
-    rows = list(iter_records())
+def load_examples(*, sample: bool = False) -> pd.DataFrame:
+    """The contract's data, with a `valid` column saying whether each row meets the contract.
+
+    The data file when it is here; its sample in git when `sample` is set or DVC has not pulled the file
+    (a fresh clone, CI). `frame.attrs["source"]` names the file read.
+    """
+    sample = sample or not data_path().is_file()
+    rows = list(iter_records(sample=sample))
     frame = pd.DataFrame(rows)
     frame["valid"] = [not find_violations(row) for row in rows]
+    frame.attrs["source"] = (sample_path() if sample else data_path()).name
     return frame
 
 

@@ -31,6 +31,9 @@ TASK: Final[Literal["classification", "regression"]] = {task}
 TARGET: Final = {target}
 # The data file this contract describes, in core's data/ folder (params.yaml `ingest.source` reads it).
 DATA_FILE: Final = {data_file}
+# What the tests read, committed to git in the same folder: a fresh clone (CI) has no DVC-tracked data
+# file. {sample_rows} of its rows, chosen by `make dataset` (research's sample.py).
+SAMPLE_FILE: Final = {sample_file}
 
 
 class Features(BaseModel):
@@ -74,7 +77,9 @@ def field_line(column: Column, *, target: bool = False) -> str:
     return f"    {column.name}: {annotation} = Field({', '.join(arguments)})\n"
 
 
-def schema_source(plan: Plan, *, source: str, rows: int, data_file: str, options: str = "") -> str:
+def schema_source(
+    plan: Plan, *, source: str, rows: int, data_file: str, sample_file: str, sample_rows: int, options: str = ""
+) -> str:
     """The unformatted text of schema.py for `plan`."""
     text = HEADER.format(
         source=source,
@@ -83,6 +88,8 @@ def schema_source(plan: Plan, *, source: str, rows: int, data_file: str, options
         task=_text(plan.task),
         target=_text(plan.target.name),
         data_file=_text(data_file),
+        sample_file=_text(sample_file),
+        sample_rows="All" if sample_rows == rows else f"{sample_rows} of {rows}",
     )
     text += "".join(field_line(column) for column in plan.features)
     text += LABELLED.format(what="label" if plan.task == "classification" else "value")
