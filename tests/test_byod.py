@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from harness import DEFAULTS, bake, free_port, git_init, project_env, run, serve
 
 pytestmark = pytest.mark.generated
@@ -43,6 +44,13 @@ def _tree(root: Path) -> dict[str, str]:
     """sha256 of every file git would see (tracked or not ignored)."""
     files = _git(root, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
     return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in files if (root / name).is_file()}
+
+
+def _step_script(root: Path, workflow: str, job: str, step: str) -> str:
+    """The shell of one step of a GitHub workflow (the default CI), found by the start of its name."""
+    document = yaml.safe_load((root / ".github" / "workflows" / workflow).read_text())
+    (found,) = [s for s in document["jobs"][job]["steps"] if s.get("name", "").startswith(step)]
+    return str(found["run"])
 
 
 def _get(url: str) -> dict[str, Any]:
@@ -104,6 +112,23 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     run("make check", clone, env, timeout=TIMEOUT)
     # Here, where the data file is: the sample's rows are rows of it (skipped in the clone).
     assert "1 passed" in run("uv run --no-sync pytest core/tests/test_dataset.py -k rows_of_the_data", root, env)
+    data_file, sample_file = Path(core, "data", f"{name}.csv"), Path(core, "data", f"{name}.sample.csv")
+    # The release's train job in the clone: nothing pushed to DVC's remote (the bake's local folder) yet, so it
+    # stops naming the data file; after `dvc push` from here it pulls the same bytes.
+    pull = _step_script(clone, "release.yml", "train", "Pull the pipeline's")
+    refused = subprocess.run(["bash", "-eu", "-c", pull], cwd=clone, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1, refused
+    assert f"::error::{data_file}: tracked by DVC, and CI could not pull it" in refused.stdout
+    run("uv run --no-sync dvc push", root, env)
+    run(["bash", "-eu", "-c", pull], clone, env)
+    assert (clone / data_file).read_bytes() == (root / data_file).read_bytes()
+    # The pull request's pipeline preview: no secrets, no data, so the sample stands in for it.
+    (clone / data_file).unlink()
+    stand_in = _step_script(clone, "pipeline.yml", "repro", "The data, or the committed sample")
+    standing = run(["bash", "-eu", "-c", f"GITHUB_OUTPUT=/dev/null\n{stand_in}"], clone, env)
+    assert "::notice::The data file is tracked by DVC and this job has no secrets to pull it" in standing
+    assert (clone / data_file).read_bytes() == (clone / sample_file).read_bytes()
+    run("make repro", clone, env, timeout=TIMEOUT)
 
     run("make repro", root, env, timeout=TIMEOUT)
     registry = json.loads((root / "reports/registry.json").read_text())

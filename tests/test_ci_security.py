@@ -8,8 +8,9 @@
   package outside uv.lock.
 - Deploys: only pushes to the default branch of the repository (or a hand-run on it or a tag),
   jobs chained with `needs:`, the service image built only from the champion that `make champion`
-  verified, training without any write permission or cloud identity. The shell guards that
-  refuse an unconfigured registry or a swapped model are run, both ways.
+  verified, training without any write permission, signed in (where there is a cloud) only as the
+  training identity, to pull the DVC-tracked data. The shell guards that refuse an unconfigured
+  registry, data CI cannot pull or a swapped model are run, both ways.
 - GitLab: deploy, image push, training and champion jobs run only on the default branch.
 - Terraform: each environment's deploy identity trusts that environment's claim, not a branch;
   the training identity reaches the artifacts only; the deploy identity no longer reaches them.
@@ -260,10 +261,17 @@ def test_release_runs_only_for_the_default_branch_chained_by_needs(baked: Any, c
     assert all("if" not in jobs[j] for j in ("champion", "staging", "prod"))
     assert [jobs[j]["environment"] for j in jobs] == ["training", "training", "staging", "prod"]
 
-    # Training and the champion fetch hold no write permission and no cloud identity.
-    for name in ("train", "champion"):
-        assert jobs[name]["permissions"] == {"contents": "read"}, name
-        assert "cloud-login" not in json.dumps(jobs[name]), name
+    # Training and the champion fetch hold no write permission; the champion fetch no cloud identity, training
+    # only (with a cloud) the training identity's OIDC token, to pull the DVC-tracked data.
+    assert jobs["champion"]["permissions"] == {"contents": "read"}
+    assert "cloud-login" not in json.dumps(jobs["champion"])
+    logins = [s for s in jobs["train"]["steps"] if s.get("uses") == "./.github/actions/cloud-login"]
+    if combo["cloud"] == "none":
+        assert jobs["train"]["permissions"] == {"contents": "read"}
+        assert not logins
+    else:
+        assert jobs["train"]["permissions"] == {"contents": "read", "id-token": "write"}
+        assert [login["with"]["purpose"] for login in logins] == ["training"]
     deploy_write = {"packages"} if combo["cloud"] == "none" else {"id-token"}
     for name in ("staging", "prod"):
         writes = {k for k, v in jobs[name]["permissions"].items() if v == "write"}
@@ -320,6 +328,123 @@ def test_release_stops_when_the_team_registry_is_not_configured(
             script, tmp_path, {"TRACKING": tracking, "MLFLOW_TRACKING_URI": "https://mlflow.example"}
         )
         assert configured.returncode == 0, (job, configured)
+
+
+PULL_STEP = "Pull the pipeline's DVC-tracked data"
+
+
+def fake_uv(folder: Path) -> Path:
+    """A `uv` on PATH that answers `uv run --no-sync dvc …` from the environment: the pull's exit code, the remote."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    uv = bin_dir / "uv"
+    uv.write_text(
+        "#!/bin/sh\n"
+        "shift 3\n"  # run --no-sync dvc
+        'case "$1" in\n'
+        '  pull) shift; echo "$@" >> "$PULLED"; exit "$PULL_EXIT" ;;\n'
+        '  remote) if [ "$2" = default ]; then echo "$REMOTE"; else printf \'%s\\t%s\\n\' "$REMOTE" "$REMOTE_URL"; fi ;;\n'
+        "esac\n"
+    )
+    uv.chmod(0o755)
+    return bin_dir
+
+
+def pull_cases(script: str, tmp_path: Path, shell: str, error: str) -> None:
+    """The pull guard in a git checkout: no DVC-tracked file, then one it pulls, then one it cannot pull."""
+    checkout = tmp_path / f"checkout-{shell}"
+    checkout.mkdir()
+    subprocess.run(["git", "init", "--quiet"], cwd=checkout, check=True)
+    env = {"PATH": f"{fake_uv(tmp_path / shell)}{os.pathsep}{os.environ['PATH']}", "PULLED": str(checkout / "pulled")}
+    nothing = run_script(script, checkout, {**env, "PULL_EXIT": "1"}, shell)
+    assert nothing.returncode == 0 and "the pipeline's data is in git" in nothing.stdout, nothing
+    assert not (checkout / "pulled").exists()  # nothing DVC-tracked: dvc is not asked
+    data = checkout / "core" / "data"
+    data.mkdir(parents=True)
+    (data / "team.csv.dvc").write_text("outs:\n- md5: 0\n  path: team.csv\n")
+    subprocess.run(["git", "add", "core/data/team.csv.dvc"], cwd=checkout, check=True)
+    pulled = run_script(script, checkout, {**env, "PULL_EXIT": "0"}, shell)
+    assert pulled.returncode == 0, pulled
+    assert (checkout / "pulled").read_text().split() == ["core/data/team.csv.dvc"]
+    for remote, url, where in [
+        ("local", "../../team-dvc-storage", "a folder on one machine (../../team-dvc-storage) that CI cannot reach"),
+        ("storage", "s3://bucket/dvc", "the DVC remote 'storage' (s3://bucket/dvc)"),
+        ("", "", "no DVC remote"),
+    ]:
+        refused = run_script(script, checkout, {**env, "PULL_EXIT": "1", "REMOTE": remote, "REMOTE_URL": url}, shell)
+        assert refused.returncode == 1, (url, refused)
+        message = f"{error}core/data/team.csv: tracked by DVC, and CI could not pull it from"
+        assert message in refused.stdout and where in refused.stdout, (url, refused.stdout)
+        assert "dvc push" in refused.stdout and ".dvc/config" in refused.stdout
+
+
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITHUB_COMBOS])
+def test_release_training_pulls_its_data_as_the_training_identity_or_says_what_to_configure(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    """The train job: (sign in as the training identity,) pull the DVC-tracked inputs, then make repro."""
+    steps = workflow(baked(combo), "release.yml")["jobs"]["train"]["steps"]
+    names = [step.get("name", step.get("uses", "")) for step in steps]
+    pull = names.index(next(name for name in names if name.startswith(PULL_STEP)))
+    repro = next(i for i, step in enumerate(steps) if step.get("run") == "make repro")
+    sync = next(i for i, step in enumerate(steps) if step.get("run") == "uv sync --locked --all-packages")
+    login = [i for i, step in enumerate(steps) if step.get("uses") == "./.github/actions/cloud-login"]
+    assert sync < pull < repro
+    assert login == ([] if combo["cloud"] == "none" else [pull - 1])
+    pull_cases(steps[pull]["run"], tmp_path, "bash", "::error::")
+
+
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITLAB_COMBOS])
+def test_gitlab_training_pulls_its_data_as_the_training_identity_or_says_what_to_configure(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    document = yaml.safe_load((baked(combo) / ".gitlab-ci.yml").read_text())
+    train = document["train"]
+    script = train["script"]
+    (pull,) = [i for i, line in enumerate(script) if isinstance(line, list) and "dvc pull" in line[0]]
+    assert script.index("uv sync --locked --all-packages") < pull < script.index("make repro")
+    logins = [line for line in script[:pull] if isinstance(line, str) and "CLOUD_ID_TOKEN" in line]
+    if combo["cloud"] == "none":
+        assert "id_tokens" not in train and not logins
+    else:
+        assert set(train["id_tokens"]) == {"CLOUD_ID_TOKEN"} and logins
+        assert "CLOUD_IDENTITY" in " ".join(line for line in script[:pull] if isinstance(line, str))
+    # Only train signs in with a token for storage; the champion fetch has none.
+    assert "id_tokens" not in document["champion"]
+    pull_cases(script[pull][0], tmp_path, "sh", "")
+
+
+STAND_IN = "the pipeline runs on the committed sample"
+
+
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in (GITHUB_COMBOS[0], GITLAB_COMBOS[0])])
+def test_pull_request_previews_stand_the_committed_sample_in_for_data_they_cannot_pull(
+    baked: Any, combo: dict[str, str]
+) -> None:
+    """No secrets, no DVC-tracked data: the sample stands in before `make repro`, and no metrics diff claims more.
+
+    tests/test_byod.py runs the GitHub step in a clone of a `make dataset` project, then `make repro` there.
+    """
+    root = baked(combo)
+    if combo["ci"] == "github":
+        steps = workflow(root, "pipeline.yml")["jobs"]["repro"]["steps"]
+        runs = [step.get("run", "") for step in steps]
+        stand_in = next(i for i, text in enumerate(runs) if STAND_IN in text)
+        assert runs.index("uv sync --locked --all-packages") < stand_in < runs.index("make repro")
+        assert 'echo "stand-in=${stand_in}" >> "${GITHUB_OUTPUT}"' in runs[stand_in]
+        summary = step_named(workflow(root, "pipeline.yml")["jobs"]["repro"], "Metrics and params")
+        assert summary["env"]["STAND_IN"] == f"${{{{ steps.{steps[stand_in]['id']}.outputs.stand-in }}}}"
+        branch, rest = summary["run"].split("else", 1)
+        assert "On the committed sample" in branch and "metrics diff" not in branch and "metrics diff" in rest
+        service = workflow(root, "service.yml")["jobs"]["build"]["steps"]
+        (build,) = [step["run"] for step in service if "make repro" in step.get("run", "")]
+        assert build.index(STAND_IN) < build.index("make repro")
+    else:
+        script = yaml.safe_load((root / ".gitlab-ci.yml").read_text())["pipeline"]["script"]
+        stand_in = next(i for i, line in enumerate(script) if STAND_IN in line)
+        assert script.index("uv sync --locked --all-packages") < stand_in < script.index("make repro")
+        (diff,) = [line for line in script if "dvc metrics diff" in line]
+        assert diff.index('if [ -n "${stand_in}" ]') < diff.index("On the committed sample") < diff.index("else")
 
 
 @pytest.mark.parametrize("combo", [grouped_param(GITHUB_COMBOS[0], "cisec")])
