@@ -117,8 +117,10 @@ BAD_VALUES: dict[str, list[tuple[str, str, str]]] = {
 def test_infra_files_follow_the_answers(baked: Any, combo: dict[str, str]) -> None:
     root = baked(combo)
     terraform = root / "infra" / "terraform"
-    clouds = sorted(p.name for p in terraform.iterdir()) if terraform.exists() else []
+    clouds = sorted(p.name for p in terraform.iterdir() if p.is_dir()) if terraform.exists() else []
     assert clouds == ([] if combo["cloud"] == "none" else [combo["cloud"]])
+    # The cloud's make target (`make dvc-remote`) goes with its Terraform root.
+    assert (terraform / "dvc-remote.mk").is_file() == (combo["cloud"] != "none")
     assert (root / "infra" / "k8s" / "base" / "kustomization.yaml").is_file()
     assert (root / "infra" / "README.md").is_file()
     assert (root / "pipelines" / "Dockerfile").is_file()
