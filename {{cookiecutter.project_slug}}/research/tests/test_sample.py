@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, TARGET, TARGET_CLASSES, sample_path
+from {{ cookiecutter.package_name }}_core import (
+    CATEGORICAL_COLUMNS,
+    NUMERIC_COLUMNS,
+    TARGET,
+    TARGET_CLASSES,
+    sample_path,
+)
 from {{ cookiecutter.package_name }}_research.infer import Plan, plan, read_csv
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS, TARGET_BINS, sample_rows
 
