@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,6 +18,7 @@ import sys
 import time
 import tomllib
 import urllib.request
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -292,6 +294,28 @@ def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout
     if result.returncode != 0:
         raise AssertionError(f"`{command}` failed with exit {result.returncode} in {cwd}:\n{result.stdout[-8000:]}")
     return result.stdout
+
+
+class ToolCrashRetried(UserWarning):
+    """`make setup` was run again because a tool it runs died by a crash signal (shown in the warnings summary)."""
+
+
+# make names a recipe's death by signal with strsignal(3): "make: *** [Makefile:21: setup] Segmentation fault".
+# An exit status ("Error 1") is a refusal and is never retried.
+_CRASHED = re.compile(r"^make: \*\*\* \[.*\] (Segmentation fault|Bus error)", re.MULTILINE)
+
+
+def setup(cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
+    """`make setup` in a bake, run once more if a tool crashed (uv 0.13.9's `uv sync` died by SIGSEGV in one of
+    about 40 setups of one CI run); it is idempotent, so the second run checks the same thing."""
+    try:
+        return run("make setup", cwd, env, timeout=timeout)
+    except AssertionError as failure:
+        crash = _CRASHED.search(str(failure))
+        if crash is None:
+            raise
+        warnings.warn(ToolCrashRetried(f"`make setup` in {cwd.name}: {crash.group(0)}; ran it again"), stacklevel=2)
+        return run("make setup", cwd, env, timeout=timeout)
 
 
 # Servers

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEFAULTS, answers_of, bake, project_env, run, stop
+from harness import DEFAULTS, answers_of, bake, project_env, run, setup, stop
 
 SETUP_TIMEOUT = 1800
 START_TIMEOUT = 120.0
@@ -97,7 +97,7 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, task: str = DEFAUL
         root = Path(reuse).resolve()
     else:
         root = bake(tmp_path_factory.mktemp(f"service-{task}"), task=task)
-        run("make setup", root, env, timeout=SETUP_TIMEOUT)
+        setup(root, env, timeout=SETUP_TIMEOUT)
         run("make repro", root, env, timeout=SETUP_TIMEOUT)
     ensure_champion(root)
     answers = answers_of(root)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import DEFAULTS, bake, free_port, git_init, project_env, run, serve
+from harness import DEFAULTS, bake, free_port, git_init, project_env, run, serve, setup
 
 pytestmark = pytest.mark.generated
 
@@ -79,7 +79,7 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     root = bake(tmp_path, **answers)
     package = root.name.replace("-", "_")
     git_init(root)
-    run("make setup", root, env, timeout=TIMEOUT)
+    setup(root, env, timeout=TIMEOUT)
     committed_champion = answers.get("experiment_tracking") == "none"
     if committed_champion:
         run("make repro", root, env, timeout=TIMEOUT)
@@ -108,7 +108,7 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     _git(tmp_path, "clone", "--quiet", str(root), str(clone))
     assert (clone / core / "data" / f"{name}.sample.csv").is_file()
     assert not (clone / core / "data" / f"{name}.csv").exists()
-    run("make setup", clone, env, timeout=TIMEOUT)
+    setup(clone, env, timeout=TIMEOUT)
     run("make check", clone, env, timeout=TIMEOUT)
     # Here, where the data file is: the sample's rows are rows of it (skipped in the clone).
     assert "1 passed" in run("uv run --no-sync pytest core/tests/test_dataset.py -k rows_of_the_data", root, env)

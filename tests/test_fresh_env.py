@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import DEFAULTS, bake, project_env, run
+from harness import DEFAULTS, bake, project_env, run, setup
 
 
 def local_distribution(folder: Path) -> tuple[str, str]:
@@ -45,10 +45,10 @@ def importable(root: Path, module: str, env: dict[str, str]) -> bool:
 def test_setup_is_quiet_and_a_changed_dependency_is_refused_until_locked_then_installed(tmp_path: Path) -> None:
     env = project_env(DEFAULTS["python_version"])
     root = bake(tmp_path)
-    setup = run("make setup", root, env).splitlines()
+    printed = setup(root, env).splitlines()
     # Quiet by default: the commands and one closing line, not one line per installed package.
-    assert len(setup) <= 8, "\n".join(setup)
-    assert setup[-1].startswith("Set up:")
+    assert len(printed) <= 8, "\n".join(printed)
+    assert printed[-1].startswith("Set up:")
     requirement, module = local_distribution(tmp_path / "dependency")
     assert not importable(root, module, env)
 

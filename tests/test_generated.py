@@ -18,7 +18,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import COMBINATIONS, bake, baked_path, combo_id, find_interpreter, free_port, project_env, run, serve
+from harness import (
+    COMBINATIONS,
+    bake,
+    baked_path,
+    combo_id,
+    find_interpreter,
+    free_port,
+    project_env,
+    run,
+    serve,
+    setup,
+)
 
 pytestmark = pytest.mark.generated
 
@@ -93,7 +104,7 @@ def get_project(name: str, projects: dict[str, Project], cookies_session) -> Pro
         project = Project(root=root, env=project_env(version), answers=answers)
         project.seconds["bake"] = time.perf_counter() - started
         started = time.perf_counter()
-        project.run("make setup")
+        setup(project.root, project.env)
         project.seconds["setup"] = time.perf_counter() - started
         project.run("git -c user.name=ci -c user.email=ci@example.com commit --quiet --message 'First commit'")
         projects[name] = project
@@ -457,6 +468,6 @@ def test_setup_gives_a_bake_inside_an_ignored_folder_its_own_repository(tmp_path
     run("git init --quiet && printf 'build/\\n' > .gitignore", tmp_path, project_env("3.12"))
     root = bake(tmp_path / "build")
     project = Project(root=root, env=project_env("3.12"), answers={})
-    project.run("make setup")
+    setup(project.root, project.env)
     assert Path(project.run("git rev-parse --show-toplevel").strip()) == root
     assert "pyproject.toml" in project.run("git ls-files")

@@ -10,7 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import CHOICES, COMBINATIONS, INFRA_SET, StillRunning, find_interpreter, free_port, serve, stop
+from harness import (
+    CHOICES,
+    COMBINATIONS,
+    INFRA_SET,
+    StillRunning,
+    ToolCrashRetried,
+    find_interpreter,
+    free_port,
+    serve,
+    setup,
+    stop,
+)
 
 
 def live_members(group: int) -> list[str]:
@@ -74,3 +85,23 @@ def test_named_combinations_use_real_options_and_values() -> None:
             assert value in CHOICES[option], (name, option, value)
     assert set(INFRA_SET) <= set(COMBINATIONS)
     assert {COMBINATIONS[name].get("cloud", CHOICES["cloud"][0]) for name in INFRA_SET} == set(CHOICES["cloud"])
+
+
+def makefile_whose_setup(folder: Path, first_run: str) -> Path:
+    """A Makefile whose `setup` runs `first_run` the first time (a crash or a refusal) and succeeds after."""
+    recipe = f"if [ -e ran ]; then echo set up; else touch ran; {first_run}; fi"
+    (folder / "Makefile").write_text(f"setup:\n\t@sh -c '{recipe}'\n")
+    return folder
+
+
+def test_setup_runs_again_after_a_tool_crash_and_says_so(tmp_path: Path) -> None:
+    folder = makefile_whose_setup(tmp_path, "kill -SEGV $$$$")
+    with pytest.warns(ToolCrashRetried, match=r"Segmentation fault; ran it again"):
+        assert setup(folder, os.environ).strip() == "set up"
+
+
+def test_setup_does_not_retry_a_refusal(tmp_path: Path) -> None:
+    folder = makefile_whose_setup(tmp_path, "echo refused; exit 1")
+    with pytest.raises(AssertionError, match=r"(?s)failed with exit 2.*refused.*Error 1"):
+        setup(folder, os.environ)
+    assert (folder / "ran").exists()

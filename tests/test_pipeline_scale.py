@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import baked_path, find_interpreter, project_env, run
+from harness import baked_path, find_interpreter, project_env, run, setup
 
 pytestmark = pytest.mark.generated
 
@@ -55,7 +55,7 @@ def scaled(cookies_session) -> tuple[Path, dict[str, Any]]:  # noqa: ANN001 - py
         pytest.skip("no Python 3.12 interpreter on this machine (`uv python find`)")
     root = baked_path(cookies_session.bake(extra_context={"experiment_tracking": "none"}))
     env = project_env("3.12")
-    run("make setup", root, env)
+    setup(root, env)
     package = root.name.replace("-", "_")
     source, reference = root.parent / "resampled.parquet", root.parent / "reference.json"
     resample = ["uv", "run", "--no-sync", "python", "-c", RESAMPLE.format(pkg=package)]

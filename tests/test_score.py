@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import COMBINATIONS, baked_path, find_interpreter, project_env, run
+from harness import COMBINATIONS, baked_path, find_interpreter, project_env, run, setup
 
 pytestmark = pytest.mark.generated
 
@@ -70,7 +70,7 @@ def project(request: pytest.FixtureRequest, cookies_session) -> tuple[Path, dict
         pytest.skip(f"no Python {version} interpreter on this machine")
     root = baked_path(cookies_session.bake(extra_context=answers))  # its own bake: setup and repro write into it
     env = project_env(version)
-    run("make setup", root, env)
+    setup(root, env)
     run("make repro", root, env)
     assert (root / "models" / "champion" / "model.onnx").is_file(), "make repro wrote no champion"
     (root / "score-in").mkdir()
