@@ -1,7 +1,8 @@
 """Bring your own data: `make dataset` on two real datasets that are not the bundled example.
 
 Each case bakes the defaults (with the case's task), commits the bake, runs `make dataset`, and
-checks what a team would: only the files make dataset names changed, a second run changes nothing,
+checks what a team would: only the files make dataset names changed (the bundled example it replaces
+removed), a second run changes nothing,
 a `git clone` of the commit — CI's checkout, without the DVC-tracked data file — passes `make setup`
 and `make check` (the tests read the sample in git), `make repro` passes with no hand edit, appended
 rows make DVC's ingest stage stale, and the champion serves one prediction through `POST /v1/predict`
@@ -87,15 +88,19 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     _git(root, "add", "--all")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", "bake")
 
+    core = f"core/src/{package}_core"
+    bundled = {f"{core}/data/{path.name}" for path in (root / core / "data").iterdir()}  # the example it replaces
     report = run(["make", "dataset", f"CSV={DATA / csv}", f"TARGET={target}"], root, env)
     assert f"-> {task} of {target_name!r}" in report
     assert "make check" in report  # the next commands
     assert "make repro" in report
-    core = f"core/src/{package}_core"
+    (replaced,) = [line for line in report.splitlines() if "replaced the previous dataset" in line]
+    assert all(Path(path).name in replaced for path in bundled)
     name = Path(csv).stem
     changed = {line[3:] for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
     data = {f"{core}/data/{name}.csv.dvc", f"{core}/data/.gitignore", f"{core}/data/{name}.sample.csv"}
-    assert changed == {f"{core}/schema.py", "params.yaml", *data}
+    assert changed == {f"{core}/schema.py", "params.yaml", *data, *bundled}
+    assert not any((root / path).exists() for path in bundled)
     after_first = _tree(root)
     again = run(["make", "dataset", f"CSV={DATA / csv}", f"TARGET={target}"], root, env)
     assert "wrote: nothing" in again

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, sample_path
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, data_path, sample_path
 from {{ cookiecutter.package_name }}_research import dataset
 from {{ cookiecutter.package_name }}_research.dataset import PROJECT, Layout, load_schema, main, make_dataset
 from {{ cookiecutter.package_name }}_research.errors import (
@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}_research.errors import (
     WorkspaceError,
 )
 from {{ cookiecutter.package_name }}_research.infer import default_task, plan, read_csv, snake_name, why_left_out
+from {{ cookiecutter.package_name }}_research.previous import declared_files
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS
 
 
@@ -270,3 +271,116 @@ def test_a_keep_overrides_a_left_out_column_and_a_drop_leaves_one_out(frame: pd.
     assert "row_id" in {column.name for column in plan(identifier, TARGET, keep=("row_id",)).features}
     dropped = plan(frame, TARGET, drop=(FEATURE_COLUMNS[0],))
     assert (FEATURE_COLUMNS[0], "DROP") in {(left.header, left.reason) for left in dropped.left_out}
+
+
+# --- a re-run under another name replaces the previous dataset ------------------------------
+
+
+def _git(root: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args]
+    return subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def _dataset_files(root: Path, data_file: str) -> set[Path]:
+    """The files one dataset has in core's data/ folder: the data, its DVC pointer and its sample in git."""
+    folder = Layout(root).core / "data"
+    return {folder / data_file, folder / f"{data_file}.dvc", folder / dataset.sample_file_name(data_file)}
+
+
+def _first_and_second(frame: pd.DataFrame, tmp_path: Path) -> tuple[Path, Path]:
+    """Two CSVs of the contract's data under names that differ from each other and from the current data file."""
+    stem = Path(dataset.data_file_name(data_path())).stem
+    first = _csv(frame, tmp_path, f"{stem} first.csv")
+    second = _csv(frame.sample(frac=1.0, random_state=0), tmp_path, f"{stem} second.csv")
+    return first, second
+
+
+def test_a_run_under_another_name_replaces_the_previous_dataset(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    layout = Layout(project)
+    folder = layout.core / "data"
+    current = {folder / name for name in declared_files(layout.schema).values()}
+    first, second = _first_and_second(frame, tmp_path)
+    first_name, second_name = dataset.data_file_name(first), dataset.data_file_name(second)
+
+    lines = make_dataset(first, TARGET, project=project)
+    assert not any(path.exists() for path in current)  # the dataset the project had is replaced too
+    assert any(line.startswith("  replaced the previous dataset ") for line in lines)
+    _git(project, "add", "--all")
+    _git(project, "commit", "--quiet", "-m", "first dataset")
+
+    lines = make_dataset(second, TARGET, project=project)
+    old, new = _dataset_files(project, first_name), _dataset_files(project, second_name)
+    assert not [path for path in old if path.exists()]
+    assert all(path.is_file() for path in new)
+    (replaced,) = [line for line in lines if line.startswith("  replaced the previous dataset ")]
+    assert all(path.name in replaced for path in old)
+    assert f"/{first_name}" not in (folder / ".gitignore").read_text().splitlines()
+    assert f"/{second_name}" in (folder / ".gitignore").read_text().splitlines()
+    assert not _git(project, "ls-files", str(folder.relative_to(project) / f"{first_name}.dvc"))  # removal staged
+    # DVC tracks exactly the new data file, and it matches its pointer; git holds the new pointer and sample.
+    status = subprocess.run(["dvc", "status", "--json"], cwd=project, capture_output=True, text=True, check=True)
+    assert status.stdout.strip() == "{}"
+    _git(project, "add", "--all")
+    relative = str(folder.relative_to(project))
+    assert set(_git(project, "ls-files", relative).splitlines()) == {
+        f"{relative}/.gitignore",
+        f"{relative}/{second_name}.dvc",
+        f"{relative}/{dataset.sample_file_name(second_name)}",
+    }
+    deleted = _git(project, "diff", "--cached", "--no-renames", "--diff-filter=D", "--name-only").splitlines()
+    assert set(deleted) == {str(path.relative_to(project)) for path in old if path.name != first_name}
+    assert declared_files(layout.schema) == {
+        "DATA_FILE": second_name,
+        "SAMPLE_FILE": dataset.sample_file_name(second_name),
+    }
+
+
+def _refuse_dvc_remove(project: Path, previous: object) -> None:
+    raise WorkspaceError(None, "`dvc remove` failed")
+
+
+@pytest.mark.parametrize("how", ["a refused CSV", "dvc failing after the new dataset is written"])
+def test_a_failed_second_run_leaves_the_first_dataset_intact(
+    how: str, project: Path, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = _first_and_second(frame, tmp_path)
+    make_dataset(first, TARGET, project=project)
+    before = _snapshot(project)
+    if how == "a refused CSV":
+        _csv(_target_cells(frame, [""]), tmp_path, second.name)
+        expected: tuple[type[DatasetError], str] = (TargetError, "every value is missing")
+    else:
+        monkeypatch.setattr(dataset, "stop_tracking", _refuse_dvc_remove)
+        expected = (WorkspaceError, "dvc remove")
+    with pytest.raises(expected[0], match=expected[1]):
+        make_dataset(second, TARGET, project=project)
+    assert _snapshot(project) == before
+    assert all(path.is_file() for path in _dataset_files(project, dataset.data_file_name(first)))
+
+
+@pytest.mark.parametrize(
+    "change", ["data file changed since dvc add", "sample changed since the commit", "schema.py does not parse"]
+)
+def test_a_replacement_that_would_lose_changes_is_refused_and_changes_nothing(
+    change: str, project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    first, second = _first_and_second(frame, tmp_path)
+    make_dataset(first, TARGET, project=project)
+    _git(project, "add", "--all")
+    _git(project, "commit", "--quiet", "-m", "first dataset")
+    data = Layout(project).core / "data" / dataset.data_file_name(first)
+    sample = data.with_name(dataset.sample_file_name(data.name))
+    edited, reason = {
+        "data file changed since dvc add": (data, "modified since DVC recorded it"),
+        "sample changed since the commit": (sample, "changed since the last commit"),
+        "schema.py does not parse": (Layout(project).schema, "does not parse"),
+    }[change]
+    edited.write_text(edited.read_text() + "\n(\n")
+    before = _snapshot(project)
+    with pytest.raises(WorkspaceError, match=reason) as refused:
+        make_dataset(second, TARGET, project=project)
+    assert edited.name in str(refused.value)
+    assert refused.value.column is None
+    assert _snapshot(project) == before

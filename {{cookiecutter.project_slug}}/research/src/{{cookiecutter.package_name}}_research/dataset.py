@@ -5,7 +5,9 @@ into core's data/ folder and tracks it with DVC, writes a sample of it beside it
 what the tests read, since a fresh clone has no DVC data), and points params.yaml's `ingest.source` at
 the data file.
 Every file is written to a temporary file first and swapped in at the end; any failure restores
-what was there, so a refused CSV leaves the repository as it was.
+what was there, so a refused CSV leaves the repository as it was. A run under a new file name
+replaces the previous dataset (previous.py): its data file, `.dvc` pointer and sample go, only
+after the new one is written, validated and tracked.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
-import subprocess
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -31,10 +31,12 @@ from slugify import slugify
 from {{ cookiecutter.package_name }}_core import data_path
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
-from .errors import DatasetError, WorkspaceError
+from .errors import DatasetError
 from .infer import Plan, Task, plan, read_csv
+from .previous import check_nothing_lost, delete_files, find_previous, stop_tracking
 from .render import formatted, schema_source
 from .sample import sample_rows
+from .workspace import run_tool
 
 # Where this workspace's core package lives, relative to the project root (core/src/<package>_core).
 _CORE = data_path().parents[1]
@@ -164,13 +166,7 @@ def replace(path: Path, text: str) -> bool:
 
 def dvc_add(project: Path, path: Path) -> None:
     """Track the data file with DVC (its content hash in `<file>.dvc`, the file itself ignored by git)."""
-    dvc = shutil.which("dvc")
-    if dvc is None:
-        raise WorkspaceError(None, "dvc is not on PATH: run `make setup` (make dataset runs through `uv run`)")
-    relative = str(path.relative_to(project))
-    result = subprocess.run([dvc, "add", "--quiet", relative], cwd=project, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise WorkspaceError(None, f"`dvc add {relative}` failed: {result.stderr.strip() or result.stdout.strip()}")
+    run_tool(project, "dvc", "add", "--quiet", str(path.relative_to(project)))
 
 
 def make_dataset(
@@ -216,12 +212,19 @@ def make_dataset(
     old, new = contract_fingerprint(), contract_fingerprint(schema.Features, schema.TARGET, classes)
     params, notes = params_text(layout.params.read_text(encoding="utf-8"), str(data_file.relative_to(project)))
     dvc_file, ignore = data_file.with_name(f"{name}.dvc"), data_file.with_name(".gitignore")
-    with all_or_nothing([data_file, sample_file, layout.schema, layout.params, dvc_file, ignore]):
+    previous = find_previous(layout.schema, data_file.parent, [data_file, sample_file, dvc_file, csv])
+    check_nothing_lost(project, previous)
+    restored = [data_file, sample_file, layout.schema, layout.params, dvc_file, ignore]
+    with all_or_nothing(restored + ([previous.pointer] if previous.pointer else [])):
         written = ((data_file, data), (sample_file, sample), (layout.schema, schema_text), (layout.params, params))
         changed = [path.relative_to(project) for path, text in written if replace(path, text)]
         dvc_add(project, data_file)
+        stop_tracking(project, previous)
+    delete_files(previous)
+    replaced = previous.describe(project)
     sampled_from = f"{sampled} of {rows} rows" if sampled < rows else f"all {rows} rows"
     tracked = f"DVC tracks {data_file.relative_to(project)}; git tracks its sample {sample_file.relative_to(project)}"
+    notes += [replaced] if replaced else []
     return report(plan_, csv, f"{tracked} ({sampled_from}, what the tests read)", changed, notes, old, new)
 
 

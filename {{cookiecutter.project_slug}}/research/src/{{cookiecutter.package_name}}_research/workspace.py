@@ -1,0 +1,21 @@
+"""Research (Data Scientists): the project's tools `make dataset` runs — DVC and git — each failure a WorkspaceError."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+
+def run_tool(project: Path, tool: str, *args: str) -> str:
+    """Run `tool args` in the project and return its output; a missing tool or a failure names the command."""
+    found = shutil.which(tool)
+    if found is None:
+        raise WorkspaceError(None, f"{tool} is not on PATH: run `make setup` (make dataset runs through `uv run`)")
+    result = subprocess.run([found, *args], cwd=project, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        command = " ".join((tool, *args))
+        raise WorkspaceError(None, f"`{command}` failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
