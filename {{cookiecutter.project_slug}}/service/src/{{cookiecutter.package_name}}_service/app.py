@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from {{ cookiecutter.package_name }}_core import project
 
 from .auth import ApiKeys
+from .docs import install_docs
 from .errors import install_error_handlers
 from .logs import configure_logging
 from .metrics import ServiceMetrics
@@ -50,17 +51,19 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         with contextlib.suppress(asyncio.CancelledError):
             await loading
 
+    # fastapi-offline serves the assets; the page itself is docs.py's, which escapes the title.
     app = FastAPIOffline(
         title=TITLE,
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
         redoc_url=None,
         static_url=DOCS_ASSETS,
-        favicon_url=f"{DOCS_ASSETS}/favicon.png",
         # No call to the public validator service from the docs page.
         swagger_ui_parameters={"validatorUrl": None},
     )
+    install_docs(app, DOCS_ASSETS)
     app.state.model_state = state
     install_error_handlers(app)
     app.add_middleware(
