@@ -109,6 +109,28 @@ def test_the_bake_has_a_docs_verb_and_its_tool(baked: BakeCache) -> None:
     assert "site/" in (root / ".gitignore").read_text().splitlines()
 
 
+# A Markdown link's target (before any #anchor), when it is neither a URL nor a pure anchor.
+RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)#\s]+)[^)]*\)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("answers", HANDBOOK_COMBOS, ids=combo_id)
+def test_every_relative_link_in_the_bakes_readmes_reaches_a_file(baked: BakeCache, answers: dict[str, str]) -> None:
+    """mkdocs --strict checks the handbook's links; nothing checks the READMEs people read on the forge."""
+    root = baked(answers)
+    readmes = sorted(root.glob("README.md")) + sorted(root.glob("*/README.md"))
+    links = [(readme, target) for readme in readmes for target in RELATIVE_LINK.findall(readme.read_text("utf-8"))]
+    assert any(target == "docs/your-machine.md" for _, target in links)  # the pattern finds the README's links
+    broken = [
+        f"{readme.relative_to(root)} -> {target}" for readme, target in links if not (readme.parent / target).exists()
+    ]
+    assert broken == []
+
+
+def test_the_relative_link_pattern_skips_urls_and_anchors() -> None:
+    text = "[a](docs/x.md) [b](https://example.com/y.md) [c](#z) [d](../core/README.md#the-contract) [e](mailto:q@r.s)"
+    assert RELATIVE_LINK.findall(text) == ["docs/x.md", "../core/README.md"]
+
+
 def test_every_area_readme_names_its_owner_what_belongs_and_its_commands(baked: BakeCache) -> None:
     root = baked({"github_org": "globex"})
     answers = {key: str(value) for key, value in OPTIONS.items() if key.endswith("_team")}
