@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import TEMPLATE_DIR, project_files  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import TEMPLATE_DIR, project_files
 
 RUNS = 5
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import harness  # noqa: E402
-from test_byod import CASES, DATA, _get, _post  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+import harness
+from test_byod import CASES, DATA, _get, _post
 
 
 def timed(label: str, figures: dict[str, float], action: object) -> object:

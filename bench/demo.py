@@ -13,8 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import CHOICES, bake, find_interpreter, free_port, project_env, run, serve  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import CHOICES, bake, find_interpreter, free_port, project_env, run, serve
 
 
 def step(title: str, command: str, root: Path, env: dict[str, str]) -> None:

@@ -12,12 +12,11 @@ prediction, and in the target's units), and again with a fifth of every column m
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import bake, project_env, run  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import bake, project_env, run
 
 MEASURE = """
 import json, time

@@ -43,12 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR))
-sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
-
-from harness import DEFAULTS, answers_of, project_env, run  # noqa: E402
-from service import Server, free_port, prepare  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import DEFAULTS, answers_of, project_env, run
+from service import Server, free_port, prepare
 
 HOST = "127.0.0.1"
 CONNECTIONS = 16

@@ -4,13 +4,12 @@ installed size with and without MLflow (each in an environment of its own).
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import bake, project_env, run  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import bake, project_env, run
 
 
 def folder_size_mb(path: Path) -> float:

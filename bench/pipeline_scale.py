@@ -27,10 +27,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+import harness
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import harness  # noqa: E402
 
 GOALS = "goals on 2 cores: cold make repro <= 30 s at 1M rows, <= 300 s at 10M; peak RSS <= 4 GB at 10M"
 

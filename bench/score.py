@@ -29,10 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
-
-from harness import DEFAULTS, bake, free_port, project_env, run, serve  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import DEFAULTS, bake, free_port, project_env, run, serve
 
 MAKE_ROWS = r"""
 import sys

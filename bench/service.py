@@ -27,10 +27,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, serve
 
-from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, serve  # noqa: E402
+BENCH_DIR = Path(__file__).resolve().parent
 
 CONNECTIONS = 16
 REQUESTS = 8000

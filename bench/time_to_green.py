@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from harness import DEFAULTS, bake, project_env, run  # noqa: E402
+import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
+from harness import DEFAULTS, bake, project_env, run
 
 # `make check` is these verbs in this order; timing them one by one gives the breakdown.
 CHECK_VERBS = ("lint", "typecheck", "imports", "test", "hooks")

@@ -62,6 +62,13 @@ COMBINATIONS: dict[str, dict[str, str]] = {
         "license": "Apache-2.0",
     },
     "azure-no-ci-py3.11": {"python_version": "3.11", "cloud": "azure", "ci": "none", "license": "BSD-3-Clause"},
+    # The licence without an SPDX id (conventions: `LicenseRef-Proprietary`).
+    "no-cloud-gitlab-no-tracking-proprietary": {
+        "license": "Proprietary",
+        "ci": "gitlab",
+        "cloud": "none",
+        "experiment_tracking": "none",
+    },
 }
 # Every cloud and every CI value once, the static infra and monitoring checks bake these.
 INFRA_SET = ("aws-github", "gcp-gitlab", "azure-no-ci-no-tracking", "no-cloud-github")

@@ -6,6 +6,9 @@ hold that table to cookiecutter.json: a value without its file (where the includ
 fails here, not in some user's bake, and a part no option value reaches fails too. The Jinja budget
 (issue 15): no file of the template chooses a passage with an if/elif/else tag or an inline
 `… if cookiecutter.<option> …` expression; whole files are chosen by the hooks' MOVES/REMOVALS.
+Python files of the generated project hold no Jinja beyond the names of other workspace packages
+(`{{ cookiecutter.package_name }}_core`, `{{ cookiecutter.project_slug }}-service`); inside a package, imports
+are relative.
 """
 
 from __future__ import annotations
@@ -28,6 +31,15 @@ NAMED = re.compile(r"{%-?\s*(?:include|extends)[^%]*?\"(?P<name>[^\"~]+\.\w+)\"\
 
 # An if/elif/else tag in any whitespace-control spelling Jinja accepts, or an inline choice by an answer.
 IF_BLOCK = re.compile(r"{%[-+]?\s*(?:if|elif|else)\b[^%]*%}|\bif\s+(?:not\s+)?cookiecutter\.\w+[^%}]*")
+
+
+# The only Jinja a generated Python file may hold: another workspace member's import package or distribution name.
+MEMBERS = ("core", "research", "pipelines", "service")
+ALLOWED_IN_PYTHON = {f"{{{{ cookiecutter.package_name }}}}_{member}" for member in MEMBERS} | {
+    f"{{{{ cookiecutter.project_slug }}}}-{member}" for member in MEMBERS
+}
+# Any Jinja expression, statement or comment, with the word characters that follow it (`…_core`, `…-service`).
+JINJA = re.compile(r"(?:{{.*?}}|{%.*?%}|{#.*?#})(?:[-_]\w+)?", re.DOTALL)
 
 
 def sources() -> list[Path]:
@@ -83,3 +95,65 @@ def test_the_if_block_pattern_finds_the_forms_jinja_accepts() -> None:
     assert [bool(IF_BLOCK.search(form)) for form in forms] == [True] * len(forms)
     assert IF_BLOCK.search("{{ 'a' if cookiecutter.cloud == 'none' else 'b' }}")
     assert not IF_BLOCK.search("{% include 'x-' ~ cookiecutter.cloud ~ '.md' %} {{ cookiecutter.ifname }}")
+
+
+def jinja_outside_the_budget(path: Path, text: str) -> list[str]:
+    """The Jinja of one Python file of the generated project that is not another package's name.
+
+    A file inside a member's own package (`<member>/src/<package>_<member>/`) may not name that package
+    either: it imports its own modules relatively.
+    """
+    own = {
+        f"{{{{ cookiecutter.package_name }}}}_{member}"
+        for member in MEMBERS
+        if f"{member}/src/{{{{cookiecutter.package_name}}}}_{member}" in path.as_posix()
+    }
+    found = [match.group(0) for match in JINJA.finditer(text)]
+    return [expression for expression in found if expression not in ALLOWED_IN_PYTHON or expression in own]
+
+
+def generated_python() -> list[Path]:
+    return sorted(PROJECT_DIR.rglob("*.py"))
+
+
+def test_python_files_hold_no_jinja_but_other_packages_names() -> None:
+    files = generated_python()
+    assert len(files) > 20, "too few Python files found under the generated project"
+    # The budget is in use (the pattern still sees the template's spelling), and nothing beyond it.
+    assert any(JINJA.search(path.read_text(encoding="utf-8")) for path in files)
+    outside = {
+        path.relative_to(PROJECT_DIR).as_posix(): found
+        for path in files
+        if (found := jinja_outside_the_budget(path, path.read_text(encoding="utf-8")))
+    }
+    assert not outside, f"Jinja beyond other packages' names in generated Python files: {outside}"
+
+
+def test_the_python_budget_check_refuses_what_the_rule_forbids() -> None:
+    """The check above fails on each kind of forbidden Jinja, and only on those."""
+    module = PROJECT_DIR / "service/src/{{cookiecutter.package_name}}_service/app.py"
+    allowed = (
+        "from {{ cookiecutter.package_name }}_core.contract import Features\n"
+        'DISTRIBUTION = "{{ cookiecutter.project_slug }}-core"\n'
+    )
+    assert jinja_outside_the_budget(module, allowed) == []
+    forbidden = {
+        # An answer that is not a package name (the project's name and slug live in core's project.py).
+        'TITLE = "{{ cookiecutter.project_name }}"\n': ["{{ cookiecutter.project_name }}"],
+        'SLUG = "{{ cookiecutter.project_slug }}"\n': ["{{ cookiecutter.project_slug }}"],
+        # The file's own package: a relative import instead.
+        "from {{ cookiecutter.package_name }}_service.params import x\n": ["{{ cookiecutter.package_name }}_service"],
+        # Another spelling of an allowed name is not on the list: the list is exact.
+        "from {{cookiecutter.package_name}}_core import x\n": ["{{cookiecutter.package_name}}_core"],
+        # A block chosen by an option, and a Jinja comment.
+        "{% if cookiecutter.cloud == 'aws' %}import boto3{% endif %}\n": [
+            "{% if cookiecutter.cloud == 'aws' %}",
+            "{% endif %}",
+        ],
+        "{# a note #}\n": ["{# a note #}"],
+    }
+    for text, expressions in forbidden.items():
+        assert jinja_outside_the_budget(module, allowed + text) == expressions, text
+    # Outside the service package, the service package is another package: allowed.
+    test_file = PROJECT_DIR / "service/tests/test_app.py"
+    assert jinja_outside_the_budget(test_file, "from {{ cookiecutter.package_name }}_service import app\n") == []
