@@ -1,8 +1,9 @@
-"""Docs: the template's site and a baked handbook load nothing from the internet; diagrams are drawn at build time.
+"""Docs: the template's site, a baked handbook and its plots page load nothing from the internet; diagrams are drawn at build time.
 
 A page opened offline must look the same as online: every script, style sheet, font, icon and image
 is a file of the site (or inline), and each mermaid diagram is an inline SVG drawn when the site is
 built (docs/hooks/mermaid.py), not a block the theme would hand to a mermaid library from a CDN.
+The page `make plots` (`dvc plots show`) writes draws its Vega charts with vega.js from its own folder.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from harness import OPTIONS, TEMPLATE_DIR, BakeCache
+import yaml
+from harness import OPTIONS, TEMPLATE_DIR, BakeCache, run
+from service_project import trained_project
 from test_docs import mkdocs_build
 
 # Tag -> the attributes through which a browser loads something when it shows the page.
@@ -146,3 +149,70 @@ def test_a_baked_handbook_loads_nothing_from_the_internet(baked: BakeCache, tmp_
     root = baked({})
     mkdocs_build(root / "mkdocs.yml", tmp_path / "site")
     assert_offline(tmp_path / "site", root / "docs")
+
+
+# dvc_render's rule for a plot's element id (its name, special characters made underscores).
+DVC_ID = str.maketrans(dict.fromkeys(r"!@#$%^&*()[]{};,<>?\/:.|`~=_+ ", "_"))
+PARAMETER = re.compile(r"\$\{([\w.]+)\}")
+SCHEMA_MAJOR = re.compile(r"/vega-lite/v(\d+)[.\w]*\.json")
+
+
+def declared_plots(root: Path) -> dict[str, list[Path]]:
+    """Element id -> the data files of each plot dvc.yaml declares (`${...}` filled in from params.yaml)."""
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+
+    def fill(text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            found = params
+            for key in match.group(1).split("."):
+                found = found[key]
+            return str(found)
+
+        return PARAMETER.sub(value, text)
+
+    plots: dict[str, list[Path]] = {}
+    for entry in yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["plots"]:
+        if isinstance(entry, str):  # an image, drawn under its own path
+            plots[fill(entry).translate(DVC_ID)] = [root / fill(entry)]
+        else:
+            ((name, spec),) = entry.items()
+            plots[name.translate(DVC_ID)] = [root / fill(path) for path in spec["y"]]
+    return plots
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("service")  # the trained bake of tests/service_project.py, shared with the service tests
+def test_the_plots_page_draws_every_declared_plot_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = trained_project(tmp_path_factory)
+    plots = declared_plots(project.root)
+    drawable = {element for element, files in plots.items() if all(path.is_file() for path in files)}
+    assert drawable, f"make repro wrote the data of none of the declared plots {sorted(plots)}"
+
+    run("make plots", project.root, project.env)
+    page = project.root / "dvc_plots"
+    html = (page / "index.html").read_text(encoding="utf-8")
+    assert external_loads(page) == {}, "the plots page loads files from the internet"
+    parser = _Loads()
+    parser.feed(html)
+    assert "vega.js" in parser.urls, "the page does not load the vega.js beside it"
+    bundle = (page / "vega.js").read_text(encoding="utf-8")
+    assert "window.vegaEmbed=" in bundle.replace(" ", ""), "vega.js does not define vegaEmbed"
+    # The bundle's Vega-Lite (named in its first line) has the major version of every chart's $schema.
+    bundled = re.search(r"Vega-Lite (\d+)\.", bundle.partition("\n")[0])
+    assert bundled, bundle[:200]
+    assert set(SCHEMA_MAJOR.findall(html)) == {bundled.group(1)}
+    missing = [element for element in sorted(drawable) if f'id="{element}"' not in html.replace(" = ", "=")]
+    assert not missing, f"declared plots with data that the page does not show: {missing}"
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("service")
+def test_dvcs_own_page_is_what_the_check_catches(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    """The control: DVC's page (a template with its scripts placeholder) loads its charting scripts from outside."""
+    project = trained_project(tmp_path_factory)
+    template = tmp_path / "dvc-page.html"
+    template.write_text("<html><head>{scripts}</head><body>{plot_divs}</body></html>", encoding="utf-8")
+    out = tmp_path / "page"
+    run(f".venv/bin/dvc plots show --html-template {template} --out {out}", project.root, project.env)
+    loads = external_loads(out)
+    assert list(loads) == ["index.html"] and len(loads["index.html"]) >= 3, loads
