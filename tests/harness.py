@@ -21,6 +21,8 @@ import urllib.request
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -197,6 +199,39 @@ def answers_of(root: Path) -> dict[str, Any]:
     return dict(json.loads((root / ".cruft.json").read_text())["context"]["cookiecutter"])
 
 
+@dataclass
+class Project:
+    """A bake whose own commands the tests run: its folder, their environment, and the answers it recorded."""
+
+    root: Path
+    env: dict[str, str]
+
+    @cached_property
+    def answers(self) -> dict[str, Any]:
+        """Every answer of the bake, defaults and derived names included (its `.cruft.json`)."""
+        return answers_of(self.root)
+
+    @property
+    def slug(self) -> str:
+        return str(self.answers["project_slug"])
+
+    @property
+    def package(self) -> str:
+        return str(self.answers["package_name"])
+
+    @property
+    def task(self) -> str:
+        return str(self.answers["task"])
+
+    @property
+    def python(self) -> str:
+        """The interpreter of the bake's environment (after `make setup`)."""
+        return str(self.root / ".venv" / "bin" / "python")
+
+    def run(self, command: Sequence[str] | str, timeout: float = 900) -> str:
+        return run(command, self.root, self.env, timeout=timeout)
+
+
 def project_files(root: Path) -> set[str]:
     """Every file of a bake as a posix path relative to its root (git internals excluded)."""
     return {
@@ -366,15 +401,17 @@ class StillRunning(AssertionError):
 
 
 def stop(
-    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20.0, must_stop: bool = False
+    process: subprocess.Popen[bytes], sig: int | None = signal.SIGTERM, grace: float = 20.0, must_stop: bool = False
 ) -> int:
     """Signal the process group of a server we started and wait for all of it; kill what lingers.
 
     The group outlives its leader when the leader is `make` or a shell: uvicorn under it must stop too.
     With `must_stop`, lingering fails (StillRunning, after the kill): the server had to shut down on `sig`.
+    `sig=None` sends nothing: the test signalled the group itself (mid-load) and a second signal would
+    force an exit instead of the drain under test.
     """
     group = process.pid
-    if process.poll() is None:
+    if process.poll() is None and sig is not None:
         os.killpg(group, sig)
     deadline = time.monotonic() + grace
     with suppress(subprocess.TimeoutExpired):
@@ -386,7 +423,8 @@ def stop(
         os.killpg(group, signal.SIGKILL)
     process.wait()
     if lingered and must_stop:
-        raise StillRunning(f"process group {group} was still running {grace:g}s after {signal.Signals(sig).name}")
+        after = signal.Signals(sig).name if sig is not None else "its signal"
+        raise StillRunning(f"process group {group} was still running {grace:g}s after {after}")
     return int(process.returncode)
 
 
@@ -399,14 +437,23 @@ def serve(
     log: Path | None = None,
     seconds: float = 120.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server in its own process group, wait for `ready_url` to answer 200, stop the group on exit."""
+    """Start a server in its own process group, wait for `ready_url` to answer 200, stop the group on exit.
+
+    A test that asserts how the server shuts down stops it inside the block (`stop(…, must_stop=True)`);
+    the exit then finds the group gone. A server that never answers fails with the end of its `log`.
+    """
     output = log.open("wb") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         list(command), cwd=cwd, env=dict(env), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         if ready_url is not None:
-            wait_http(ready_url, process, seconds)
+            try:
+                wait_http(ready_url, process, seconds)
+            except RuntimeError as error:
+                if log is None:
+                    raise
+                raise RuntimeError(f"{error}; its log ends:\n{log.read_text(errors='replace')[-4000:]}") from None
         yield process
     finally:
         stop(process)

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEFAULTS, answers_of, bake, project_env, run, setup, stop
+from harness import DEFAULTS, Project, bake, project_env, run, setup, stop
 
 SETUP_TIMEOUT = 1800
 START_TIMEOUT = 120.0
@@ -29,17 +28,8 @@ STOP_TIMEOUT = 30.0
 CHAMPION = Path("models") / "champion"
 
 
-@dataclass(frozen=True)
-class Project:
-    root: Path
-    env: dict[str, str]
-    slug: str
-    package: str
-    task: str
-
-    @property
-    def python(self) -> str:
-        return str(self.root / ".venv" / "bin" / "python")
+class TrainedProject(Project):
+    """A bake after `make setup` and `make repro`: the champion model the service serves is in place."""
 
     @property
     def champion(self) -> Path:
@@ -56,7 +46,7 @@ class Answer:
         return json.loads(self.body)
 
 
-_BAKED: dict[str, Project] = {}
+_BAKED: dict[str, TrainedProject] = {}
 
 
 def broken(record: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
@@ -84,7 +74,7 @@ def ensure_champion(root: Path) -> None:
         shutil.copy2(root / "models" / name, folder / name)
 
 
-def trained_project(tmp_path_factory: pytest.TempPathFactory, task: str = DEFAULTS["task"]) -> Project:
+def trained_project(tmp_path_factory: pytest.TempPathFactory, task: str = DEFAULTS["task"]) -> TrainedProject:
     """One trained bake of the defaults (with this `task`) per test worker."""
     if task in _BAKED:
         return _BAKED[task]
@@ -100,10 +90,7 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, task: str = DEFAUL
         setup(root, env, timeout=SETUP_TIMEOUT)
         run("make repro", root, env, timeout=SETUP_TIMEOUT)
     ensure_champion(root)
-    answers = answers_of(root)
-    _BAKED[task] = Project(
-        root=root, env=env, slug=answers["project_slug"], package=answers["package_name"], task=answers["task"]
-    )
+    _BAKED[task] = TrainedProject(root=root, env=env)
     return _BAKED[task]
 
 
@@ -119,20 +106,6 @@ def call(
             return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
     except urllib.error.HTTPError as error:
         return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
-
-
-def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the service exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if call(base, "/readyz").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the service was not ready after {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
 
 
 def log_lines(log: Path) -> list[dict[str, Any]]:

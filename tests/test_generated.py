@@ -20,6 +20,7 @@ import pytest
 import yaml
 from harness import (
     COMBINATIONS,
+    Project,
     bake,
     baked_path,
     combo_id,
@@ -35,20 +36,12 @@ pytestmark = pytest.mark.generated
 
 
 @dataclass
-class Project:
-    root: Path
-    env: dict[str, str]
-    answers: dict[str, str]
+class SetUpProject(Project):
+    """A bake set up and committed once per worker, shared by this module's tests, which may train it."""
+
     reproduced: bool = field(default=False)
     # Seconds per day-one step (bake, setup, check), reported by test_make_check_passes_on_the_first_commit.
     seconds: dict[str, float] = field(default_factory=dict)
-
-    def run(self, command: str, timeout: float = 900) -> str:
-        return run(command, self.root, self.env, timeout=timeout)
-
-    @property
-    def package(self) -> str:
-        return self.root.name.replace("-", "_")
 
     def repro(self) -> str:
         output = self.run("make repro")
@@ -88,11 +81,11 @@ def combo_params(pipeline_only: bool = False) -> list[object]:
 
 
 @pytest.fixture(scope="module")
-def projects() -> dict[str, Project]:
+def projects() -> dict[str, SetUpProject]:
     return {}
 
 
-def get_project(name: str, projects: dict[str, Project], cookies_session) -> Project:  # noqa: ANN001
+def get_project(name: str, projects: dict[str, SetUpProject], cookies_session) -> SetUpProject:  # noqa: ANN001
     """Bake, `make setup` and commit a combination once per worker."""
     if name not in projects:
         answers = answers_for(name)
@@ -101,7 +94,7 @@ def get_project(name: str, projects: dict[str, Project], cookies_session) -> Pro
             pytest.skip(f"no Python {version} interpreter on this machine (looked under `uv python find`)")
         started = time.perf_counter()
         root = baked_path(cookies_session.bake(extra_context=answers))
-        project = Project(root=root, env=project_env(version), answers=answers)
+        project = SetUpProject(root=root, env=project_env(version))
         project.seconds["bake"] = time.perf_counter() - started
         started = time.perf_counter()
         setup(project.root, project.env)
@@ -114,9 +107,9 @@ def get_project(name: str, projects: dict[str, Project], cookies_session) -> Pro
 @pytest.fixture
 def project(
     request: pytest.FixtureRequest,
-    projects: dict[str, Project],
+    projects: dict[str, SetUpProject],
     cookies_session,  # noqa: ANN001
-) -> Project:
+) -> SetUpProject:
     return get_project(request.param, projects, cookies_session)
 
 
@@ -125,7 +118,7 @@ def sha256(path: Path) -> str:
 
 
 @pytest.mark.parametrize("project", combo_params(), indirect=True)
-def test_make_check_passes_on_the_first_commit(project: Project, record_property) -> None:  # noqa: ANN001
+def test_make_check_passes_on_the_first_commit(project: SetUpProject, record_property) -> None:  # noqa: ANN001
     """Green on the first commit; the time to green (bake, setup, check) is reported, never asserted."""
     started = time.perf_counter()
     project.run("make check")
@@ -135,14 +128,14 @@ def test_make_check_passes_on_the_first_commit(project: Project, record_property
 
 
 @pytest.mark.parametrize("project", combo_params(), indirect=True)
-def test_pre_commit_twice_changes_nothing(project: Project) -> None:
+def test_pre_commit_twice_changes_nothing(project: SetUpProject) -> None:
     project.run("uv run --no-sync pre-commit run --all-files")
     project.run("uv run --no-sync pre-commit run --all-files")
     assert project.run("git status --porcelain --untracked-files=no") == ""
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_repro_writes_every_output(project: Project) -> None:
+def test_repro_writes_every_output(project: SetUpProject) -> None:
     project.repro()
     root = project.root
     assert (root / "dvc.lock").is_file()
@@ -176,7 +169,7 @@ def test_repro_writes_every_output(project: Project) -> None:
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_the_registry_matches_the_tracking_option(project: Project) -> None:
+def test_the_registry_matches_the_tracking_option(project: SetUpProject) -> None:
     if not project.reproduced:
         project.repro()
     record = json.loads((project.root / "reports/registry.json").read_text())
@@ -193,7 +186,7 @@ def test_the_registry_matches_the_tracking_option(project: Project) -> None:
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_a_second_repro_runs_nothing(project: Project) -> None:
+def test_a_second_repro_runs_nothing(project: SetUpProject) -> None:
     if not project.reproduced:
         project.repro()
     output = project.run("make repro")
@@ -202,7 +195,7 @@ def test_a_second_repro_runs_nothing(project: Project) -> None:
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_a_forced_rerun_reproduces_metrics_and_model_card(project: Project) -> None:
+def test_a_forced_rerun_reproduces_metrics_and_model_card(project: SetUpProject) -> None:
     if not project.reproduced:
         project.repro()
     before = {
@@ -215,7 +208,7 @@ def test_a_forced_rerun_reproduces_metrics_and_model_card(project: Project) -> N
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_push_then_pull_restores_every_output_byte_for_byte(project: Project) -> None:
+def test_push_then_pull_restores_every_output_byte_for_byte(project: SetUpProject) -> None:
     if not project.reproduced:
         project.repro()
     # Every file of the cached outputs (metrics JSON and DVC's .gitignore bookkeeping belong to git).
@@ -236,7 +229,7 @@ def test_push_then_pull_restores_every_output_byte_for_byte(project: Project) ->
     assert {p: sha256(p) for p in outputs if p.exists()} == outputs
 
 
-def run_failing(project: Project, command: str, env: dict[str, str] | None = None) -> str:
+def run_failing(project: SetUpProject, command: str, env: dict[str, str] | None = None) -> str:
     """Run a command that must fail; return its combined output."""
     result = subprocess.run(
         command, cwd=project.root, env=env or project.env, shell=True, stdout=subprocess.PIPE,
@@ -246,7 +239,7 @@ def run_failing(project: Project, command: str, env: dict[str, str] | None = Non
     return result.stdout
 
 
-def set_params(project: Project, **sections: dict[str, object]) -> None:
+def set_params(project: SetUpProject, **sections: dict[str, object]) -> None:
     params = yaml.safe_load((project.root / "params.yaml").read_text())
     for section, values in sections.items():
         for key, value in values.items():  # one level deeper too: train.linear.c keeps train.linear.max_iter
@@ -300,7 +293,7 @@ sys.exit("no split found")
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_path: Path) -> None:
+def test_only_a_gated_model_reaches_the_champion_folder(project: SetUpProject, tmp_path: Path) -> None:
     """Issue 9's findings: a weaker model on an easier split, and one below the floor, never ship."""
     if not project.reproduced:
         project.repro()
@@ -360,7 +353,7 @@ def test_only_a_gated_model_reaches_the_champion_folder(project: Project, tmp_pa
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_make_champion_refuses_what_it_cannot_verify(project: Project, tmp_path: Path) -> None:
+def test_make_champion_refuses_what_it_cannot_verify(project: SetUpProject, tmp_path: Path) -> None:
     if not project.reproduced:
         project.repro()
     if project.answers.get("experiment_tracking", "mlflow") == "mlflow":
@@ -380,7 +373,7 @@ def test_make_champion_refuses_what_it_cannot_verify(project: Project, tmp_path:
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_a_tampered_remote_object_is_refused_and_never_run(project: Project, tmp_path: Path) -> None:
+def test_a_tampered_remote_object_is_refused_and_never_run(project: SetUpProject, tmp_path: Path) -> None:
     if not project.reproduced:
         project.repro()
     root = project.root
@@ -413,7 +406,7 @@ def test_a_tampered_remote_object_is_refused_and_never_run(project: Project, tmp
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_an_experiment_shows_in_exp_show(project: Project) -> None:
+def test_an_experiment_shows_in_exp_show(project: SetUpProject) -> None:
     if not project.reproduced:
         project.repro()
     # As a team would: commit the trained pipeline (dvc.lock, metrics), then experiment from it.
@@ -426,7 +419,7 @@ def test_an_experiment_shows_in_exp_show(project: Project) -> None:
 
 
 @pytest.mark.parametrize("project", [combo_params(pipeline_only=True)[0]], indirect=True)
-def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Project, tmp_path: Path) -> None:
+def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: SetUpProject, tmp_path: Path) -> None:
     import urllib.request
 
     if not project.reproduced:
@@ -455,7 +448,7 @@ def test_a_real_mlflow_server_receives_the_run_and_the_model_version(project: Pr
 
 
 @pytest.mark.parametrize("project", combo_params(pipeline_only=True), indirect=True)
-def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: Project) -> None:
+def test_the_cloud_remote_is_configuration_with_its_plugin_installed(project: SetUpProject) -> None:
     cloud = project.answers.get("cloud", "aws")
     scheme, plugin = {"aws": ("s3", "dvc_s3"), "gcp": ("gs", "dvc_gs"), "azure": ("azure", "dvc_azure")}[cloud]
     url = f"{scheme}://{project.root.name}-staging-artifacts/dvc"
@@ -475,7 +468,7 @@ def test_setup_gives_a_bake_inside_an_ignored_folder_its_own_repository(tmp_path
         pytest.skip("no Python 3.12 interpreter on this machine")
     run("git init --quiet && printf 'build/\\n' > .gitignore", tmp_path, project_env("3.12"))
     root = bake(tmp_path / "build")
-    project = Project(root=root, env=project_env("3.12"), answers={})
+    project = Project(root=root, env=project_env("3.12"))
     setup(project.root, project.env)
     assert Path(project.run("git rev-parse --show-toplevel").strip()) == root
     assert "pyproject.toml" in project.run("git ls-files")

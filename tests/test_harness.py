@@ -59,6 +59,41 @@ def test_stop_that_must_succeed_fails_on_a_group_that_ignores_the_signal_and_kil
     assert live_members(process.pid) == []
 
 
+def test_stop_without_a_signal_waits_for_a_group_the_test_signalled_and_sends_nothing(tmp_path: Path) -> None:
+    """A drain under test: the test sent SIGTERM itself; a second one would force the exit it is testing."""
+    process = subprocess.Popen(
+        ["sh", "-c", "trap 'echo once >> signals; sleep 0.5; exit 5' TERM; sleep 60 & wait"],
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGTERM)
+    assert stop(process, None, grace=10, must_stop=True) == 5
+    assert (tmp_path / "signals").read_text() == "once\n"
+    assert live_members(process.pid) == []
+
+
+def test_stop_without_a_signal_fails_on_a_group_that_never_stops(tmp_path: Path) -> None:
+    process = subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 60 & wait"], cwd=tmp_path, start_new_session=True)
+    time.sleep(0.2)
+    with pytest.raises(StillRunning, match=r"still running 0.5s after its signal"):
+        stop(process, None, grace=0.5, must_stop=True)
+    assert process.poll() == -signal.SIGKILL
+    assert live_members(process.pid) == []
+
+
+def test_serve_that_never_gets_ready_fails_with_the_end_of_its_log(tmp_path: Path) -> None:
+    server = serve(
+        ["sh", "-c", "echo the model file is missing; exit 4"],
+        tmp_path,
+        os.environ,
+        ready_url=f"http://127.0.0.1:{free_port()}/",
+        log=tmp_path / "log",
+    )
+    with pytest.raises(RuntimeError, match=r"(?s)exited with 4.*its log ends:\nthe model file is missing"), server:
+        pass
+
+
 def test_stop_returns_the_exit_code_of_a_group_that_shuts_down(tmp_path: Path) -> None:
     process = subprocess.Popen(
         ["sh", "-c", "trap 'exit 7' TERM; sleep 60 & wait"], cwd=tmp_path, start_new_session=True

@@ -18,21 +18,20 @@ import json
 import math
 import signal
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import free_port, run
+from harness import free_port, run, serve
 from service_project import (
     SETUP_TIMEOUT,
-    Project,
+    START_TIMEOUT,
+    TrainedProject,
     broken,
     call,
     stop_gracefully,
     trained_project,
-    wait_ready,
 )
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
@@ -41,29 +40,19 @@ TASKS = ["classification", "regression"]
 
 
 @pytest.fixture(scope="module", params=TASKS)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> TrainedProject:
     return trained_project(tmp_path_factory, task=request.param)
 
 
 @pytest.fixture(scope="module")
-def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(project: TrainedProject, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            ["make", "serve", f"PORT={port}"],
-            cwd=project.root,
-            env=project.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_ready(base, process, log)
-            yield base
-        finally:
-            stop_gracefully(process, log)
+    command = ["make", "serve", f"PORT={port}"]
+    with serve(command, project.root, project.env, f"{base}/readyz", log=log, seconds=START_TIMEOUT) as process:
+        yield base
+        stop_gracefully(process, log)
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +60,13 @@ def example(server: str) -> dict[str, Any]:
     return dict(call(server, "/v1/model").json()["example"])
 
 
-def test_health_and_readiness(server: str, project: Project) -> None:
+def test_health_and_readiness(server: str, project: TrainedProject) -> None:
     assert call(server, "/healthz").json() == {"status": "ok"}
     card = json.loads(project.champion.with_name("model_card.json").read_text())
     assert call(server, "/readyz").json() == {"status": "ready", "model_version": card["sha256"][:12]}
 
 
-def test_model_endpoint_serves_the_pipelines_card(server: str, project: Project) -> None:
+def test_model_endpoint_serves_the_pipelines_card(server: str, project: TrainedProject) -> None:
     card = json.loads(project.champion.with_name("model_card.json").read_text())
     info = call(server, "/v1/model").json()
     assert (info["name"], info["version"], info["classes"]) == (card["name"], card["version"], card["classes"])
@@ -95,7 +84,7 @@ def assert_answer(body: dict[str, Any], task: str) -> None:
         assert math.isfinite(body["value"])
 
 
-def test_predict_scores_the_example(server: str, example: dict[str, Any], project: Project) -> None:
+def test_predict_scores_the_example(server: str, example: dict[str, Any], project: TrainedProject) -> None:
     answer = call(server, "/v1/predict", json.dumps(example).encode())
     assert answer.status == 200
     assert_answer(answer.json(), project.task)
@@ -103,7 +92,7 @@ def test_predict_scores_the_example(server: str, example: dict[str, Any], projec
     assert answer.headers["x-request-id"]
 
 
-def test_batch_scores_records_in_order(server: str, example: dict[str, Any], project: Project) -> None:
+def test_batch_scores_records_in_order(server: str, example: dict[str, Any], project: TrainedProject) -> None:
     from_contract = call(server, "/openapi.json").json()["components"]["schemas"]["PredictRequest"]["examples"][0]
     records = [example, from_contract, example]
     answer = call(server, "/v1/predict/batch", json.dumps({"records": records}).encode())
@@ -129,7 +118,9 @@ def test_a_bad_record_in_a_batch_is_located(server: str, example: dict[str, Any]
     assert [(item["field"], item["type"]) for item in answer.json()["detail"]] == [(f"records.1.{field}", kind)]
 
 
-def test_the_service_answers_as_the_pipelines_batch_scoring_does(server: str, project: Project, tmp_path: Path) -> None:
+def test_the_service_answers_as_the_pipelines_batch_scoring_does(
+    server: str, project: TrainedProject, tmp_path: Path
+) -> None:
     """Parity, per task: `make score` (the pipeline's batch scoring) and `/v1/predict/batch` on the data's rows."""
     (data,) = project.root.glob("core/src/*_core/data/*.csv")
     scored_path = tmp_path / "scored.csv"
@@ -194,7 +185,7 @@ def test_openapi_documents_every_error(server: str) -> None:
 
 
 def test_metrics_show_latency_predictions_errors_and_no_server_error(
-    server: str, example: dict[str, Any], project: Project
+    server: str, example: dict[str, Any], project: TrainedProject
 ) -> None:
     call(server, "/v1/predict", json.dumps(example).encode())
     record, _, _ = broken(example, call(server, "/v1/model").json()["input_schema"])
@@ -214,7 +205,7 @@ def test_metrics_show_latency_predictions_errors_and_no_server_error(
     assert all('route="/readyz",status="503"' in line for line in server_errors), server_errors
 
 
-def test_the_service_only_environment_serves_without_training_packages(project: Project, tmp_path: Path) -> None:
+def test_the_service_only_environment_serves_without_training_packages(project: TrainedProject, tmp_path: Path) -> None:
     """What the image installs (`uv sync --package <slug>-service --no-dev`): core + service, nothing else."""
     env = {**project.env, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "service-env")}
     run(f"uv sync --package {project.slug}-service --no-dev --no-editable", project.root, env, timeout=SETUP_TIMEOUT)
@@ -243,19 +234,9 @@ def test_the_service_only_environment_serves_without_training_packages(project: 
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     serve_env = {**env, "PORT": str(port), "MODEL_PATH": str(project.champion)}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [python, "-m", f"{project.package}_service"],
-            cwd=tmp_path,
-            env=serve_env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_ready(base, process, log)
-            example = call(base, "/v1/model").json()["example"]
-            assert call(base, "/v1/predict", json.dumps(example).encode()).status == 200
-            run([python, "-m", f"{project.package}_service.healthcheck"], tmp_path, serve_env)
-        finally:
-            stop_gracefully(process, log, signal.SIGTERM)  # as Kubernetes and `docker stop` do
+    command = [python, "-m", f"{project.package}_service"]
+    with serve(command, tmp_path, serve_env, f"{base}/readyz", log=log, seconds=START_TIMEOUT) as process:
+        example = call(base, "/v1/model").json()["example"]
+        assert call(base, "/v1/predict", json.dumps(example).encode()).status == 200
+        run([python, "-m", f"{project.package}_service.healthcheck"], tmp_path, serve_env)
+        stop_gracefully(process, log, signal.SIGTERM)  # as Kubernetes and `docker stop` do

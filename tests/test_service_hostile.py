@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import free_port
-from service_project import Project, call, log_lines, stop_gracefully, trained_project, wait_ready
+from harness import free_port, serve, stop
+from service_project import (
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    TrainedProject,
+    call,
+    log_lines,
+    stop_gracefully,
+    trained_project,
+)
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
 
@@ -82,8 +90,12 @@ class Server:
         return self.process.pid
 
 
-def start(project: Project, folder: Path, **settings: str) -> Server:
-    """The service as the image runs it (`python -m <package>_service` and its settings), plus /boom."""
+@contextlib.contextmanager
+def started(project: TrainedProject, folder: Path, **settings: str) -> Iterator[Server]:
+    """The service as the image runs it (`python -m <package>_service` and its settings), plus /boom.
+
+    Stopped with its process group when the block ends; a test that asserts the shutdown stops it inside.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "boom_app.py").write_text(BOOM_APP.format(package=project.package, boom_predict=BOOM_PREDICT_ID))
     port = free_port()
@@ -97,37 +109,22 @@ def start(project: Project, folder: Path, **settings: str) -> Server:
         **settings,
     }
     log = folder / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [project.python, "-c", LAUNCH.format(package=project.package)],
-            cwd=project.root,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, process, log)
-    except AssertionError:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        raise
-    metrics_port = int(settings["METRICS_PORT"]) if "METRICS_PORT" in settings else None
-    return Server(base=base, port=port, process=process, log=log, metrics_port=metrics_port)
+    command = [project.python, "-c", LAUNCH.format(package=project.package)]
+    with serve(command, project.root, env, f"{base}/readyz", log=log, seconds=START_TIMEOUT) as process:
+        metrics_port = int(settings["METRICS_PORT"]) if "METRICS_PORT" in settings else None
+        yield Server(base=base, port=port, process=process, log=log, metrics_port=metrics_port)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def project(tmp_path_factory: pytest.TempPathFactory) -> TrainedProject:
     return trained_project(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def server(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start(project, tmp_path_factory.mktemp("hostile"))
-    try:
+def server(project: TrainedProject, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with started(project, tmp_path_factory.mktemp("hostile")) as running:
         yield running
-    finally:
         stop_gracefully(
             running.process, running.log, signal.SIGINT, expected_errors=frozenset({BOOM_ID, BOOM_PREDICT_ID})
         )
@@ -210,19 +207,19 @@ def test_headers_larger_than_max_header_bytes_get_431_and_a_close(server: Server
     assert call(server.base, "/healthz").status == 200
 
 
-def test_idle_connections_do_not_make_the_probes_fail(project: Project, tmp_path: Path) -> None:
+def test_idle_connections_do_not_make_the_probes_fail(project: TrainedProject, tmp_path: Path) -> None:
     """uvicorn's limit_concurrency counted open connections: idle sockets made /healthz 503 (a restart)."""
-    server = start(project, tmp_path / "idle", MAX_CONCURRENCY="20", ACCESS_LOG="false")
-    connections = [connect(server) for _ in range(200)]  # idle: cut off after HEADER_TIMEOUT, not before
-    try:
-        time.sleep(0.3)
-        health = call(server.base, "/healthz")
-        model = call(server.base, "/v1/model")
-        assert health.status == 200, health
-        assert model.status == 200, model
-    finally:
-        for connection in connections:
-            connection.close()
+    with started(project, tmp_path / "idle", MAX_CONCURRENCY="20", ACCESS_LOG="false") as server:
+        connections = [connect(server) for _ in range(200)]  # idle: cut off after HEADER_TIMEOUT, not before
+        try:
+            time.sleep(0.3)
+            health = call(server.base, "/healthz")
+            model = call(server.base, "/v1/model")
+            assert health.status == 200, health
+            assert model.status == 200, model
+        finally:
+            for connection in connections:
+                connection.close()
         stop_gracefully(server.process, server.log, signal.SIGINT)
 
 
@@ -482,15 +479,14 @@ def test_the_docs_page_works_offline(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def secured(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def secured(project: TrainedProject, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Keys from a file, as the staging and prod overlays mount the Secret service-api-keys."""
     folder = tmp_path_factory.mktemp("secured")
     (folder / "API_KEYS").write_text(f"{API_KEY},next-key\n")
     metrics_port = free_port()
-    running = start(project, folder, API_KEYS_FILE=str(folder / "API_KEYS"), METRICS_PORT=str(metrics_port))
-    try:
+    settings = {"API_KEYS_FILE": str(folder / "API_KEYS"), "METRICS_PORT": str(metrics_port)}
+    with started(project, folder, **settings) as running:
         yield running
-    finally:
         stop_gracefully(running.process, running.log, signal.SIGINT)
 
 
@@ -526,83 +522,79 @@ class LoadResult:
     refused: int = 0
 
 
-def test_sigterm_under_load_fails_no_request(project: Project, tmp_path: Path) -> None:
+def test_sigterm_under_load_fails_no_request(project: TrainedProject, tmp_path: Path) -> None:
     """16 keep-alive clients behind a "load balancer" that stops opening connections once
     readiness says draining (as Kubernetes removes the pod's endpoint); SIGTERM mid-load."""
-    server = start(project, tmp_path / "graceful", DRAIN_SECONDS="2", ACCESS_LOG="false")
-    example = call(server.base, "/v1/model").json()["example"]
-    body = json.dumps(example).encode()
-    request = (
-        b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-    result = LoadResult()
-    lock = threading.Lock()
-    in_rotation = threading.Event()
-    in_rotation.set()
-    sigterm_at: list[float] = []
-    stop_at = time.monotonic() + 20
+    with started(project, tmp_path / "graceful", DRAIN_SECONDS="2", ACCESS_LOG="false") as server:
+        example = call(server.base, "/v1/model").json()["example"]
+        body = json.dumps(example).encode()
+        request = (
+            b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        result = LoadResult()
+        lock = threading.Lock()
+        in_rotation = threading.Event()
+        in_rotation.set()
+        sigterm_at: list[float] = []
+        stop_at = time.monotonic() + 20
 
-    def balancer() -> None:
-        """Poll readiness like a load balancer's health check; take the pod out when it says 503."""
-        while time.monotonic() < stop_at and in_rotation.is_set():
-            try:
-                if call(server.base, "/readyz").status != 200:
-                    in_rotation.clear()
-            except OSError:
-                in_rotation.clear()
-            time.sleep(0.1)
-
-    def client() -> None:
-        connection: socket.socket | None = None
-        reader = None
-        while time.monotonic() < stop_at:
-            if connection is None:
-                if not in_rotation.is_set():
-                    return  # the balancer sends no new connection to a draining pod
+        def balancer() -> None:
+            """Poll readiness like a load balancer's health check; take the pod out when it says 503."""
+            while time.monotonic() < stop_at and in_rotation.is_set():
                 try:
-                    connection = connect(server)
-                except ConnectionRefusedError:
-                    with lock:
-                        result.refused += 1
-                    return
-                reader = connection.makefile("rb")
-            assert reader is not None
-            try:
-                connection.sendall(request)
-                status_line = reader.readline()
-                headers = {}
-                while (line := reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode().partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                payload = reader.read(int(headers.get("content-length", "0")))
-                if b" 200 " not in status_line or not payload:
-                    raise AssertionError(f"answer {status_line!r}")
-            except (OSError, AssertionError, ValueError) as error:
-                with lock:
-                    result.failures.append(repr(error))
-                return
-            with lock:
-                result.ok += 1
-                if sigterm_at:
-                    result.ok_after_sigterm += 1
-            if headers.get("connection", "").lower() == "close":
-                connection.close()
-                connection = None
+                    if call(server.base, "/readyz").status != 200:
+                        in_rotation.clear()
+                except OSError:
+                    in_rotation.clear()
+                time.sleep(0.1)
 
-    with ThreadPoolExecutor(max_workers=17) as pool:
-        futures = [pool.submit(client) for _ in range(16)] + [pool.submit(balancer)]
-        time.sleep(2.0)
-        sigterm_at.append(time.monotonic())
-        os.killpg(server.pid, signal.SIGTERM)
-        for future in futures:
-            future.result()
-    try:
-        server.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        raise AssertionError("the service did not stop within 30s of SIGTERM") from None
+        def client() -> None:
+            connection: socket.socket | None = None
+            reader = None
+            while time.monotonic() < stop_at:
+                if connection is None:
+                    if not in_rotation.is_set():
+                        return  # the balancer sends no new connection to a draining pod
+                    try:
+                        connection = connect(server)
+                    except ConnectionRefusedError:
+                        with lock:
+                            result.refused += 1
+                        return
+                    reader = connection.makefile("rb")
+                assert reader is not None
+                try:
+                    connection.sendall(request)
+                    status_line = reader.readline()
+                    headers = {}
+                    while (line := reader.readline()) not in (b"\r\n", b""):
+                        name, _, value = line.decode().partition(":")
+                        headers[name.strip().lower()] = value.strip()
+                    payload = reader.read(int(headers.get("content-length", "0")))
+                    if b" 200 " not in status_line or not payload:
+                        raise AssertionError(f"answer {status_line!r}")
+                except (OSError, AssertionError, ValueError) as error:
+                    with lock:
+                        result.failures.append(repr(error))
+                    return
+                with lock:
+                    result.ok += 1
+                    if sigterm_at:
+                        result.ok_after_sigterm += 1
+                if headers.get("connection", "").lower() == "close":
+                    connection.close()
+                    connection = None
+
+        with ThreadPoolExecutor(max_workers=17) as pool:
+            futures = [pool.submit(client) for _ in range(16)] + [pool.submit(balancer)]
+            time.sleep(2.0)
+            sigterm_at.append(time.monotonic())
+            os.killpg(server.pid, signal.SIGTERM)
+            for future in futures:
+                future.result()
+        stop(server.process, None, grace=STOP_TIMEOUT, must_stop=True)  # signalled above: waits out the drain
     assert not result.failures, result.failures[:5]
     assert result.ok > 100, result
     assert result.ok_after_sigterm > 0, result  # served while draining
@@ -611,25 +603,25 @@ def test_sigterm_under_load_fails_no_request(project: Project, tmp_path: Path) -
     assert not [line for line in lines if line["level"] in {"error", "critical"}]
 
 
-def test_a_request_in_flight_when_the_listener_closes_is_answered(project: Project, tmp_path: Path) -> None:
+def test_a_request_in_flight_when_the_listener_closes_is_answered(project: TrainedProject, tmp_path: Path) -> None:
     """A slow upload that straddles the close: it began during the drain, its body ends after the
     listener closed (no new connection is accepted then), and it still gets its answer."""
     drain = 1.0
-    server = start(project, tmp_path / "straddle", DRAIN_SECONDS=str(drain), ACCESS_LOG="false")
-    example = call(server.base, "/v1/model").json()["example"]
-    body = json.dumps(example).encode()
-    half = len(body) // 2
-    with connect(server) as connection:
-        connection.sendall(raw_request("/v1/predict", body)[: -len(body) + half])  # headers and half the body
-        os.killpg(server.pid, signal.SIGTERM)
-        time.sleep(drain + 0.5)  # the drain is over: the listener is closed, this request is in flight
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
-        connection.sendall(body[half:])
-        received, _ = read_until_closed(connection, 10.0)
-    assert received.startswith(b"HTTP/1.1 200"), received[:300]
-    assert set(json.loads(received.partition(b"\r\n\r\n")[2])) & {"prediction", "value"}  # either task's answer
-    server.process.wait(timeout=30)
+    with started(project, tmp_path / "straddle", DRAIN_SECONDS=str(drain), ACCESS_LOG="false") as server:
+        example = call(server.base, "/v1/model").json()["example"]
+        body = json.dumps(example).encode()
+        half = len(body) // 2
+        with connect(server) as connection:
+            connection.sendall(raw_request("/v1/predict", body)[: -len(body) + half])  # headers and half the body
+            os.killpg(server.pid, signal.SIGTERM)
+            time.sleep(drain + 0.5)  # the drain is over: the listener is closed, this request is in flight
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+            connection.sendall(body[half:])
+            received, _ = read_until_closed(connection, 10.0)
+        assert received.startswith(b"HTTP/1.1 200"), received[:300]
+        assert set(json.loads(received.partition(b"\r\n\r\n")[2])) & {"prediction", "value"}  # either task's answer
+        stop(server.process, None, grace=STOP_TIMEOUT, must_stop=True)  # signalled above
     lines = log_lines(server.log)
     assert "Finished server process" in " | ".join(line["message"] for line in lines)
     assert not [line for line in lines if line["level"] in {"error", "critical"}]
