@@ -77,11 +77,6 @@ def test_parquet_and_compressed_csv_sources(source: pd.DataFrame, tmp_path: Path
     assert pq.read_table(tmp_path / "raw.parquet").schema.names == CONTRACT
 
 
-def test_a_url_is_read_through_fsspec(source: pd.DataFrame, tmp_path: Path) -> None:
-    source.to_csv(tmp_path / "batch.csv", index=False)
-    assert ingest.run((tmp_path / "batch.csv").as_uri(), tmp_path / "raw.parquet") == len(source)
-
-
 def test_a_parquet_column_of_a_compatible_type_is_cast(source: pd.DataFrame, tmp_path: Path) -> None:
     column = NUMERIC_COLUMNS[0]
     frame = source.dropna(subset=[column]).assign(**{column: lambda f: f[column].round().astype("int64")})

@@ -32,6 +32,9 @@ STAGES: dict[str, tuple[str, str]] = {
     "champion": ("register", "champion_stage"),
     "simulate_drift": ("monitor", "simulate_stage"),
     "monitor": ("monitor", "stage"),
+    # Not a DVC stage: checks params.yaml only (`make repro` runs it first, since DVC reads `ingest.source` as a
+    # dependency before any stage could name what is wrong with it).
+    "params": ("params", "check"),
     # Not a DVC stage: batch scoring of the SCORE_INPUT file (see score.py, `make score`).
     "score": ("score", "stage"),
 }

@@ -78,7 +78,9 @@ def open_source(source: str) -> Iterator[IO[bytes] | str]:
         return
     import fsspec  # only URL sources need it; DVC brings it
 
-    with fsspec.open(source, "rb", compression="infer") as handle:
+    # DVC names Azure Blob URLs azure://, fsspec (adlfs) az://: the same object.
+    url = "az://" + source.removeprefix("azure://") if source.startswith("azure://") else source
+    with fsspec.open(url, "rb", compression="infer") as handle:
         yield handle
 
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}_core import data_path
-
 from .errors import BadInput, MissingInput
 from .files import iter_contract_batches, write_batches
-from .params import Params
-
-EXAMPLE = "example"
+from .params import Params, source_forms
 
 
 def resolve_source(source: str) -> str:
-    """`example` (bundled with core), a local CSV/Parquet path, or an fsspec URL."""
-    if source == EXAMPLE:
-        return str(data_path())
+    """A local CSV/Parquet path, or a URL (params.py checks that DVC can track its form)."""
     if "://" not in source and not Path(source).exists():
-        raise MissingInput(f"ingest.source {source!r} does not exist; use 'example', a path or a URL")
+        raise MissingInput(f"ingest.source {source!r} does not exist; use {source_forms()}")
     return source
 
 

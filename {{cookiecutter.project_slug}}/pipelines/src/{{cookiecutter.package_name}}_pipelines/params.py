@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,8 +54,46 @@ class Paths(_Section):
     reports: Path
 
 
+# The URL schemes DVC tracks as a stage dependency, with the DVC plugin each needs (the bake's cloud brings its
+# own: s3, gs or azure; http comes with DVC). A URL of another scheme, or whose plugin is not installed, would
+# stop `dvc repro` with "No such file or directory" before the ingest stage runs.
+DVC_URL_PLUGINS: dict[str, str] = {
+    "http": "dvc_http",
+    "https": "dvc_http",
+    "s3": "dvc_s3",
+    "gs": "dvc_gs",
+    "azure": "dvc_azure",
+}
+
+
+def tracked_schemes() -> list[str]:
+    """The URL schemes this environment's DVC can track as the ingest stage's dependency."""
+    return [scheme for scheme, plugin in DVC_URL_PLUGINS.items() if importlib.util.find_spec(plugin) is not None]
+
+
+def source_forms() -> str:
+    """The forms `ingest.source` accepts, for error messages."""
+    urls = ", ".join(f"{scheme}://" for scheme in tracked_schemes())
+    return f"a path (relative to the project, or absolute) or a URL ({urls})"
+
+
 class Ingest(_Section):
     source: str = Field(min_length=1)
+
+    @field_validator("source")
+    @classmethod
+    def _dvc_can_track(cls, source: str) -> str:
+        """dvc.yaml makes `ingest.source` the ingest stage's dependency: only forms DVC can track are accepted."""
+        scheme, separator, _ = source.partition("://")
+        if not separator:
+            if source.startswith("~"):
+                raise ValueError(f"DVC does not expand '~': write the path out; use {source_forms()}")
+            return source
+        if scheme == "file":
+            raise ValueError(f"DVC cannot track a file:// URL: write the path itself; use {source_forms()}")
+        if scheme not in tracked_schemes():
+            raise ValueError(f"DVC cannot track a {scheme}:// URL here; use {source_forms()}")
+        return source
 
 
 class Validate(_Section):
@@ -207,3 +246,8 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
             for issue in error.errors(include_url=False)
         )
         raise ParamsError(f"{path}: {problems}") from error
+
+
+def check(params: Params) -> None:
+    """`python -m <package>_pipelines params`: load_params() has checked every value; say so."""
+    print(f"params: every value is valid (ingest.source: {params.ingest.source})")
