@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,19 +126,53 @@ def export_to() -> ExportTo:
 
 
 TRAINING_STAGES = ["ingest", "validate", "split", "train", "evaluate", "export"]
+# What the training stages read besides the data's sample: params less where files go, and less the sections only
+# `register` (and `monitor`) read; and the contract's fingerprint, which export writes into the card.
+NOT_READ_BY_TRAINING = ("paths", "register", "monitor")
+
+
+def training_inputs(params: dict[str, Any]) -> str:
+    read = {section: values for section, values in params.items() if section not in NOT_READ_BY_TRAINING}
+    return json.dumps({**read, "contract": export.contract_fingerprint()}, sort_keys=True)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The training stages' outputs, kept by their inputs (`training_inputs`): the stages are seeded, so the same
+    inputs give the same files, and a test asking for them again gets a copy instead of seconds of training."""
+    return {}
 
 
 @pytest.fixture
-def train_and_register(params_file: Path) -> Callable[..., int]:
-    """Set params (section -> values), run the training stages, then `register`; returns register's exit code."""
+def train_and_register(
+    params_file: Path, trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., int]:
+    """Set params (section -> values), run the training stages (or copy their outputs for the same inputs from an
+    earlier run in this session), then `register`; returns register's exit code."""
 
     def run(**sections: dict[str, Any]) -> int:
         params = yaml.safe_load(params_file.read_text())
         for section, values in sections.items():
             params[section].update(values)
         params_file.write_text(yaml.safe_dump(params))
-        for stage in TRAINING_STAGES:
-            assert main([stage, "--params", str(params_file)]) == 0, stage
+        # Every output of the training stages (the champion folder is register's), relative to the test's folder.
+        root, inputs = params_file.parent, training_inputs(params)
+        outputs = [Path(path).relative_to(root) for name, path in params["paths"].items() if name != "champion"]
+        if inputs not in trained:
+            # The stages run in a folder of their own, so what is kept is theirs alone (no register output).
+            keep = tmp_path_factory.mktemp("trained")
+            paths = {name: str(keep / Path(path).relative_to(root)) for name, path in params["paths"].items()}
+            (keep / "params.yaml").write_text(yaml.safe_dump({**params, "paths": paths}))
+            for stage in TRAINING_STAGES:
+                assert main([stage, "--params", str(keep / "params.yaml")]) == 0, stage
+            trained[inputs] = keep
+        for output in outputs:
+            kept = trained[inputs] / output
+            if kept.is_dir():
+                shutil.copytree(kept, root / output, dirs_exist_ok=True)
+            elif kept.is_file():
+                (root / output).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(kept, root / output)
         return main(["register", "--params", str(params_file)])
 
     return run

@@ -38,10 +38,11 @@ def _snapshot(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """The files `make dataset` reads and writes, copied into a fresh git + DVC repository."""
-    root = tmp_path / "project"
+@pytest.fixture(scope="session")
+def fresh_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files `make dataset` reads and writes, copied into a fresh git + DVC repository, once: `dvc init`
+    takes a second, a copy of the result milliseconds. Tests never write here (see `project`)."""
+    root = tmp_path_factory.mktemp("fresh") / "project"
     layout, here = Layout(root), Layout(PROJECT)
     shutil.copytree(here.core / "data", layout.core / "data")
     shutil.copy(here.schema, layout.schema)
@@ -50,6 +51,12 @@ def project(tmp_path: Path) -> Path:
     for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
         subprocess.run(command, cwd=root, check=True)
     return root
+
+
+@pytest.fixture
+def project(fresh_project: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the fresh git + DVC repository (symlinks kept as links)."""
+    return Path(shutil.copytree(fresh_project, tmp_path / "project", symlinks=True))
 
 
 @pytest.fixture
