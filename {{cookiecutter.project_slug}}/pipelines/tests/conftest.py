@@ -48,20 +48,31 @@ def example_frame() -> pd.DataFrame:
     return frame.iloc[::4].reset_index(drop=True)
 
 
-@pytest.fixture
-def params_file(tmp_path: Path) -> Path:
-    """The repository's params.yaml with every path moved under tmp_path, reading the data's sample in git.
+def write_params(folder: Path) -> Path:
+    """The repository's params.yaml with every path moved under `folder`, reading the data's sample in git.
 
     The stages run on the sample, not on `ingest.source`: that is DVC-tracked data a fresh clone (CI) does
     not have, or a URL; the sample has the same columns and cells, so every stage takes the same paths.
     """
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    params["paths"] = {key: str(tmp_path / value) for key, value in params["paths"].items()}
-    params["monitor"]["current"] = str(tmp_path / params["monitor"]["current"])
+    params["paths"] = {key: str(folder / value) for key, value in params["paths"].items()}
+    params["monitor"]["current"] = str(folder / params["monitor"]["current"])
     params["ingest"]["source"] = str(sample_path())
-    path = tmp_path / "params.yaml"
+    path = folder / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path
+
+
+@pytest.fixture(scope="session")
+def params_in() -> Callable[[Path], Path]:
+    """`write_params`, for fixtures of a wider scope than `params_file`."""
+    return write_params
+
+
+@pytest.fixture
+def params_file(tmp_path: Path) -> Path:
+    """The repository's params.yaml with every path moved under tmp_path (`write_params`)."""
+    return write_params(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +36,11 @@ def with_evaluate(params_file: Path, **values: int) -> None:
     params_file.write_text(yaml.safe_dump(params))
 
 
-@pytest.fixture
-def evaluated(params_file: Path) -> Path:
+@pytest.fixture(scope="module")
+def evaluated_once(tmp_path_factory: pytest.TempPathFactory, params_in: Callable[[Path], Path]) -> Path:
     """The pipeline up to evaluate, with bounds below the test split's size (half and a quarter of it, whatever
-    the dataset's size) so the sampling paths run."""
+    the dataset's size) so the sampling paths run. Run once for the module; each test gets a copy (`evaluated`)."""
+    params_file = params_in(tmp_path_factory.mktemp("evaluated"))
     for stage in ("ingest", "validate", "split"):
         assert main([stage, "--params", str(params_file)]) == 0, stage
     rows = len(pd.read_parquet(load_params(params_file).paths.test))
@@ -45,6 +48,15 @@ def evaluated(params_file: Path) -> Path:
     for stage in ("train", "evaluate"):
         assert main([stage, "--params", str(params_file)]) == 0, stage
     return params_file
+
+
+@pytest.fixture
+def evaluated(evaluated_once: Path, tmp_path: Path) -> Path:
+    """The test's own copy of the evaluated pipeline's files, its params pointing at the copy."""
+    shutil.copytree(evaluated_once.parent, tmp_path, dirs_exist_ok=True)
+    params = (tmp_path / "params.yaml").read_text().replace(str(evaluated_once.parent), str(tmp_path))
+    (tmp_path / "params.yaml").write_text(params)
+    return tmp_path / "params.yaml"
 
 
 def reference_metrics(truth: pd.Series, features: pd.DataFrame, model: object) -> dict[str, float]:
