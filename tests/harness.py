@@ -7,6 +7,7 @@ for it goes through `serve()`.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -358,6 +360,31 @@ def setup(cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
             raise
         warnings.warn(ToolCrashRetried(f"`make setup` in {cwd.name}: {crash.group(0)}; ran it again"), stacklevel=2)
         return run("make setup", cwd, env, timeout=timeout)
+
+
+def debian_tool(executable: str, package: str) -> str:
+    """A tool from PATH, installed from its Debian package when root with apt-get (as on CI); else skip."""
+    found = shutil.which(executable)
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip(f"{executable} is not installed (Debian package `{package}`) and this user cannot apt-get it")
+    # Two xdist workers may get here at once: one installs, the other waits for the lock.
+    with open(Path(tempfile.gettempdir()) / "mlroles-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shutil.which(executable) is None:
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            for command in (
+                ["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+            ):
+                result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+                if result.returncode != 0:
+                    pytest.skip(f"{executable} could not be installed with {' '.join(command)}: {result.stderr[-300:]}")
+    found = shutil.which(executable)
+    if found is None:
+        pytest.skip(f"the Debian package `{package}` installed no {executable} on PATH")
+    return found
 
 
 # Servers

@@ -16,19 +16,16 @@ with apt-get (as on CI), otherwise the promtool tests skip and say why.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from harness import INFRA_SET, combinations, grouped_param, run
+from harness import INFRA_SET, combinations, debian_tool, grouped_param, run
 from infra_checks import K8S_VERSIONS, by_kind, render, strict_errors, tool_env
 
 COMBOS: list[dict[str, str]] = combinations(*INFRA_SET)
@@ -40,28 +37,7 @@ PARAMS = [grouped_param(c, "monitoring") for c in COMBOS]
 
 
 def promtool() -> str:
-    """promtool from PATH, installed from Debian's `prometheus` package when root with apt-get; else skip."""
-    found = shutil.which("promtool")
-    if found:
-        return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("promtool is not installed (Debian package `prometheus`) and this user cannot apt-get it")
-    # Two xdist workers may get here at once: one installs, the other waits for the lock.
-    with open(Path(tempfile.gettempdir()) / "mlroles-promtool.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if shutil.which("promtool") is None:
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            for command in (
-                ["apt-get", "update", "-qq"],
-                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"],
-            ):
-                result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-                if result.returncode != 0:
-                    pytest.skip(f"promtool could not be installed with {' '.join(command)}: {result.stderr[-300:]}")
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.skip("the Debian package `prometheus` installed no promtool on PATH")
-    return found
+    return debian_tool("promtool", "prometheus")
 
 
 def rule_spec(root: Path) -> dict[str, Any]:

@@ -9,13 +9,14 @@ The page `make plots` (`dvc plots show`) writes draws its Vega charts with vega.
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from harness import OPTIONS, TEMPLATE_DIR, BakeCache, run
+from harness import OPTIONS, TEMPLATE_DIR, BakeCache, debian_tool, run
 from service_project import trained_project
 from test_docs import mkdocs_build
 
@@ -203,6 +204,53 @@ def test_the_plots_page_draws_every_declared_plot_offline(tmp_path_factory: pyte
     assert set(SCHEMA_MAJOR.findall(html)) == {bundled.group(1)}
     missing = [element for element in sorted(drawable) if f'id="{element}"' not in html.replace(" = ", "=")]
     assert not missing, f"declared plots with data that the page does not show: {missing}"
+
+
+def drawn_dom(page: Path, browser: str) -> str:
+    """The page's DOM after headless Chromium ran its scripts, with every network request sent to a dead proxy."""
+    command = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",
+        "--virtual-time-budget=15000", "--dump-dom", page.as_uri(),
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def chart_sections(dom: str, elements: set[str]) -> dict[str, str]:
+    """Each chart element's DOM, up to the next chart element."""
+    starts = sorted((dom.index(f'id="{element}"'), element) for element in elements)
+    ends = [start for start, _ in starts[1:]] + [len(dom)]
+    return {element: dom[start:end] for (start, element), end in zip(starts, ends, strict=True)}
+
+
+@pytest.mark.generated
+@pytest.mark.xdist_group("service")
+def test_a_browser_draws_every_chart_of_the_plots_page_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Not only the page's structure: Chromium, with no network, runs vega.js and draws an SVG for each chart."""
+    browser = debian_tool("chromium", "chromium")
+    project = trained_project(tmp_path_factory)
+    run("make plots", project.root, project.env)
+    charts = {
+        element
+        for element, files in declared_plots(project.root).items()
+        if all(path.is_file() for path in files) and not any(path.suffix == ".png" for path in files)
+    }
+    assert charts, "make repro wrote the data of no Vega chart"
+    dom = drawn_dom(project.root / "dvc_plots" / "index.html", browser)
+    undrawn = [element for element, section in chart_sections(dom, charts).items() if 'class="marks"' not in section]
+    assert not undrawn, f"charts the browser did not draw: {undrawn}"
+    assert "needs vega.js" not in dom.partition("<body")[2]
+
+
+def test_the_drawn_check_sees_a_chart_the_browser_could_not_draw(tmp_path: Path) -> None:
+    """The control: without vega.js the page's fallback writes its message and no SVG, and the check says so."""
+    browser = debian_tool("chromium", "chromium")
+    template = (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "pipelines" / "plots" / "page.html").read_text()
+    spec = '{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "mark": "bar", "data": {"values": []}}'
+    chart = f'<div id="chart"><script>vegaEmbed("#chart", {spec});</script></div>'
+    (tmp_path / "index.html").write_text(template.replace("{plot_divs}", chart), encoding="utf-8")
+    dom = drawn_dom(tmp_path / "index.html", browser)
+    assert 'class="marks"' not in chart_sections(dom, {"chart"})["chart"]
+    assert "needs vega.js" in dom.partition("<body")[2]
 
 
 @pytest.mark.generated
