@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -25,6 +27,7 @@ from {{ cookiecutter.package_name }}_core import (
 )
 from {{ cookiecutter.package_name }}_pipelines import monitor
 from {{ cookiecutter.package_name }}_pipelines.errors import StageFailed
+from {{ cookiecutter.package_name }}_pipelines.files import write_frame
 from {{ cookiecutter.package_name }}_pipelines.monitor import (
     drift_metrics,
     drift_report,
@@ -239,3 +242,23 @@ def test_an_unreachable_gateway_is_reported_not_fatal(
     )
     assert f"could not push {JOB_PREFIX}-monitor metrics" in capsys.readouterr().err
     assert (tmp_path / "reports" / "drift" / "metrics.prom").is_file()
+
+
+def test_the_drift_chart_colours_each_bar_by_the_verdict(reference: pd.DataFrame, tmp_path: Path) -> None:
+    """dvc.yaml's drift plot (plots/drift.json) reads features.csv as text: each verdict must map to its colour."""
+    template = json.loads((Path(__file__).parents[1] / "plots" / "drift.json").read_text(encoding="utf-8"))
+    colour = template["encoding"]["color"]
+    assert colour["field"] == "drifted"
+    palette = dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True))
+    assert palette["True"] != palette["False"]
+    seen: set[bool] = set()
+    # The batch against itself (nothing drifted) and a shifted one (some features drifted): both colours.
+    for batch in (reference, simulate_drift(reference, shift=0.15, seed=1)):
+        report = drift_report(reference, batch, **THRESHOLDS)
+        write_frame(monitor.detail_frame(report), tmp_path / "features.csv")
+        with (tmp_path / "features.csv").open(newline="") as rows:
+            drawn = {row["column"]: palette[row["drifted"]] for row in csv.DictReader(rows)}
+        for name, result in {**report["features"], **report["outputs"]}.items():
+            assert (drawn[name] == palette["True"]) is result["drifted"], name
+            seen.add(result["drifted"])
+    assert seen == {True, False}
