@@ -168,10 +168,13 @@ def test_the_rules_are_derived_from_the_contract(monkeypatch: pytest.MonkeyPatch
 
 
 class CrossField(LabelledRecord):
+    """The contract plus a rule across two of its columns, which no column-wise check can hold."""
+
     @model_validator(mode="after")
-    def _heavy_birds_have_long_flippers(self) -> CrossField:
-        if self.body_mass_g > 6000 and self.flipper_length_mm < 200:
-            raise ValueError("a bird over 6 kg has flippers of 200 mm or more")
+    def _first_numeric_column_at_most_the_second(self) -> CrossField:
+        first, second = (getattr(self, name) for name in NUMERIC_COLUMNS[:2])
+        if first is not None and second is not None and first > second:
+            raise ValueError(f"{NUMERIC_COLUMNS[0]} is at most {NUMERIC_COLUMNS[1]}")
         return self
 
 
