@@ -1,17 +1,17 @@
 """Bring your own data: `make dataset` on two real datasets that are not the bundled example.
 
-Each case bakes the defaults (with the case's task), commits the bake, runs `make dataset`, and
-checks what a team would: only the files make dataset names changed (the bundled example it replaces
-removed), a second run changes nothing,
-a `git clone` of the commit — CI's checkout, without the DVC-tracked data file — passes `make setup`
-and `make check` (the tests read the sample in git), `make repro` passes with no hand edit, appended
-rows make DVC's ingest stage stale, and the champion serves one prediction through `POST /v1/predict`
-of the `/v1/model` example.
+Each case (binary classification, and regression on another Python) bakes the defaults with its answers,
+commits the bake, runs `make dataset`, and checks what a team would: only the files make dataset names
+changed, a second run changes nothing, a `git clone` of the commit — CI's checkout, without the DVC-tracked
+data file — passes `make setup` and `make check` (the tests read the sample in git), `make repro` passes with
+no hand edit, appended rows make DVC's ingest stage stale, and the champion serves one prediction through
+`POST /v1/predict` of the `/v1/model` example.
 The datasets and their sources are in tests/data/README.md.
 """
 
 from __future__ import annotations
 
+import csv as csv_module
 import hashlib
 import json
 import subprocess
@@ -29,11 +29,12 @@ pytestmark = pytest.mark.generated
 DATA = Path(__file__).parent / "data"
 TIMEOUT = 1800
 # case -> (CSV, TARGET as in the CSV, the task make dataset must infer, the target's snake_case name, answers).
-# The classification case swaps a bake whose example model is already the champion committed to git
-# (experiment_tracking=none): that champion belongs to the old contract and must not block the new data.
+# The classification case is binary (the bundled example is multiclass) and swaps a bake whose example model is
+# already the champion committed to git (experiment_tracking=none): that champion belongs to the old contract
+# and must not block the new data. The regression case runs on another Python than the defaults.
 CASES = {
-    "classification-cars93": ("cars93.csv", "Type", "classification", "type", {"experiment_tracking": "none"}),
-    "regression-mpg": ("mpg.csv", "hwy", "regression", "hwy", {"task": "regression"}),
+    "binary-cars93": ("cars93.csv", "Origin", "classification", "origin", {"experiment_tracking": "none"}),
+    "regression-mpg-py3.13": ("mpg.csv", "hwy", "regression", "hwy", {"task": "regression", "python_version": "3.13"}),
 }
 
 
@@ -74,7 +75,7 @@ def _post(url: str, record: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_path: Path) -> None:
     csv, target, task, target_name, answers = CASES[case]
     try:
-        env = project_env(DEFAULTS["python_version"])
+        env = project_env(answers.get("python_version", DEFAULTS["python_version"]))
     except LookupError as error:
         pytest.skip(str(error))
     root = bake(tmp_path, **answers)
@@ -157,6 +158,10 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
         status, body = _post(f"{base}/v1/predict", model["example"])
     assert status == 200, body
     if task == "classification":
+        with (DATA / csv).open(newline="") as rows:
+            assert sorted(model["classes"]) == sorted({row[target] for row in csv_module.DictReader(rows)})
         assert body["prediction"] in model["classes"]
+        assert sorted(body["probabilities"]) == sorted(model["classes"])
+        assert sum(body["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
     else:
         assert isinstance(body["value"], float)
