@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import urllib.request
@@ -24,7 +25,8 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -453,6 +455,20 @@ def stop(
         after = signal.Signals(sig).name if sig is not None else "its signal"
         raise StillRunning(f"process group {group} was still running {grace:g}s after {after}")
     return int(process.returncode)
+
+
+@contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """The files of `folder` over HTTP on 127.0.0.1 (a free port, a thread of this process): its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @contextmanager

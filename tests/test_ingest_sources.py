@@ -12,15 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
-from harness import run
+from harness import run, serve_folder
 from service_project import Project, trained_project
 
 pytestmark = [pytest.mark.generated, pytest.mark.xdist_group("service")]
@@ -31,18 +28,11 @@ NOT_COPIED = {".venv", "data", "models", "reports", "dvc_plots", ".dvc/cache", "
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A folder served over HTTP on 127.0.0.1 (a free port, in a thread): (base URL, folder)."""
+    """A folder served over HTTP on loopback: (base URL, folder)."""
     folder = tmp_path / "served"
     folder.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_folder(folder) as base:
+        yield base, folder
 
 
 def copy_of(project: Project, destination: Path) -> tuple[Path, dict[str, str]]:
