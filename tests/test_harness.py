@@ -140,3 +140,21 @@ def test_setup_does_not_retry_a_refusal(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match=r"(?s)failed with exit 2.*refused.*Error 1"):
         setup(folder, os.environ)
     assert (folder / "ran").exists()
+
+
+def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path: Path) -> None:
+    """What bake sharing rests on: `--dist loadgroup` keeps a group on one worker (pytest 9.2 broke it silently)."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pathlib, pytest\n"
+        "@pytest.mark.xdist_group('one')\n"
+        "@pytest.mark.parametrize('i', range(8))\n"
+        "def test_record_the_worker(i):\n"
+        "    pathlib.Path(f'ran-{i}').write_text(os.environ['PYTEST_XDIST_WORKER'])\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = {path.read_text() for path in tmp_path.glob("ran-*")}
+    assert len(list(tmp_path.glob("ran-*"))) == 8
+    assert len(workers) == 1, f"one group ran on {sorted(workers)}"
