@@ -348,7 +348,7 @@ class ToolCrashRetried(UserWarning):
 
 # make names a recipe's death by signal with strsignal(3): "make: *** [Makefile:21: setup] Segmentation fault".
 # An exit status ("Error 1") is a refusal and is never retried.
-_CRASHED = re.compile(r"^make: \*\*\* \[.*\] (Segmentation fault|Bus error)", re.MULTILINE)
+_CRASHED = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[.*\] (Segmentation fault|Bus error)", re.MULTILINE)
 
 
 def setup(cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
