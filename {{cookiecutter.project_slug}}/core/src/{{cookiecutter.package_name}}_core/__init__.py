@@ -14,11 +14,12 @@ from .contract import (
     Violation,
     find_violations,
 )
-from .dataset import data_path, iter_records, sample_path
+from .dataset import MISSING_TOKENS, data_path, iter_records, sample_path
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
     "FEATURE_COLUMNS",
+    "MISSING_TOKENS",
     "NUMERIC_COLUMNS",
     "NUMERIC_RANGES",
     "OPTIONAL_COLUMNS",

@@ -16,12 +16,14 @@ from pathlib import Path
 from .contract import CATEGORICAL_COLUMNS, TARGET, TARGET_CLASSES
 from .schema import DATA_FILE, SAMPLE_FILE
 
-# Cells that mean "no value": R's NA (the bundled example) and the empty cell `make dataset` writes.
-MISSING = frozenset({"NA", ""})
+# The project's one missing-value convention: a CSV cell that is exactly one of these is a gap, in every
+# reader (core's rows, research's inference, the pipeline's Arrow and pandas readers). "None" is a value:
+# a category such as "no airbags: None" is data. `make dataset` writes every gap as "".
+MISSING_TOKENS = frozenset({"", "#N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"})
 
 
 def data_path() -> Path:
-    """Path of the contract's data file (a CSV with a header row, gaps as empty cells or NA); maybe not pulled yet."""
+    """Path of the contract's data file (a CSV with a header row, gaps as MISSING_TOKENS); maybe not pulled yet."""
     return Path(__file__).with_name("data") / DATA_FILE
 
 
@@ -35,7 +37,7 @@ _TEXT_COLUMNS = frozenset(CATEGORICAL_COLUMNS) | ({TARGET} if TARGET_CLASSES els
 
 
 def _parse(column: str, value: str) -> str | float | None:
-    if value in MISSING:
+    if value in MISSING_TOKENS:
         return None
     if column in _TEXT_COLUMNS:
         return value

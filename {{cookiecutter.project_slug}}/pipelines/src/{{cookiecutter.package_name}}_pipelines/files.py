@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from {{ cookiecutter.package_name }}_core import LabelledRecord
+from {{ cookiecutter.package_name }}_core import MISSING_TOKENS, LabelledRecord
 
 from .errors import BadInput
 
@@ -28,12 +28,12 @@ BATCH_ROWS = 1 << 20
 
 
 def read_frame(path: Path | str) -> pd.DataFrame:
-    """A CSV or Parquet file, local or any fsspec URL, as a DataFrame (CSV 'NA' cells become gaps)."""
+    """A CSV or Parquet file, local or any fsspec URL, as a DataFrame (core's MISSING_TOKENS become gaps)."""
     text = str(path)
     if text.endswith((".parquet", ".pq")):
         return pd.read_parquet(text)
     if text.endswith((".csv", ".csv.gz")):
-        return pd.read_csv(text)
+        return pd.read_csv(text, keep_default_na=False, na_values=sorted(MISSING_TOKENS))
     raise BadInput(f"cannot read {text!r}: expected a .csv, .csv.gz or .parquet file")
 
 
@@ -88,7 +88,8 @@ def _csv_batches(source: str, types: dict[str, pa.DataType | None]) -> Iterator[
     convert = pacsv.ConvertOptions(
         include_columns=list(types),
         column_types={name: kind for name, kind in types.items() if kind is not None},
-        strings_can_be_null=True,  # 'NA' or an empty cell is a gap in a text column too, as in pandas
+        null_values=sorted(MISSING_TOKENS),
+        strings_can_be_null=True,  # a missing token is a gap in a text column too
     )
     with open_source(source) as handle:
         reader = pacsv.open_csv(

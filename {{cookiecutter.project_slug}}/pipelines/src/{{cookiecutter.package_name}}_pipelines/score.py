@@ -41,6 +41,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from {{ cookiecutter.package_name }}_core import (
     FEATURE_COLUMNS,
+    MISSING_TOKENS,
     NUMERIC_COLUMNS,
     TASK,
     Features,
@@ -325,7 +326,7 @@ def read_rows(source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             # One thread: only then does the reader know each line's number.
             read_options=pacsv.ReadOptions(use_threads=False),
             parse_options=pacsv.ParseOptions(invalid_row_handler=keep_aside),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(null_values=sorted(MISSING_TOKENS), strings_can_be_null=True),
         )
     frame = table.to_pandas()
     return frame, pd.DataFrame(malformed)

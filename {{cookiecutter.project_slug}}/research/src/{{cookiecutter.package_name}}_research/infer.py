@@ -18,13 +18,12 @@ import pandas as pd
 from pydantic import BaseModel
 from slugify import slugify
 
+from {{ cookiecutter.package_name }}_core import MISSING_TOKENS
+
 from .errors import ColumnError, SourceError, TargetError
 
 Task = Literal["classification", "regression"]
 
-# Cells that mean "no value"; the written data file spells them all "". Unlike pandas' defaults, "None"
-# is a value here: a category such as "no airbags: None" is data, not a gap.
-MISSING = frozenset({"", "#N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"})
 # A numeric target with at most this many distinct whole numbers is a label (0/1, ratings 1-5).
 MAX_NUMERIC_CLASSES = 10
 # More distinct labels than this is not a classification target.
@@ -95,7 +94,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     unnamed = [str(header) for header in frame.columns if str(header).startswith("Unnamed: ")]
     if len(unnamed) > 1 or (unnamed and unnamed[0] != "Unnamed: 0"):
         raise SourceError(unnamed[-1], "a column without a header: every column needs a name")
-    return frame.apply(lambda column: column.map(lambda cell: "" if cell.strip() in MISSING else cell))
+    return frame.apply(lambda column: column.map(lambda cell: "" if cell in MISSING_TOKENS else cell))
 
 
 def snake_name(header: str) -> str:
