@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 # The rows the resamples draw from at most, and the index entries one chunk of resamples holds at most.
-MAX_ROWS = 50_000
+MAX_ROWS = 20_000
 CHUNK_ENTRIES = 1 << 22
 SEED = 0
 

@@ -176,31 +176,58 @@ def decide(
     evaluation_data_sha256: str,
     rule: Register,
 ) -> Decision:
-    """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule.
-
-    In order: the absolute `floor` (when set), then the baseline (a paired bootstrap, unless its confidence is
-    null), then the champion of the same contract, which the challenger must beat by more than `min_improvement`.
-    """
+    """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule."""
     challenger_bytes, challenger_card = challenger
-    metric = rule.task_metric
     contract = str(challenger_card["contract"])
     classes = [str(label) for label in challenger_card.get("classes", [])]
-    truth = frame[TARGET]
-    ours = model_outputs(challenger_bytes, frame)
-    trivial = baseline_outputs(train_target, len(frame), classes)
-    challenger_score = round(task_metrics(truth, ours, classes)[metric], 6)
-    baseline_score = round(task_metrics(truth, trivial, classes)[metric], 6)
+    champion_contract = str(champion[1].get("contract")) if champion else None
+    champion_score: float | None = None
+    if champion and champion_contract == contract:
+        champion_classes = [str(label) for label in champion[1].get("classes", [])]
+        champion_score = score(champion[0], frame, rule.task_metric, champion_classes)
+    return judge(
+        truth=frame[TARGET],
+        challenger=model_outputs(challenger_bytes, frame),
+        baseline=baseline_outputs(train_target, len(frame), classes),
+        classes=classes,
+        contract=contract,
+        champion_contract=champion_contract,
+        champion_score=champion_score,
+        evaluation_data_sha256=evaluation_data_sha256,
+        rule=rule,
+    )
+
+
+def judge(
+    *,
+    truth: pd.Series,
+    challenger: np.ndarray,
+    baseline: np.ndarray,
+    classes: list[str],
+    contract: str,
+    champion_contract: str | None,
+    champion_score: float | None,
+    evaluation_data_sha256: str,
+    rule: Register,
+) -> Decision:
+    """The rule on outputs already computed (probabilities, or values) for the rows of `truth`.
+
+    In order: the absolute `floor` (when set), then the baseline (a paired bootstrap, unless its confidence is
+    null), then the champion: none (`champion_contract` None), of another contract (no score), or of this one,
+    which the challenger must beat by more than `min_improvement`.
+    """
+    metric = rule.task_metric
+    challenger_score = round(task_metrics(truth, challenger, classes)[metric], 6)
+    baseline_score = round(task_metrics(truth, baseline, classes)[metric], 6)
     confidence = rule.beat_baseline.confidence
     evidence: Bootstrap | None = None
     if confidence is not None:
         codes = truth.to_numpy(dtype=float) if TASK == "regression" else label_codes(truth, classes)
         evidence = paired_bootstrap(
-            metric, rule.direction == "maximize", codes, ours, trivial, resamples=rule.beat_baseline.resamples
+            metric, rule.direction == "maximize", codes, challenger, baseline, resamples=rule.beat_baseline.resamples
         )
-    champion_contract = str(champion[1].get("contract")) if champion else None
-    champion_score: float | None = None
-    if champion and champion_contract == contract:
-        champion_score = round(score(champion[0], frame, metric, list(champion[1].get("classes", []))), 6)
+    if champion_score is not None:
+        champion_score = round(champion_score, 6)
     decision = partial(
         Decision,
         task=TASK,
@@ -215,7 +242,7 @@ def decide(
         min_improvement=rule.min_improvement,
         challenger_score=challenger_score,
         champion_score=champion_score,
-        evaluation_rows=len(frame),
+        evaluation_rows=len(truth),
         evaluation_data_sha256=evaluation_data_sha256,
         contract=contract,
         champion_contract=champion_contract,
@@ -231,7 +258,7 @@ def decide(
     if evidence is not None and confidence is not None and not evidence.share >= confidence:
         reason = f"{metric}={challenger_score:.4f} misses the floor: not clearly better than the baseline; {against_baseline}"
         return decision(outcome="below_floor", reason=reason)
-    if champion is None:
+    if champion_contract is None:
         return decision(outcome="first", reason=f"{against_baseline}; no champion yet: the challenger starts the line")
     if champion_score is None:
         reason = (
@@ -240,7 +267,7 @@ def decide(
         )
         return decision(outcome="new_line", reason=reason)
     gain = round(_improvement(challenger_score, champion_score, rule.direction), 6)
-    versus = f"{metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(frame)} rows"
+    versus = f"{metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(truth)} rows"
     if gain > rule.min_improvement:
         return decision(outcome="promoted", reason=f"{against_baseline}; {versus}: better by {gain:.4f}")
     return decision(
