@@ -91,11 +91,7 @@ def task_case(rows: int, useful: bool, seed: int = 0) -> tuple[pd.Series, np.nda
     codes, train = synthetic_labels(rows, seed), synthetic_labels(3 * rows, seed + 1)
     names = np.array(CLASSES)
     train_target = pd.Series(names[train])
-    outputs = (
-        synthetic_probabilities(codes, 0.6, seed + 2)
-        if useful
-        else baseline_outputs(train_target, rows, CLASSES)
-    )
+    outputs = synthetic_probabilities(codes, 0.6, seed + 2) if useful else baseline_outputs(train_target, rows, CLASSES)
     return pd.Series(names[codes]), outputs, train_target, CLASSES
 
 
@@ -139,7 +135,8 @@ def test_a_clearly_useful_model_passes_on_a_small_split() -> None:
     truth, outputs, train_target, classes = task_case(rows=40, useful=True)
     decision = judged(truth, outputs, train_target, classes)
     assert (decision.outcome, decision.promoted) == ("first", True), decision.reason
-    assert decision.baseline_share is not None and decision.baseline_share >= DEFAULT.confidence
+    assert decision.baseline_share is not None
+    assert decision.baseline_share >= DEFAULT.confidence
     assert (decision.confidence, decision.scored_resamples, decision.resampled_rows) == (0.95, 1000, 40)
 
 
@@ -225,8 +222,8 @@ def test_a_null_confidence_turns_the_baseline_check_off() -> None:
 
 # The bootstrap, for every metric of both tasks, on synthetic predictions.
 
-CLASSIFICATION = [name for name in DIRECTIONS["classification"]]
-REGRESSION = [name for name in DIRECTIONS["regression"]]
+CLASSIFICATION = list(DIRECTIONS["classification"])
+REGRESSION = list(DIRECTIONS["regression"])
 
 
 def sklearn_scores(metric: str, truth: np.ndarray, outputs: np.ndarray, classes: int) -> float:
@@ -310,7 +307,9 @@ def test_the_reason_says_how_many_resamples_were_skipped() -> None:
 
 def test_a_large_split_is_sampled_down_to_a_bounded_number_of_rows() -> None:
     truth = synthetic_targets(MAX_ROWS + 5000, seed=9)
-    result = paired_bootstrap("mae", False, truth, noisy_values(truth, 30.0, 10), np.full(len(truth), 150.0), resamples=100)
+    result = paired_bootstrap(
+        "mae", False, truth, noisy_values(truth, 30.0, 10), np.full(len(truth), 150.0), resamples=100
+    )
     assert (result.rows, result.scored, result.share) == (MAX_ROWS, 100, 1.0)
 
 
@@ -418,7 +417,8 @@ def test_decide_scores_the_onnx_model_and_the_baseline_on_the_rows(strong: Model
     assert decision.challenger_score == pytest.approx(card["metrics"][METRIC], rel=1e-3, abs=1e-3)
     assert decision.baseline_score == pytest.approx(card["metrics"][f"baseline_{METRIC}"], rel=1e-6)
     with_check = gate(strong, None, frame, beat_baseline=BeatBaseline(confidence=0.95, resamples=200))
-    assert with_check.scored_resamples == 200 and with_check.baseline_share is not None
+    assert with_check.scored_resamples == 200
+    assert with_check.baseline_share is not None
     assert f"of 200 paired resamples of {len(frame)} test rows" in with_check.reason
 
 

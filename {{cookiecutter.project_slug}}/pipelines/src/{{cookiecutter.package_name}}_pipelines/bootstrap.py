@@ -52,8 +52,8 @@ def _f1_macro(truth: Indices, predicted: Indices, classes: int) -> Callable[[Ind
     def scores(drawn: Indices) -> Floats:
         count = len(drawn)
         offsets = (np.arange(count) * classes * classes)[:, None]
-        confusion = np.bincount((cells[drawn] + offsets).ravel(), minlength=count * classes * classes)
-        confusion = confusion.reshape(count, classes, classes)
+        flat = (cells[drawn] + offsets).ravel()
+        confusion = np.bincount(flat, minlength=count * classes * classes).reshape(count, classes, classes)
         hits = np.diagonal(confusion, axis1=1, axis2=2)
         either = confusion.sum(axis=2) + confusion.sum(axis=1)  # true count + predicted count, per class
         present = either > 0
@@ -121,7 +121,9 @@ def _r2(truth: Floats, values: Floats) -> Callable[[Indices], Floats]:
     return scores
 
 
-def resampled_metric(metric: str, truth: NDArray[np.generic], outputs: NDArray[np.generic]) -> Callable[[Indices], Floats]:
+def resampled_metric(
+    metric: str, truth: NDArray[np.generic], outputs: NDArray[np.generic]
+) -> Callable[[Indices], Floats]:
     """A function from drawn row indices [resamples, rows] to `metric` on each resample (NaN: undefined).
 
     `truth` holds class codes 0..K-1 (classification) or values (regression); `outputs` holds a

@@ -25,10 +25,10 @@ import pandas as pd
 from {{ cookiecutter.package_name }}_core import TARGET, TASK
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
+from .bootstrap import Bootstrap, paired_bootstrap
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
 from .integrity import verify
-from .bootstrap import Bootstrap, paired_bootstrap
 from .params import Params, Register
 from .scoring import BASELINE_PREFIX, baseline_outputs, label_codes, onnx_feed, onnx_outputs, task_metrics
 
@@ -154,7 +154,9 @@ def _clears(value: float, floor: float | None, direction: str) -> bool:
     return value >= floor if direction == "maximize" else value <= floor
 
 
-def _versus_baseline(metric: str, challenger: float, baseline: float, rule: Register, evidence: Bootstrap | None) -> str:
+def _versus_baseline(
+    metric: str, challenger: float, baseline: float, rule: Register, evidence: Bootstrap | None
+) -> str:
     """The challenger against the baseline, in words: both scores and the bootstrap's share."""
     scores = f"{metric} {challenger:.4f} vs baseline {baseline:.4f}"
     if evidence is None:
