@@ -74,7 +74,9 @@ def declared_plots(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_our_templates_declare_one_vega_lite_major() -> None:
-    templates = [json.loads(path.read_text(encoding="utf-8")) for path in (REPO_ROOT / "pipelines/plots").glob("*.json")]
+    templates = [
+        json.loads(path.read_text(encoding="utf-8")) for path in (REPO_ROOT / "pipelines/plots").glob("*.json")
+    ]
     assert templates
     assert len(schema_majors(templates)) == 1
 
@@ -84,7 +86,8 @@ def test_every_declared_plot_is_a_chart_with_data_and_a_template() -> None:
     entries = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
     assert all(isinstance(entry, dict) for entry in entries), "an image plot would draw a chart a second time"
     for name, spec in declared_plots(REPO_ROOT).items():
-        assert spec["y"] and spec.get("template"), name
+        assert spec["y"], name
+        assert spec.get("template"), name
         template = spec["template"]
         if "/" in template:
             assert (REPO_ROOT / template).is_file(), f"{name}: no template {template}"

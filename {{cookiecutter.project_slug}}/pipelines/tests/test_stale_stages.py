@@ -34,7 +34,8 @@ PARAMETER = re.compile(r"\$\{([\w.]+)\}")
 @cache
 def package_folder(package: str) -> Path:
     spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.origin is not None, package
+    assert spec is not None, package
+    assert spec.origin is not None, package
     return Path(spec.origin).parent
 
 
@@ -117,7 +118,9 @@ def test_each_stage_depends_on_every_module_it_imports_and_no_other() -> None:
         listed = {(REPO_ROOT / dep).resolve() for dep in stage["deps"]}
         listed_modules = {path for path in listed if path.suffix == ".py" and ours(path)}
         problems += [f"{name}: imports {path.relative_to(REPO_ROOT)}, not in its deps" for path in imported - listed]
-        problems += [f"{name}: lists {path.relative_to(REPO_ROOT)}, never imported" for path in listed_modules - imported]
+        problems += [
+            f"{name}: lists {path.relative_to(REPO_ROOT)}, never imported" for path in listed_modules - imported
+        ]
     assert not problems, "dvc.yaml's deps and the stages' imports differ:\n" + "\n".join(sorted(problems))
 
 

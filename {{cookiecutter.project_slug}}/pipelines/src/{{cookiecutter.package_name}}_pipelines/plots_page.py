@@ -126,10 +126,7 @@ def chart_html(name: str, spec: Mapping[str, object]) -> str:
     """One chart: a div and the script that draws the spec into it ('</' escaped, so the spec cannot end the script)."""
     ident = element_id(name)
     payload = json.dumps(spec).replace("</", "<\\/")
-    return (
-        f'<div id="{ident}" title="{html.escape(name)}"></div>\n'
-        f'<script>vegaEmbed("#{ident}", {payload});</script>'
-    )
+    return f'<div id="{ident}" title="{html.escape(name)}"></div>\n<script>vegaEmbed("#{ident}", {payload});</script>'
 
 
 def page_html(template: str, drawn: Mapping[str, Mapping[str, object]]) -> str:
@@ -161,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"plots: {page} draws {len(drawn)} charts offline: {', '.join(drawn)}")
     if not_drawn:
-        print(f"plots: no data in the workspace, not drawn (another task's charts, or a stage not run): {', '.join(not_drawn)}")
+        print(
+            f"plots: no data in the workspace, not drawn (another task's charts, or a stage not run): {', '.join(not_drawn)}"
+        )
     return 0
 
 
