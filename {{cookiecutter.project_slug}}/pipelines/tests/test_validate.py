@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
 from {{ cookiecutter.package_name }}_core import NUMERIC_COLUMNS, LabelledRecord, Violation, find_violations
 from {{ cookiecutter.package_name }}_pipelines import validate
@@ -178,8 +178,26 @@ class CrossField(LabelledRecord):
         return self
 
 
-def test_a_contract_with_validators_is_checked_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "LabelledRecord", CrossField)
+class FieldRule(LabelledRecord):
+    """The contract plus a field validator on its columns (one could read the others through `info.data`)."""
+
+    @field_validator("*")
+    @classmethod
+    def _any_value(cls, value: Any) -> Any:
+        return value
+
+
+class AnnotatedRule(LabelledRecord):
+    """The contract plus a column whose annotation carries a validator function."""
+
+    tag: Annotated[str, AfterValidator(str.strip)] = ""
+
+
+@pytest.mark.parametrize("contract", [CrossField, FieldRule, AnnotatedRule], ids=["model", "field", "annotated"])
+def test_a_contract_with_validators_is_checked_row_by_row(
+    monkeypatch: pytest.MonkeyPatch, contract: type[LabelledRecord]
+) -> None:
+    monkeypatch.setattr(validate, "LabelledRecord", contract)
     assert validate.column_rules() is None
 
 
