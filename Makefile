@@ -41,7 +41,7 @@ bench: venv ## print the template's figures (bake, time to green, pipeline, mode
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/peers.py --profile
 
 bench-quick: venv ## every bench script's quick mode (tests/test_bench.py: one trained bake shared, minutes)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup tests/test_bench.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup -rP tests/test_bench.py
 
 docs: venv ## build this documentation site (mkdocs-material, strict) into site/
 	$(BIN)/mkdocs build --strict

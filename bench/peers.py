@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -277,10 +278,14 @@ def v2_request(records: list[dict[str, Any]], numeric: set[str]) -> dict[str, An
 
 
 def check_answer(url: str, body: Path) -> dict[str, Any]:
+    """One request's JSON answer; an HTTP error stops the run with the server's own words."""
     request = urllib.request.Request(url, data=body.read_bytes(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{url} answered HTTP {error.code}: {error.read()[:500]!r}") from error
 
 
 def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path, load: Load) -> list[tuple[str, float]]:
@@ -464,7 +469,10 @@ def bench_all(project: Path, env: dict[str, str], venv_folder: Path, with_profil
     """Ours, LitServe and MLServer, one after the other; a profile of ours when asked or when a goal is missed."""
     bench = prepare_bench(project, env, FULL)
     venv = peers_venv(project, env, venv_folder)
-    print(f"wrk: {CONNECTIONS} connections, {FULL.seconds} s per figure after {FULL.warmup_seconds} s of warm-up")
+    print(
+        f"wrk: {CONNECTIONS} connections, {FULL.seconds} s per figure after {FULL.warmup_seconds} s of warm-up",
+        flush=True,
+    )
     rows, ratios = bench_ours(bench)
     rows += bench_litserve(bench, venv) + bench_mlserver(bench, venv)
     missed = statistics.median(ratios) < HEALTHZ_GOAL or not peer_goal_met(rows)
@@ -475,7 +483,9 @@ def bench_all(project: Path, env: dict[str, str], venv_folder: Path, with_profil
 def bench_quick(project: Path, env: dict[str, str]) -> None:
     """Ours only, a second per figure: every route of ours answers, and the figures' lines are printed."""
     bench = prepare_bench(project, env, QUICK)
-    print("quick mode: ours only; the peers (LitServe, MLServer) are not installed, so there is no peer ratio")
+    print(
+        "quick mode: ours only; the peers (LitServe, MLServer) are not installed, so there is no peer ratio", flush=True
+    )
     rows, ratios = bench_ours(bench)
     print_rows(rows)
     refused = [f"{r.server} {r.scenario}" for r in rows if r.non_2xx or r.socket_errors]
@@ -569,6 +579,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy profile of our server under /v1/predict load")
     parser.add_argument("--quick", action="store_true", help="ours only, a second per figure: no peers installed")
     options = parser.parse_args()
+    if options.quick and options.profile:
+        parser.error("--profile needs py-spy from the peers' virtualenv, which --quick does not install")
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as throwaway:
         venv = options.peers_venv.resolve() if options.peers_venv else Path(throwaway) / "venv"
         if options.project:

@@ -84,3 +84,4 @@ def test_quick_mode_ends_with_its_summary(name: str, request: pytest.FixtureRequ
     last = lines[-1] if lines else ""
     assert SUMMARY.match(last), f"bench/{name}'s last line is not a summary line: {last!r}"
     assert last.startswith(f"summary {script.stem}:"), f"bench/{name}'s summary names another script: {last!r}"
+    print(last)  # `make bench-quick` shows each script's summary (pytest -rP)
