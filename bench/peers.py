@@ -469,6 +469,7 @@ def bench_all(project: Path, env: dict[str, str], venv_folder: Path, with_profil
     """Ours, LitServe and MLServer, one after the other; a profile of ours when asked or when a goal is missed."""
     bench = prepare_bench(project, env, FULL)
     venv = peers_venv(project, env, venv_folder)
+    print(f"load average at the start {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     print(
         f"wrk: {CONNECTIONS} connections, {FULL.seconds} s per figure after {FULL.warmup_seconds} s of warm-up",
         flush=True,
