@@ -165,3 +165,29 @@ def test_the_baked_handbook_builds_strictly(answers: dict[str, str], cookies) ->
         assert "git tag" in rollback and "set_registered_model_alias" not in rollback
     codeowners = ".gitlab/CODEOWNERS" if answers.get("ci") == "gitlab" else ".github/CODEOWNERS"
     assert codeowners in (root / "docs" / "index.md").read_text(encoding="utf-8")
+
+
+# A file the template's own pages and settings name: a test, bench script, hook or page, or a capitalised page.
+NAMED_FILE = re.compile(
+    r"\b(?:tests|bench|hooks|docs|\.ci|\.github)/[\w./-]+\.(?:py|md|yml|json)\b|\b[A-Z][A-Z_]+\.md\b"
+)
+HOUSE_FILES = (
+    "README.md",
+    "CONTRIBUTING.md",
+    "pyproject.toml",
+    "Makefile",
+    "mkdocs.yml",
+    *sorted(p.relative_to(TEMPLATE_DIR).as_posix() for p in (TEMPLATE_DIR / "docs").glob("*.md")),
+)
+
+
+def test_the_templates_own_files_name_only_files_that_exist() -> None:
+    """No dead references: each file named is in the template, or in the generated project it describes."""
+    named = {(house, name) for house in HOUSE_FILES for name in NAMED_FILE.findall((TEMPLATE_DIR / house).read_text())}
+    assert ("CONTRIBUTING.md", "tests/test_template_parts.py") in named  # the pattern finds what it should
+    dead = sorted(
+        f"{house} -> {name}"
+        for house, name in named
+        if not (TEMPLATE_DIR / name).exists() and not (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / name).exists()
+    )
+    assert dead == []
