@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,10 +93,10 @@ def cookiecutter_cli(
 
 
 def retry_command(output: str) -> list[str]:
-    """The command a rejection ends with."""
-    last = output.strip().splitlines()[-1].strip()
-    assert last.startswith("cookiecutter --replay-file "), output
-    return shlex.split(last)
+    """The command a rejection ends with, from `--replay-file` on (what precedes it runs cookiecutter)."""
+    command = shlex.split(output.strip().splitlines()[-1])
+    assert command[: command.index("--replay-file")] in (["cookiecutter"], [sys.executable, "-m", "cookiecutter"])
+    return ["cookiecutter", *command[command.index("--replay-file") :]]
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
@@ -182,9 +183,35 @@ def test_the_pre_gen_hook_ends_with_the_retry_command_too(
     assert pre_gen.main(answers) == 1
     stderr = capsys.readouterr().err
     assert "'github_org'" in stderr
-    assert stderr.strip().splitlines()[-1].strip() == (
-        f"cookiecutter --replay-file {replay} gh:acme/mlroles-template --output-dir /srv/out"
+    assert stderr.strip().splitlines()[-1].strip() == shlex.join(
+        [*pre_gen.cookiecutter_command(), "--replay-file", str(replay), "gh:acme/mlroles-template"]
+        + ["--output-dir", "/srv/out"]
     )
+
+
+def test_the_retry_command_runs_as_printed_when_cookiecutter_is_not_on_path(tmp_path: Path) -> None:
+    """cookiecutter from a virtualenv that is not activated: the command names its interpreter, and runs as printed."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir and Path(p).is_dir())
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f"replay_dir: '{tmp_path / 'replay'}'\n")
+    env = {**os.environ, "PATH": path, "COOKIECUTTER_CONFIG": str(config)}
+    assert shutil.which("cookiecutter", path=path) is None, "a cookiecutter outside the test's virtualenv is on PATH"
+    rejected = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR), "github_org=acme ml"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert rejected.returncode == 1
+    printed = (rejected.stdout + rejected.stderr).strip().splitlines()[-1].strip()
+    assert printed.startswith(shlex.join([sys.executable, "-m", "cookiecutter", "--replay-file"])), printed
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    replay.write_text(replay.read_text().replace("acme ml", "acme-ml"))  # the organisation and the team handles
+    retried = subprocess.run(["sh", "-c", printed], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert retried.returncode == 0, retried.stderr
+    assert answers_of(tmp_path / "tabular-model")["github_org"] == "acme-ml"
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS + JINJA_REJECTIONS, ids=lambda v: str(v)[:24])
