@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -310,3 +311,26 @@ def test_a_rejected_bake_through_the_api_raises(cookies, tmp_path: Path) -> None
     assert result.project_path is None
     # pytest-cookies bakes under <tmp_path>/cookies; the answers were refused before anything was written.
     assert [p for p in (tmp_path / "cookies").rglob("*") if not p.is_dir()] == []
+
+
+def test_the_bake_ends_by_naming_the_folder_and_the_first_commands(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    result = cookiecutter_cli(
+        "--no-input", str(TEMPLATE_DIR), "project_name=Seabird Census", config_dir=tmp_path, cwd=work
+    )
+    assert result.returncode == 0, result.stderr
+    root = work / "seabird-census"
+    lines = result.stdout.strip().splitlines()
+    assert lines[-6:-4] == [f"Baked {root}. Next:", f"    cd {root}"], result.stdout
+    commands = [line.split("#")[0].strip() for line in lines[-4:-1]]
+    assert commands == ["make setup", "make check", "make repro"]
+    makefile = (root / "Makefile").read_text()
+    for command in commands:  # each is a verb of the bake's Makefile
+        assert re.search(rf"^{command.split()[1]}:", makefile, re.MULTILINE), command
+
+
+def test_under_cruft_the_hook_prints_no_next_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """cruft re-bakes into scratch folders for diff and update; a bake there has nothing to start."""
+    assert post_gen.main({"package_name": "pkg", "_template": "gh:o/t", "_commit": "abc"}, tmp_path) == 0
+    assert capsys.readouterr().out == ""
