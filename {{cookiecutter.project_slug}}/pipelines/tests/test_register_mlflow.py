@@ -101,13 +101,33 @@ def test_a_model_below_the_floor_is_not_registered(
     assert champion.read_bytes() == shipped  # the folder still holds the champion that ships
 
 
-def test_make_champion_needs_the_team_server(
-    params_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_make_champion_without_a_server_or_a_local_registry_says_to_run_make_repro(
+    params_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
     assert main(["champion", "--params", str(params_file)]) == 1
-    assert "MLFLOW_TRACKING_URI is not set" in capsys.readouterr().err
+    assert "no local registry (mlflow.db): run `make repro` first" in capsys.readouterr().err
+    assert not (tmp_path / "mlflow.db").exists()  # no empty registry made on the way
     assert not load_params(params_file).paths.champion.exists()
+
+
+def test_make_champion_defaults_to_the_local_registry_make_repro_wrote(
+    tracking: str,
+    params_file: Path,
+    train_and_register: Callable[..., int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make repro` then `make champion` on a laptop: no MLFLOW_TRACKING_URI, the embedded store in the folder."""
+    assert train_and_register() == 0
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    p = load_params(params_file)
+    expected = p.paths.onnx.read_bytes()
+    shutil.rmtree(p.paths.champion)
+    assert main(["champion", "--params", str(params_file)]) == 0
+    assert "from sqlite:///mlflow.db -> " in capsys.readouterr().out
+    assert (p.paths.champion / "model.onnx").read_bytes() == expected
 
 
 def test_make_champion_refuses_a_registry_without_a_champion(
