@@ -15,14 +15,12 @@ import csv as csv_module
 import hashlib
 import json
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from harness import DEFAULTS, bake, free_port, git_init, project_env, run, serve, setup
+from test_shapes import get_json, git, post_json
 
 pytestmark = pytest.mark.generated
 
@@ -38,13 +36,9 @@ CASES = {
 }
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
-
-
 def _tree(root: Path) -> dict[str, str]:
     """sha256 of every file git would see (tracked or not ignored)."""
-    files = _git(root, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
+    files = git(root, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
     return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in files if (root / name).is_file()}
 
 
@@ -53,22 +47,6 @@ def _step_script(root: Path, workflow: str, job: str, step: str) -> str:
     document = yaml.safe_load((root / ".github" / "workflows" / workflow).read_text())
     (found,) = [s for s in document["jobs"][job]["steps"] if s.get("name", "").startswith(step)]
     return str(found["run"])
-
-
-def _get(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return dict(json.loads(response.read()))
-
-
-def _post(url: str, record: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url, data=json.dumps(record).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -86,8 +64,8 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     if committed_champion:
         run("make repro", root, env, timeout=TIMEOUT)
         old_card = json.loads((root / "models/champion/model_card.json").read_text())
-    _git(root, "add", "--all")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", "bake")
+    git(root, "add", "--all")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", "bake")
 
     core = f"core/src/{package}_core"
     bundled = {f"{core}/data/{path.name}" for path in (root / core / "data").iterdir()}  # the example it replaces
@@ -98,7 +76,7 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     (replaced,) = [line for line in report.splitlines() if "replaced the previous dataset" in line]
     assert all(Path(path).name in replaced for path in bundled)
     name = Path(csv).stem
-    changed = {line[3:] for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
+    changed = {line[3:] for line in git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
     data = {f"{core}/data/{name}.csv.dvc", f"{core}/data/.gitignore", f"{core}/data/{name}.sample.csv"}
     assert changed == {f"{core}/schema.py", "params.yaml", *data, *bundled}
     assert not any((root / path).exists() for path in bundled)
@@ -108,10 +86,10 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     assert _tree(root) == after_first
 
     # What the report says to commit, then CI's view of it: a clone has the sample, not the DVC-tracked data.
-    _git(root, "add", "core", "params.yaml")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", csv)
+    git(root, "add", "core", "params.yaml")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--no-verify", "-m", csv)
     clone = tmp_path / "clone"
-    _git(tmp_path, "clone", "--quiet", str(root), str(clone))
+    git(tmp_path, "clone", "--quiet", str(root), str(clone))
     assert (clone / core / "data" / f"{name}.sample.csv").is_file()
     assert not (clone / core / "data" / f"{name}.csv").exists()
     setup(clone, env, timeout=TIMEOUT)
@@ -154,8 +132,8 @@ def test_a_teams_csv_becomes_the_dataset_and_serves_a_prediction(case: str, tmp_
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with serve(["make", "serve", f"PORT={port}"], root, env, ready_url=f"{base}/readyz", log=tmp_path / "serve.log"):
-        model = _get(f"{base}/v1/model")
-        status, body = _post(f"{base}/v1/predict", model["example"])
+        model = get_json(f"{base}/v1/model")
+        status, body = post_json(f"{base}/v1/predict", model["example"])
     assert status == 200, body
     if task == "classification":
         with (DATA / csv).open(newline="") as rows:
