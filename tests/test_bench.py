@@ -22,13 +22,13 @@ pytestmark = pytest.mark.generated
 BENCH_DIR = TEMPLATE_DIR / "bench"
 SUMMARY = re.compile(r"^summary [a-z_]+:( [a-z0-9_]+=\S+)+$")
 
-# Scripts whose quick mode other helpers add on their branches (dataset.py is new there). The lead removes
-# this list when merging them; until then a missing script or quick mode is an expected failure, not a pass.
+# Scripts whose quick mode other helpers add on their branches (dataset.py is new there). The lead removes this
+# list when merging them; until then a missing script or quick mode is an expected failure, not a pass.
 PENDING = {
     "dataset.py": "new, with its quick mode, on helper research's branch",
     "time_to_green.py": "its quick mode comes from helper gentests' branch",
     "byod.py": "its quick mode comes from helper shapes' branch",
-    "demo.py": "owned by another helper; its quick mode is not on this branch",
+    "demo.py": "its quick mode comes from helper firsthour's branch",
 }
 # Debian tools a script needs: installed (root with apt-get) or the test skips, as the other tiers do.
 TOOLS = {"peers.py": ("wrk", "wrk")}
