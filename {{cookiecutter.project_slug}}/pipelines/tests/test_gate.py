@@ -376,7 +376,6 @@ def test_a_null_confidence_is_valid_and_the_default_is_the_documented_one(params
     params["register"]["beat_baseline"] = {"confidence": None}
     params_file.write_text(yaml.safe_dump(params))
     assert load_params(params_file).register_.beat_baseline == BeatBaseline(confidence=None, resamples=1000)
-    assert "floor_over_baseline" not in params["register"]
 
 
 # decide(): real ONNX models on the data's sample, the baseline check off.

@@ -72,7 +72,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def settings_in(project: Path, **values: Any) -> Settings:
-    return Settings(model_path=Path("models/champion/model.onnx"), access_log=False, **values)
+    """The settings `make serve` gives, in `project`: the champion's path and the gate's record, both relative."""
+    return Settings(
+        model_path=Path("models/champion/model.onnx"),
+        access_log=False,
+        **{"gate_record": Path("reports/registry.json"), **values},
+    )
 
 
 def test_a_refused_model_is_named_with_its_numbers_and_where_the_decision_is(
@@ -133,6 +138,13 @@ def test_without_a_record_the_missing_card_is_named(project: Path) -> None:
     assert unset["reason"] == body["reason"]
 
 
+def test_unless_a_record_is_named_none_is_read(project: Path) -> None:
+    """GATE_RECORD is unset outside `make serve` (tests, the image): a record in the working folder is not read."""
+    write_record(project, refusal())
+    _, body = readiness(Settings(model_path=Path("models/champion/model.onnx"), access_log=False))
+    assert "gate refused" not in body["reason"]
+
+
 def test_a_model_that_is_there_is_served_whatever_the_record_says(project: Path, trained: Any) -> None:
     folder = project / "models" / "champion"
     folder.mkdir(parents=True)
@@ -154,9 +166,10 @@ def test_the_server_says_it_in_its_first_log_line_and_on_readyz(project: Path) -
     """`python -m <package>_service`, as `make serve` runs it, in a project whose first model the gate refused."""
     write_record(project, refusal())
     port = free_port()
+    # As the Makefile's `serve` runs it: GATE_RECORD set, MODEL_PATH the default.
     env = {**os.environ, "PORT": str(port), "LOG_FORMAT": "json", "DRAIN_SECONDS": "0"}
+    env["GATE_RECORD"] = "reports/registry.json"
     env.pop("MODEL_PATH", None)
-    env.pop("GATE_RECORD", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}_service"],
         cwd=project,

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 # The rows the resamples draw from at most, and the index entries one chunk of resamples holds at most.
 MAX_ROWS = 20_000
-CHUNK_ENTRIES = 1 << 22
+CHUNK_ENTRIES = 1 << 18  # 2 MB of indices, so a chunk stays in cache (bench/gate.py measures it)
 SEED = 0
 
 Floats = NDArray[np.float64]

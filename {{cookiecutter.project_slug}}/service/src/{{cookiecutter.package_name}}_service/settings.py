@@ -45,9 +45,9 @@ class Settings(BaseSettings):
         description="The exported ONNX model; its card is the sibling file model_card.json.",
     )
     gate_record: Path | None = Field(
-        default=Path("reports/registry.json"),
-        description="The pipeline's last gate decision, read only when there is no model: a model the gate refused "
-        "is named as such on /readyz and in the log, with its numbers.",
+        default=None,
+        description="The pipeline's last gate decision (`make serve` sets reports/registry.json), read only when "
+        "there is no model: a model the gate refused is named as such on /readyz and in the log, with its numbers.",
     )
     max_batch_records: int = Field(default=1000, ge=1, le=100_000, description="Most records per batch.")
     max_body_bytes: int = Field(
