@@ -144,6 +144,7 @@ def dvc(root: Path, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # runs DVC twice (seconds); the import check above keeps the lists complete in the fast tier
 def test_an_edited_module_makes_every_stage_that_imports_it_stale(tmp_path: Path) -> None:
     """A comment added to each module of the two packages: `dvc status` names, for each stage, each one it imports.
 
