@@ -178,6 +178,7 @@ def test_dvc_failing_is_reported_with_its_message() -> None:
         read_charts(failing)
 
 
+@pytest.mark.slow  # runs DVC (seconds)
 def test_make_plots_draws_the_plots_with_data_and_names_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

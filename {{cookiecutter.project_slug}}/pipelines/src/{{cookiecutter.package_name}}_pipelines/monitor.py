@@ -402,12 +402,12 @@ def run(
 def simulated_drift_message(current: Path, summary: str) -> str:
     """The drift found in simulate_drift's batch is the expected outcome, not an alarm: say so, and what comes next."""
     return (
-        f"monitor: drift found, as intended, in the simulated batch {current}: {summary}. "
-        "The simulate_drift stage shifted a sample of the test split by monitor.simulated_shift so that this check "
-        "has something to find; no production data is involved, and the alerts ignore simulated batches. "
-        "Once real production records arrive: point monitor.current (params.yaml) at them and remove the "
-        "simulate_drift stage from dvc.yaml; drift in them is then reported as DRIFT DETECTED "
-        "(and fails the stage with monitor.fail_on_drift: true)."
+        f"monitor: drift found, as intended, in {current}: {summary}\n"
+        "  This batch is not production data: the simulate_drift stage shifted a sample of the test split by "
+        "monitor.simulated_shift so that this check has something to find, and the alerts ignore it.\n"
+        "  Once real production records arrive: point monitor.current (params.yaml) at them and remove the "
+        "simulate_drift stage from dvc.yaml; their drift is then reported as DRIFT DETECTED "
+        "(monitor.fail_on_drift: true fails the stage on it)."
     )
 
 

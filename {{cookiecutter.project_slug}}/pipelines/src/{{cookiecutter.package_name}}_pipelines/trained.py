@@ -19,6 +19,10 @@ from .errors import StageFailed
 # Types beyond skops' defaults (scikit-learn estimators, NumPy arrays, builtins) that the families of
 # core.features.build_model() contain, and nothing more: each is data skops rebuilds without running code
 # from the file. Add a type here only for an estimator library you install and trust.
+# The one exception to this project's public-API rule: two names below are in scikit-learn's private modules
+# (sklearn.tree._tree, sklearn.ensemble._hist_gradient_boosting). skops names a type by the module that
+# defines it, and scikit-learn defines these only there, so the list cannot avoid them. They are names, not
+# imports: if an upgrade moves either class, skops refuses the file naming the new type (UntrustedModel).
 TRUSTED_TYPES: list[str] = [
     # SimpleImputer (the optional columns' gaps) remembers the dtype it was fitted on.
     "numpy.dtype",
