@@ -881,7 +881,7 @@ def test_the_handbook_without_ci_builds_strictly(baked: Any, combo: dict[str, st
         pytest.skip("mkdocs is not installed (the template's test extra provides it)")
     root = baked(combo)
     run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=root, env=tool_env())
-    assert (tmp_path / "site" / "ci-cd" / "index.html").is_file()
+    assert (tmp_path / "site" / "ci-cd.html").is_file()  # use_directory_urls: false, readable from disk
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,6 +122,27 @@ def test_every_option_is_documented_with_its_choices(option: str) -> None:
         assert f"`{choice}`" in sections[option], f"docs/options.md does not name {option}={choice}"
 
 
+def readme_option_rows() -> dict[str, str]:
+    """Option -> the row of the README's table that names it in its first cell."""
+    rows = {}
+    for line in (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            for option in re.findall(r"`([a-z_]+)`", line.split("|")[1]):
+                rows[option] = line
+    return rows
+
+
+@pytest.mark.parametrize("option", QUESTIONS)
+def test_the_readme_names_every_option_with_its_choices(option: str) -> None:
+    """The person choosing reads the README first: every question, its choices, and what the answer changes."""
+    rows = readme_option_rows()
+    assert option in rows, f"README.md's table of questions has no row for `{option}`"
+    cells = [cell.strip() for cell in rows[option].split("|")[1:-1]]
+    assert len(cells) == 3 and all(cells), f"README.md's row of `{option}` lacks its default or what it changes"
+    for choice in CHOICES.get(option, []):
+        assert choice in cells[1], f"README.md does not name {option}={choice}"
+
+
 def test_the_options_page_documents_no_option_that_does_not_exist() -> None:
     assert set(option_sections()) <= set(QUESTIONS)
 
