@@ -136,7 +136,10 @@ class ColumnStats:
             self._add_numbers(present)
 
     def _add_numbers(self, present: pd.Series) -> None:
-        numbers = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float)
+        try:  # the text dtype's own cast is fast, and refuses anything that is not a number
+            numbers = present.astype(float).to_numpy(dtype=float)
+        except (TypeError, ValueError, ArithmeticError):  # pyarrow's ArrowInvalid is a ValueError
+            numbers = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float)
         finite = np.isfinite(numbers)
         if not finite.all():
             self.numeric = False
@@ -202,6 +205,9 @@ def _first_showing(
     for header, stats in columns.items():
         cells = labelled[header]
         wanted = LEAST_PER_CLASS if header == target else 1
+        values = ([] if stats.counts is None else list(stats.counts)) + ([""] if stats.missing else [])
+        if all(shown.get((header, value), 0) >= wanted for value in values):
+            continue  # every value (and gap) this column has shown so far already has its rows
         if stats.counts is None:
             cells = cells[cells == ""]
         candidates = cells[cells.groupby(cells, sort=False).cumcount() < wanted]
