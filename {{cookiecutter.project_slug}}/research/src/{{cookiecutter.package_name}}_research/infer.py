@@ -46,8 +46,8 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DAY = (
     r"\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?"  # 2012-01-31, 2012/01/31, 2012.01.31, 2012-01
     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # 31/01/2012, 01/31/12, 31.01.2012, 31-01-2012
-    rf"|\d{{1,2}}[- ]{_MONTH}[- ,]*\d{{2,4}}"  # 31 Jan 2012, 31-Jan-12
-    rf"|{_MONTH} \d{{1,2}},? \d{{4}}"  # January 31, 2012
+    r"|\d\d?[- ]" + _MONTH + r"[- ,]*\d\d\d?\d?"  # 31 Jan 2012, 31-Jan-12
+    r"|" + _MONTH + r" \d\d?,? \d\d\d\d"  # January 31, 2012
 )
 # A date, or a date and time (ISO's T, a zone); a time of day alone (13:30, 1:30 pm, 13:30:05.25).
 DATE = re.compile(rf"^\s*({_DAY})([ t]{_TIME}{_ZONE})?\s*$", re.IGNORECASE)

@@ -81,7 +81,7 @@ def field_line(column: Column, *, target: bool = False) -> str:
     if column.kind == "numeric":
         arguments += [f"ge={_number(column.low)}"] if math.isfinite(column.low) else []
         arguments += [f"le={_number(column.high)}"] if math.isfinite(column.high) else []
-        arguments.append(f"json_schema_extra={{{_text('bounds')}: {_text(column.bounds)}}}")
+        arguments.append(f"json_schema_extra={json.dumps({'bounds': column.bounds})}")
     arguments.append(f"description={_text(_description(column, target=target))}")
     annotation = f"{kind} | None" if column.optional else kind
     return f"    {column.name}: {annotation} = Field({', '.join(arguments)})\n"
