@@ -7,15 +7,19 @@ for whatever dataset the project has, in any checkout.
 from __future__ import annotations
 
 import hashlib
+import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any, get_args
 
 import pandas as pd
 import pytest
+from annotated_types import Ge, Le
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, data_path, sample_path
-from {{ cookiecutter.package_name }}_research import dataset
+from {{ cookiecutter.package_name }}_research import dataset, survey
 from {{ cookiecutter.package_name }}_research.dataset import PROJECT, Layout, load_schema, main, make_dataset
 from {{ cookiecutter.package_name }}_research.errors import (
     ColumnError,
@@ -24,7 +28,15 @@ from {{ cookiecutter.package_name }}_research.errors import (
     TargetError,
     WorkspaceError,
 )
-from {{ cookiecutter.package_name }}_research.infer import default_task, plan, read_csv, snake_name, why_left_out
+from {{ cookiecutter.package_name }}_research.infer import (
+    Plan,
+    default_task,
+    plan,
+    read_csv,
+    snake_name,
+    survey_frame,
+    why_left_out,
+)
 from {{ cookiecutter.package_name }}_research.previous import declared_files
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS
 
@@ -36,32 +48,6 @@ def _snapshot(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(root).parts)
     }
-
-
-@pytest.fixture(scope="session")
-def fresh_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The files `make dataset` reads and writes, copied into a fresh git + DVC repository, once: `dvc init`
-    takes a second, a copy of the result milliseconds. Tests never write here (see `project`).
-
-    A DVC-tracked data file (one with a `.dvc` pointer beside it, the state after `make dataset`) is left
-    out, as in a fresh clone that never ran `dvc pull`: the new repository's DVC cache is empty, and the
-    file may be gigabytes. Its pointer and the sample in git are copied."""
-    root = tmp_path_factory.mktemp("fresh") / "project"
-    layout, here = Layout(root), Layout(PROJECT)
-    tracked = {pointer.with_suffix("").name for pointer in (here.core / "data").glob("*.dvc")}
-    shutil.copytree(here.core / "data", layout.core / "data", ignore=lambda folder, names: tracked & set(names))
-    shutil.copy(here.schema, layout.schema)
-    shutil.copy(here.params, layout.params)
-    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
-        subprocess.run(command, cwd=root, check=True)
-    return root
-
-
-@pytest.fixture
-def project(fresh_project: Path, tmp_path: Path) -> Path:
-    """A test's own copy of the fresh git + DVC repository (symlinks kept as links)."""
-    return Path(shutil.copytree(fresh_project, tmp_path / "project", symlinks=True))
 
 
 @pytest.fixture
@@ -76,8 +62,13 @@ def _csv(frame: pd.DataFrame, tmp_path: Path, name: str = "team data.csv") -> Pa
     return path
 
 
+def _plan(frame: pd.DataFrame, target: str, **options: Any) -> Plan:
+    """The plan `make dataset` makes of `frame` (text cells, gaps as "")."""
+    return plan(survey_frame(frame, target), target, **options)
+
+
 def test_the_inferred_contract_covers_the_hand_written_one(frame: pd.DataFrame) -> None:
-    inferred = plan(frame, TARGET)
+    inferred = _plan(frame, TARGET)
     assert inferred.target.name == TARGET
     assert set(FEATURE_COLUMNS) <= {column.name for column in inferred.features}
     for column in inferred.features:
@@ -154,6 +145,29 @@ REJECTIONS = {
         {},
         ColumnError,
         "extra_column",
+    ),
+    "a header twice": (
+        lambda f: pd.concat([f, f[[FEATURE_COLUMNS[0]]]], axis=1),
+        TARGET,
+        {},
+        ColumnError,
+        FEATURE_COLUMNS[0],
+    ),
+    "unknown CATEGORICAL": (lambda f: f, TARGET, {"categorical": ("<nothing>",)}, ColumnError, "<nothing>"),
+    "the target in CATEGORICAL": (lambda f: f, TARGET, {"categorical": (TARGET,)}, TargetError, TARGET),
+    "CATEGORICAL and DROP": (
+        lambda f: f.assign(code=["1", "2"] * (len(f) // 2) + ["1"] * (len(f) % 2)),
+        TARGET,
+        {"categorical": ("code",), "drop": ("code",)},
+        ColumnError,
+        "code",
+    ),
+    "CATEGORICAL with too many values": (
+        lambda f: f.assign(amount=[str(n) for n in range(len(f))]),
+        TARGET,
+        {"categorical": ("amount",)},
+        ColumnError,
+        "amount",
     ),
 }
 
@@ -260,8 +274,13 @@ def test_headers_become_identifiers(header: str, name: str) -> None:
     ],
 )
 def test_columns_that_cannot_be_features_are_left_out_with_a_reason(cells: list[str], reason: str | None) -> None:
-    why = why_left_out("column", "column", pd.Series(cells))
-    assert (why or "").split(":")[0] == (reason or "")
+    assert _why(cells) == (reason or "")
+
+
+def _why(cells: list[str], name: str = "column") -> str:
+    """The reason (before its colon) why_left_out gives a column of `cells`, or ""."""
+    found = survey_frame(pd.DataFrame({name: cells, "target": "x"}), "target")
+    return (why_left_out(name, name, found.columns[name], found.pool[name]) or "").split(":")[0]
 
 
 @pytest.mark.parametrize(
@@ -274,14 +293,14 @@ def test_columns_that_cannot_be_features_are_left_out_with_a_reason(cells: list[
     ],
 )
 def test_the_task_defaults_from_the_target(cells: list[str], task: str) -> None:
-    assert default_task("target", pd.Series(cells)) == task
+    assert default_task(survey_frame(pd.DataFrame({"target": cells}), "target").columns["target"]) == task
 
 
 def test_a_keep_overrides_a_left_out_column_and_a_drop_leaves_one_out(frame: pd.DataFrame) -> None:
     identifier = frame.assign(row_id=[str(n) for n in range(len(frame))])
-    assert "row_id" in {left.header for left in plan(identifier, TARGET).left_out}
-    assert "row_id" in {column.name for column in plan(identifier, TARGET, keep=("row_id",)).features}
-    dropped = plan(frame, TARGET, drop=(FEATURE_COLUMNS[0],))
+    assert "row_id" in {left.header for left in _plan(identifier, TARGET).left_out}
+    assert "row_id" in {column.name for column in _plan(identifier, TARGET, keep=("row_id",)).features}
+    dropped = _plan(frame, TARGET, drop=(FEATURE_COLUMNS[0],))
     assert (FEATURE_COLUMNS[0], "DROP") in {(left.header, left.reason) for left in dropped.left_out}
 
 
@@ -386,7 +405,7 @@ def test_a_replacement_that_would_lose_changes_is_refused_and_changes_nothing(
     sample = data.with_name(dataset.sample_file_name(data.name))
     edited, reason = {
         "data file changed since dvc add": (data, "modified since DVC recorded it"),
-        "sample changed since the commit": (sample, "changed since the last commit"),
+        "sample changed since the commit": (sample, "changed since git last recorded it"),
         "schema.py does not parse": (Layout(project).schema, "does not parse"),
     }[change]
     edited.write_text(edited.read_text() + "\n(\n")
@@ -396,3 +415,111 @@ def test_a_replacement_that_would_lose_changes_is_refused_and_changes_nothing(
     assert edited.name in str(refused.value)
     assert refused.value.column is None
     assert _snapshot(project) == before
+
+
+# --- a first run, codes, physical bounds, bounded reading ------------------------------------
+
+
+def test_a_first_run_before_any_commit_replaces_the_staged_dataset(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """`make setup` stages a new project's files and commits nothing: the staged dataset is what git has."""
+    _git(project, "add", "--all")
+    first, _ = _first_and_second(frame, tmp_path)
+    lines = make_dataset(first, TARGET, project=project)
+    assert any(line.startswith("  replaced the previous dataset ") for line in lines)
+    assert (Layout(project).core / "data" / dataset.data_file_name(first)).is_file()
+
+
+def test_before_any_commit_a_file_changed_after_staging_is_refused(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    first, second = _first_and_second(frame, tmp_path)
+    make_dataset(first, TARGET, project=project)
+    _git(project, "add", "--all")
+    sample = Layout(project).core / "data" / dataset.sample_file_name(dataset.data_file_name(first))
+    sample.write_text(sample.read_text() + "\n")
+    before = _snapshot(project)
+    with pytest.raises(WorkspaceError, match="changed since git last recorded it") as refused:
+        make_dataset(second, TARGET, project=project)
+    assert sample.name in str(refused.value)
+    assert _snapshot(project) == before
+
+
+def _codes_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(group_code=[("1", "2", "2")[index % 3] for index in range(len(frame))])
+
+
+def test_whole_number_codes_are_flagged_with_the_command_that_makes_them_categorical(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    csv = _csv(_codes_frame(frame), tmp_path)
+    lines = make_dataset(csv, TARGET, drop=(FEATURE_COLUMNS[0],), project=project)
+    (flag,) = [line for line in lines if line.startswith("  group_code holds only the whole numbers 1, 2")]
+    command = flag.split("make it categorical: ")[1]
+    assert shlex.split(command) == [
+        "make",
+        "dataset",
+        f"CSV={csv}",
+        f"TARGET={TARGET}",
+        f"DROP={FEATURE_COLUMNS[0]}",
+        "CATEGORICAL=group_code",
+    ]
+    make_dataset(csv, TARGET, drop=(FEATURE_COLUMNS[0],), categorical=("group_code",), project=project)
+    schema = load_schema(Layout(project).schema.read_text(), Layout(project).schema)
+    assert get_args(schema.Features.model_fields["group_code"].annotation) == ("1", "2")
+
+
+def _mark_physical(schema: Path, name: str, low: float, high: float) -> None:
+    """Edit schema.py as a person would: the field `name` gets bounds [low, high], marked physical."""
+    text = schema.read_text()
+    start = text.index(f"\n    {name}: ")
+    end = text.index("description=", start)
+    field = re.sub(r"ge=[^,\n]+", f"ge={low!r}", text[start:end])
+    field = re.sub(r"le=[^,\n]+", f"le={high!r}", field).replace('"observed"', '"physical"')
+    schema.write_text(text[:start] + field + text[end:])
+
+
+def test_physical_bounds_are_kept_by_a_rerun_and_data_beyond_them_is_refused(
+    project: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    csv = _csv(frame, tmp_path)
+    make_dataset(csv, TARGET, project=project)
+    layout = Layout(project)
+    inferred = _plan(frame, TARGET)
+    column = next((column for column in inferred.features if column.kind == "numeric"), None)
+    if column is None:  # the contract has no numeric feature: one of its own
+        frame = frame.assign(amount=[str(index % 7) for index in range(len(frame))])
+        csv = _csv(frame, tmp_path)
+        make_dataset(csv, TARGET, project=project)
+        column = next(column for column in _plan(frame, TARGET).features if column.name == "amount")
+    low, high = column.seen
+    _mark_physical(layout.schema, column.name, low, high + 1000.0)
+    make_dataset(csv, TARGET, project=project)
+    field = load_schema(layout.schema.read_text(), layout.schema).Features.model_fields[column.name]
+    assert field.json_schema_extra == {"bounds": "physical"}
+    assert [(type(bound).__name__, bound) for bound in field.metadata] == [("Ge", Ge(low)), ("Le", Le(high + 1000.0))]
+    _mark_physical(layout.schema, column.name, low, (low + high) / 2)
+    before = _snapshot(project)
+    with pytest.raises(ColumnError, match="above its physical bound le=") as refused:
+        make_dataset(csv, TARGET, project=project)
+    assert refused.value.column == column.header
+    assert _snapshot(project) == before
+
+
+def test_a_file_read_in_small_chunks_gives_the_same_data_file_and_contract(
+    fresh_project: Path, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = _csv(frame, tmp_path)
+    whole = Path(shutil.copytree(fresh_project, tmp_path / "whole", symlinks=True))
+    make_dataset(csv, TARGET, project=whole)
+    monkeypatch.setattr(survey, "CHUNK_CELLS", 3 * len(frame.columns))  # three rows at a time
+    monkeypatch.setattr(survey, "POOL_ROWS", 20)
+    chunked = Path(shutil.copytree(fresh_project, tmp_path / "chunked", symlinks=True))
+    make_dataset(csv, TARGET, project=chunked)
+    name = dataset.data_file_name(csv)
+    data = [(Layout(root).core / "data" / name).read_bytes() for root in (whole, chunked)]
+    assert data[0] == data[1]
+    schemas = [load_schema(Layout(root).schema.read_text(), Layout(root).schema) for root in (whole, chunked)]
+    fields = [{key: repr(value) for key, value in schema.LabelledRecord.model_fields.items()} for schema in schemas]
+    assert fields[0] == fields[1]

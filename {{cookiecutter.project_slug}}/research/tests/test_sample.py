@@ -6,44 +6,44 @@ the tests hold for whatever dataset the project has; both tasks are drawn, with 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}_core import (
-    CATEGORICAL_COLUMNS,
-    NUMERIC_COLUMNS,
-    TARGET,
-    TARGET_CLASSES,
-    sample_path,
-)
-from {{ cookiecutter.package_name }}_research.infer import Plan, plan, read_csv
+from {{ cookiecutter.package_name }}_core import TARGET, TARGET_CLASSES, sample_path
+from {{ cookiecutter.package_name }}_research.infer import Plan, plan, read_csv, survey_frame
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS, TARGET_BINS, sample_rows
 
-# A target of each task from the contract's columns: its own target, or a column of the other kind.
-CATEGORICAL_TARGET = TARGET if TARGET_CLASSES else next(iter(CATEGORICAL_COLUMNS), None)
-NUMERIC_TARGET = NUMERIC_COLUMNS[0] if TARGET_CLASSES else TARGET
-TARGETS = {"classification": CATEGORICAL_TARGET, "regression": NUMERIC_TARGET}
+# Each task's target: the contract's own, or (for the other task) a synthetic column added to its sample,
+# so that both tasks are drawn from whatever contract the project has.
+SYNTHETIC = {"classification": "synthetic_class", "regression": "synthetic_value"}
+TARGETS = {
+    task: TARGET if (task == "classification") == bool(TARGET_CLASSES) else SYNTHETIC[task] for task in SYNTHETIC
+}
 
 
 def _large(target: str) -> pd.DataFrame:
-    """The sample repeated to three times SAMPLE_ROWS, rows with a target only, a gap in one feature every 50 rows."""
+    """The sample repeated to three times SAMPLE_ROWS, rows with a target only, a gap in one feature every 50 rows,
+    and the synthetic target when `target` is one: three classes of unequal size, or seeded numbers."""
     small = read_csv(sample_path())
-    small = small[small[target] != ""]
+    small = small[small[TARGET] != ""]
     frame = pd.concat([small] * (3 * SAMPLE_ROWS // len(small) + 1), ignore_index=True)
+    if target == SYNTHETIC["classification"]:
+        frame[target] = [("a", "b", "b", "c", "c", "c")[index % 6] for index in range(len(frame))]
+    elif target == SYNTHETIC["regression"]:
+        frame[target] = [f"{value:.3f}" for value in np.random.default_rng(0).lognormal(size=len(frame))]
     gapped = next(column for column in frame.columns if column != target)
     frame.loc[::50, gapped] = ""
     return frame
 
 
 def _plan(frame: pd.DataFrame, task: str) -> Plan:
-    return plan(frame, TARGETS[task], task=task)  # type: ignore[arg-type]
+    return plan(survey_frame(frame, TARGETS[task]), TARGETS[task], task=task)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=list(TARGETS))
 def case(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, Plan]:
-    if TARGETS[request.param] is None:
-        pytest.skip(f"the contract has no column to draw a {request.param} target from")
-    frame = _large(str(TARGETS[request.param]))
+    frame = _large(TARGETS[request.param])
     return frame, _plan(frame, request.param)
 
 

@@ -13,8 +13,13 @@ after the new one is written, validated and tracked.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import io
+import json
 import os
+import re
+import shlex
+import shutil
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -32,10 +37,12 @@ from {{ cookiecutter.package_name }}_core import data_path
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import DatasetError
-from .infer import Plan, Task, plan, read_csv
+from .infer import Plan, Task, plan, survey_csv
+from .physical import keep_physical, physical_bounds
 from .previous import check_nothing_lost, delete_files, find_previous, stop_tracking
 from .render import formatted, schema_source
 from .sample import sample_rows
+from .survey import read_chunks
 from .workspace import run_tool
 
 # Where this workspace's core package lives, relative to the project root (core/src/<package>_core).
@@ -84,9 +91,12 @@ def csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def data_text(frame: pd.DataFrame, plan_: Plan) -> str:
-    """The data file: every column under its contract name, the rows that have a target, cells as they were."""
-    return csv_text(labelled_rows(frame, plan_))
+def write_data(csv: Path, headers: list[str], plan_: Plan, path: Path) -> None:
+    """The data file, a chunk at a time: every column under its contract name, the rows that have a target,
+    cells as they were (MISSING_TOKENS as gaps)."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        for number, chunk in enumerate(read_chunks(csv, headers)):
+            labelled_rows(chunk, plan_).to_csv(file, index=False, header=number == 0, lineterminator="\n")
 
 
 def load_schema(text: str, path: Path) -> types.ModuleType:
@@ -100,15 +110,15 @@ def load_schema(text: str, path: Path) -> types.ModuleType:
     return module
 
 
-def check_rows(schema: types.ModuleType, data: str) -> None:
-    """Every row of the data file must meet the inferred contract; otherwise the inference has a bug."""
+def check_rows(schema: types.ModuleType, frame: pd.DataFrame) -> None:
+    """Every row of `frame` (contract names, text cells) must meet the inferred contract; otherwise the
+    inference has a bug. It reads the survey's pool: every row of a file that fits in it."""
     model: type[BaseModel] = schema.LabelledRecord
     numeric = {
         name
         for name, field in model.model_fields.items()
         if not get_args(field.annotation) or float in get_args(field.annotation)
     }
-    frame = pd.read_csv(io.StringIO(data), dtype=str, keep_default_na=False)
     for index, row in enumerate(frame[list(model.model_fields)].to_dict("records")):
         record = {
             name: None if value == "" else float(value) if name in numeric else value for name, value in row.items()
@@ -119,39 +129,95 @@ def check_rows(schema: types.ModuleType, data: str) -> None:
             raise AssertionError(f"row {index} breaks the inferred contract: {error}") from error
 
 
+# A `key: value  # comment` line of params.yaml: the value is what lies between the key and the comment.
+_PARAM_LINE = re.compile(r"^(?P<key>\s*[A-Za-z_][\w-]*:)(?P<space>\s*)(?P<value>[^#\n]*?)(?P<rest>\s*(#.*)?)$")
+
+
+def _set_value(lines: list[str], line: int, text: str) -> None:
+    """Replace the scalar on line `line` (0-based) with `text`, keeping its key, spacing and comment."""
+    match = _PARAM_LINE.match(lines[line].rstrip("\n"))
+    if match is None:
+        raise AssertionError(f"params.yaml line {line + 1} is not a `key: value` line: {lines[line]!r}")
+    space = match["space"] or " "
+    end = "\n" if lines[line].endswith("\n") else ""
+    lines[line] = f"{match['key']}{space}{text}{match['rest']}{end}"
+
+
+# Words YAML 1.1 readers take for booleans or null: never written plain.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
+_PLAIN = re.compile(r"[\w./][\w ./-]*")
+
+
+def _yaml_scalar(value: str) -> str:
+    """`value` as a YAML scalar: plain for a path-like string every YAML reader reads back as it, else quoted."""
+    plain = _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS and not value.endswith(" ")
+    return value if plain and isinstance(YAML(typ="safe").load(value), str) else json.dumps(value)
+
+
 def params_text(text: str, source: str) -> tuple[str, list[str]]:
-    """params.yaml with `ingest.source` set (comments kept), and a line per other value the new data resets."""
+    """params.yaml with `ingest.source` set, every other byte as it was (comments, `null`s, quoting), and a line
+    per other value the new data resets."""
     yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
     document: Any = yaml.load(text)
+    lines = text.splitlines(keepends=True)
     notes = []
-    document["ingest"]["source"] = source
+    _set_value(lines, document["ingest"].lc.value("source")[0], _yaml_scalar(source))
     register = document.get("register", {})
     # An absolute floor was chosen for the old data; the check against the baseline model carries over.
     if register.get("floor") is not None:
         notes.append(
             f"register.floor {register['floor']} was set for the old data: now null (register.beat_baseline applies)"
         )
-        register["floor"] = None
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return out.getvalue(), notes
+        _set_value(lines, register.lc.value("floor")[0], "null")
+    result = "".join(lines)
+    written: Any = yaml.load(result)
+    if written["ingest"]["source"] != source:
+        raise AssertionError(f"params.yaml: ingest.source reads back as {written['ingest']['source']!r}")
+    return result, notes
+
+
+# Files up to this size are kept in memory by `all_or_nothing`; a larger one (the data file) through a hard link.
+_IN_MEMORY_BYTES = 16 * 1024 * 1024
 
 
 @contextmanager
 def all_or_nothing(paths: Sequence[Path]) -> Iterator[None]:
-    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data."""
-    saved = {path: path.read_bytes() if path.exists() else None for path in paths}
+    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data.
+
+    A small file's bytes are kept in memory (tools such as DVC rewrite .gitignore in place); a large one,
+    the data file, which may be gigabytes and is only ever replaced (`replace_with`), through a hard link.
+    """
+    saved: dict[Path, bytes | Path | None] = {}
     try:
+        for path in paths:
+            saved[path] = None if not path.exists() else _keep(path)
         yield
     except BaseException:
-        for path, content in saved.items():
-            if content is None:
+        for path, kept in saved.items():
+            if kept is None:
                 path.unlink(missing_ok=True)
+            elif isinstance(kept, bytes):
+                path.write_bytes(kept)
             else:
-                path.write_bytes(content)
+                os.replace(kept, path)
         raise
+    finally:
+        for kept in saved.values():
+            if isinstance(kept, Path):
+                kept.unlink(missing_ok=True)
+
+
+def _keep(path: Path) -> bytes | Path:
+    """`path`'s current content: its bytes, or (a large file) a second name for it beside it."""
+    if path.stat().st_size <= _IN_MEMORY_BYTES:
+        return path.read_bytes()
+    kept = path.with_name(f".{path.name}.kept")
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(path, kept)
+    except OSError:
+        shutil.copy2(path, kept)
+    return kept
 
 
 def replace(path: Path, text: str) -> bool:
@@ -164,9 +230,36 @@ def replace(path: Path, text: str) -> bool:
     return True
 
 
+def replace_with(path: Path, temporary: Path) -> bool:
+    """Move the finished `temporary` onto `path`; False (and `temporary` removed) when they were already equal."""
+    if path.exists() and filecmp.cmp(path, temporary, shallow=False):
+        temporary.unlink()
+        return False
+    os.replace(temporary, path)
+    return True
+
+
 def dvc_add(project: Path, path: Path) -> None:
     """Track the data file with DVC (its content hash in `<file>.dvc`, the file itself ignored by git)."""
     run_tool(project, "dvc", "add", "--quiet", str(path.relative_to(project)))
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options `make dataset` was given beside CSV and TARGET, as the report and schema.py repeat them."""
+
+    task: Task | None = None
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+
+    def words(self, **changed: tuple[str, ...]) -> list[str]:
+        """`KEY=value` for each option given (with `changed` ones replaced), as make's command line takes them."""
+        values = {"TASK": self.task or "", "KEEP": self.keep, "DROP": self.drop, "CATEGORICAL": self.categorical}
+        values.update({key.upper(): value for key, value in changed.items()})
+        return [
+            f"{key}={value if isinstance(value, str) else ','.join(value)}" for key, value in values.items() if value
+        ]
 
 
 def make_dataset(
@@ -176,22 +269,22 @@ def make_dataset(
     task: Task | None = None,
     keep: tuple[str, ...] = (),
     drop: tuple[str, ...] = (),
+    categorical: tuple[str, ...] = (),
     project: Path = PROJECT,
 ) -> list[str]:
     """Infer, check and write everything; returns the report's lines. Raises a DatasetError, writing nothing."""
     layout = Layout(project)
-    frame = read_csv(csv)
-    plan_ = plan(frame, target, task=task, keep=keep, drop=drop)
+    options = Options(task, keep, drop, categorical)
+    found = survey_csv(csv, target)
+    inferred = plan(found, target, task=task, keep=keep, drop=drop, categorical=categorical)
+    plan_ = keep_physical(inferred, physical_bounds(layout.schema))
     name = data_file_name(csv)
     data_file = layout.core / "data" / name
     sample_file = data_file.with_name(sample_file_name(name))
-    data = data_text(frame, plan_)
-    sample_frame = sample_rows(labelled_rows(frame, plan_), plan_)
+    pool = found.pool.rename(columns=plan_.names)
+    sample_frame = sample_rows(pool, plan_)
     sample = csv_text(sample_frame)
-    rows, sampled = len(frame) - plan_.rows_without_target, len(sample_frame)
-    options = " ".join(
-        f"{key}={value}" for key, value in (("TASK", task), ("KEEP", ",".join(keep)), ("DROP", ",".join(drop))) if value
-    )
+    rows, sampled = found.rows - plan_.rows_without_target, len(sample_frame)
     schema_text = formatted(
         schema_source(
             plan_,
@@ -200,14 +293,14 @@ def make_dataset(
             data_file=name,
             sample_file=sample_file.name,
             sample_rows=sampled,
-            options=options,
+            options=" ".join(options.words()),
         ),
         project,
         layout.schema,
     )
     schema = load_schema(schema_text, layout.schema)
-    check_rows(schema, data)
-    check_rows(schema, sample)
+    check_rows(schema, pool)
+    check_rows(schema, sample_frame)
     classes = plan_.target.categories
     old, new = contract_fingerprint(), contract_fingerprint(schema.Features, schema.TARGET, classes)
     params, notes = params_text(layout.params.read_text(encoding="utf-8"), str(data_file.relative_to(project)))
@@ -215,17 +308,37 @@ def make_dataset(
     previous = find_previous(layout.schema, data_file.parent, [data_file, sample_file, dvc_file, csv])
     check_nothing_lost(project, previous)
     restored = [data_file, sample_file, layout.schema, layout.params, dvc_file, ignore]
-    with all_or_nothing(restored + ([previous.pointer] if previous.pointer else [])):
-        written = ((data_file, data), (sample_file, sample), (layout.schema, schema_text), (layout.params, params))
-        changed = [path.relative_to(project) for path, text in written if replace(path, text)]
-        dvc_add(project, data_file)
-        stop_tracking(project, previous)
+    written_data = data_file.with_name(f".{name}.tmp")
+    try:
+        write_data(csv, found.headers, plan_, written_data)
+        with all_or_nothing(restored + ([previous.pointer] if previous.pointer else [])):
+            changed = [data_file.relative_to(project)] if replace_with(data_file, written_data) else []
+            written = ((sample_file, sample), (layout.schema, schema_text), (layout.params, params))
+            changed += [path.relative_to(project) for path, text in written if replace(path, text)]
+            dvc_add(project, data_file)
+            stop_tracking(project, previous)
+    finally:
+        written_data.unlink(missing_ok=True)
     delete_files(previous)
     replaced = previous.describe(project)
     sampled_from = f"{sampled} of {rows} rows" if sampled < rows else f"all {rows} rows"
     tracked = f"DVC tracks {data_file.relative_to(project)}; git tracks its sample {sample_file.relative_to(project)}"
     notes += [replaced] if replaced else []
+    notes += code_notes(plan_, csv, target, options)
     return report(plan_, csv, f"{tracked} ({sampled_from}, what the tests read)", changed, notes, old, new)
+
+
+def code_notes(plan_: Plan, csv: Path, target: str, options: Options) -> list[str]:
+    """A line per numeric feature of a few whole numbers, with the exact command that makes it categorical."""
+    notes = []
+    for name, values in plan_.codes.items():
+        words = options.words(categorical=(*options.categorical, name))
+        command = shlex.join(["make", "dataset", f"CSV={csv}", f"TARGET={target}", *words])
+        notes.append(
+            f"{name} holds only the whole numbers {', '.join(values)}: if they are codes (1 = one group, 2 = another)"
+            f" rather than amounts, make it categorical: {command}"
+        )
+    return notes
 
 
 def report(
@@ -271,9 +384,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--task", choices=["classification", "regression"], help="default: inferred from the target")
     parser.add_argument("--keep", default="", help="comma-separated columns to keep although they look left-out")
     parser.add_argument("--drop", default="", help="comma-separated columns to leave out")
+    parser.add_argument("--categorical", default="", help="comma-separated numeric columns that are codes: categories")
     args = parser.parse_args(argv)
     try:
-        lines = make_dataset(args.csv, args.target, task=args.task, keep=_names(args.keep), drop=_names(args.drop))
+        lines = make_dataset(
+            args.csv,
+            args.target,
+            task=args.task,
+            keep=_names(args.keep),
+            drop=_names(args.drop),
+            categorical=_names(args.categorical),
+        )
     except DatasetError as error:
         print(f"make dataset: {error}", file=sys.stderr)
         print("make dataset: nothing was changed", file=sys.stderr)

@@ -1,8 +1,9 @@
 """Research (Data Scientists): infer a data contract from a CSV — types, ranges, categories, gaps, left-out columns.
 
 Every rule is a named constant here, so a Data Scientist can see (and change) why a column was
-kept, typed or left out. The CSV is read as text: the data file written later keeps its cells
-exactly, and numbers are parsed only to infer types and ranges.
+kept, typed or left out. The CSV is read as text, in bounded chunks (survey.py): types, ranges,
+categories and gaps come from every labelled row; the pattern rules (dates, times, identifiers)
+read the survey's seeded pool of rows.
 """
 
 from __future__ import annotations
@@ -18,24 +19,39 @@ import pandas as pd
 from pydantic import BaseModel
 from slugify import slugify
 
-from {{ cookiecutter.package_name }}_core import MISSING_TOKENS
-
 from .errors import ColumnError, SourceError, TargetError
+from .survey import LIMIT, ColumnStats, Survey, read_chunks, read_header, survey
 
 Task = Literal["classification", "regression"]
 
 # A numeric target with at most this many distinct whole numbers is a label (0/1, ratings 1-5).
 MAX_NUMERIC_CLASSES = 10
-# More distinct labels than this is not a classification target.
-MAX_CLASSES = 50
+# More distinct labels than this is not a classification target (the survey counts exactly up to LIMIT).
+MAX_CLASSES = LIMIT
 # A text column with more distinct values than this, or than this share of its rows, is free text.
-MAX_CATEGORIES = 50
+MAX_CATEGORIES = LIMIT
 MAX_CATEGORY_SHARE = 0.5
+# A numeric feature of at most this many distinct whole numbers may be codes (sex 1/2): the report says so.
+MAX_CODES = 10
 # Rows a column needs before "every value is different" says identifier rather than "small sample".
 MIN_ROWS_FOR_IDENTIFIER = 10
-# Declared ranges reach this share of the seen span beyond the seen minimum and maximum.
-RANGE_MARGIN = 0.5
-DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\s*$")
+# Observed bounds: the seen [min, max] widened on each side by this share of its span, and at least by this
+# share of its largest magnitude (a year 2007-2009 may be 2010 tomorrow), to round numbers; data that
+# never went below 0 keeps 0 as its lower bound.
+RANGE_MARGIN = 1.0
+MAGNITUDE_MARGIN = 0.1
+_TIME = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s?[ap]\.?m\.?)?"
+_ZONE = r"(\s?(z|utc|[+-]\d{2}:?\d{2}))?"
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DAY = (
+    r"\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?"  # 2012-01-31, 2012/01/31, 2012.01.31, 2012-01
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # 31/01/2012, 01/31/12, 31.01.2012, 31-01-2012
+    r"|\d\d?[- ]" + _MONTH + r"[- ,]*\d\d\d?\d?"  # 31 Jan 2012, 31-Jan-12
+    r"|" + _MONTH + r" \d\d?,? \d\d\d\d"  # January 31, 2012
+)
+# A date, or a date and time (ISO's T, a zone); a time of day alone (13:30, 1:30 pm, 13:30:05.25).
+DATE = re.compile(rf"^\s*({_DAY})([ t]{_TIME}{_ZONE})?\s*$", re.IGNORECASE)
+TIME_OF_DAY = re.compile(rf"^\s*{_TIME}\s*$", re.IGNORECASE)
 IDENTIFIER_NAME = re.compile(r"^(id|uuid|guid|key|index|row|rownames|row_id)$|_id$")
 RESERVED = frozenset(dir(BaseModel))
 # Where camelCase words meet (`EngineSize`, `airBags`): a word boundary for the snake_case name.
@@ -54,6 +70,8 @@ class Column:
     low: float = 0.0
     high: float = 0.0
     seen: tuple[float, float] = (0.0, 0.0)
+    # "observed": `low`/`high` widened from the seen values by make dataset; "physical": written by a person.
+    bounds: Literal["observed", "physical"] = "observed"
 
 
 @dataclass(frozen=True)
@@ -74,27 +92,17 @@ class Plan:
     left_out: tuple[LeftOut, ...]
     names: dict[str, str] = field(default_factory=dict)  # CSV header -> contract name, every column
     rows_without_target: int = 0
+    # Numeric features of a few whole numbers (contract name -> the values): maybe codes, not amounts.
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """The CSV as text cells (gaps as ""), or a SourceError saying why it cannot be read."""
-    if not path.is_file():
-        raise SourceError(None, f"{path} does not exist or is not a file")
-    try:
-        # utf-8-sig: a spreadsheet's "CSV UTF-8" export starts with a byte-order mark, not part of the first header.
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError as error:
-        raise SourceError(None, f"{path} is empty: expected a header row and data rows") from error
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise SourceError(None, f"{path} is not a parseable UTF-8 CSV: {error}") from error
-    if frame.empty:
+    """A whole (small) CSV as text cells, gaps as "": for tests and notebooks. `make dataset` streams instead."""
+    headers = read_header(path)
+    chunks = list(read_chunks(path, headers))
+    if not chunks:
         raise SourceError(None, f"{path} has a header but no data rows")
-    if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
-        raise SourceError(None, f"{path} looks separated by ';': save it with ',' as the separator")
-    unnamed = [str(header) for header in frame.columns if str(header).startswith("Unnamed: ")]
-    if len(unnamed) > 1 or (unnamed and unnamed[0] != "Unnamed: 0"):
-        raise SourceError(unnamed[-1], "a column without a header: every column needs a name")
-    return frame.apply(lambda column: column.map(lambda cell: "" if cell in MISSING_TOKENS else cell))
+    return pd.concat(chunks)
 
 
 def snake_name(header: str) -> str:
@@ -106,10 +114,10 @@ def snake_name(header: str) -> str:
 
 
 def contract_names(headers: list[str]) -> dict[str, str]:
-    """CSV header -> contract name for every column; two headers that map to one name are an error."""
+    """CSV header -> contract name for every column; two headers that map to one name are an error naming both."""
     names: dict[str, str] = {}
     for header in headers:
-        name = "row" if header == "Unnamed: 0" else snake_name(header)
+        name = snake_name(header)
         clash = next((other for other, taken in names.items() if taken == name), None)
         if clash is not None:
             raise ColumnError(header, f"maps to {name!r} like column {clash!r}: rename one of them in the CSV")
@@ -117,146 +125,179 @@ def contract_names(headers: list[str]) -> dict[str, str]:
     return names
 
 
-def _numbers(cells: pd.Series) -> pd.Series | None:
-    """The present cells as floats, or None when any present cell is not a finite number."""
-    present = cells[cells != ""]
-    numbers = pd.to_numeric(present, errors="coerce")
-    if numbers.isna().any() or not all(math.isfinite(value) for value in numbers):
-        return None
-    return numbers.astype(float)
+def target_header(headers: list[str], target: str) -> str:
+    """The CSV header TARGET names (by header or by contract name), or a TargetError listing the columns."""
+    by_name = {name: header for header, name in contract_names(headers).items()}
+    header = target if target in headers else by_name.get(target)
+    if header is None:
+        raise TargetError(target, f"not a column of the CSV (columns: {', '.join(headers)})")
+    return header
 
 
-def _rounded_range(low: float, high: float) -> tuple[float, float]:
-    """The seen [low, high] widened by RANGE_MARGIN of its span, to round numbers; never below 0 for non-negative data."""
-    span = high - low if high > low else max(abs(high), 1.0)
-    step = 10.0 ** math.floor(math.log10(span))
-    wide_low = math.floor((low - RANGE_MARGIN * span) / step) * step
-    wide_high = math.ceil((high + RANGE_MARGIN * span) / step) * step
+def observed_bounds(low: float, high: float) -> tuple[float, float]:
+    """The seen [low, high] widened by RANGE_MARGIN of its span, at least MAGNITUDE_MARGIN of its magnitude,
+    rounded outward to the margin's order of magnitude; never below 0 for non-negative data.
+
+    The margin is at least the span, so the step is never finer than the data's own precision, and the
+    bounds print as the data's numbers do (`0.3`, never `0.30000000000000004`).
+    """
+    margin = max(RANGE_MARGIN * (high - low), MAGNITUDE_MARGIN * max(abs(low), abs(high))) or 1.0
+    digits = -math.floor(math.log10(margin))
+    step = 10.0**-digits
+    wide_low = math.floor(round((low - margin) / step, 6)) * step
+    wide_high = math.ceil(round((high + margin) / step, 6)) * step
     if low >= 0 > wide_low:
         wide_low = 0.0
-    return float(wide_low), float(wide_high)
+    return round(wide_low, max(digits, 0)), round(wide_high, max(digits, 0))
 
 
-def _numeric(name: str, header: str, numbers: pd.Series, optional: bool) -> Column:
-    seen = (float(numbers.min()), float(numbers.max()))
-    low, high = _rounded_range(*seen)
-    return Column(name, header, "numeric", optional, low=low, high=high, seen=seen)
+def _numeric(name: str, header: str, stats: ColumnStats, *, optional: bool) -> Column:
+    low, high = observed_bounds(stats.low, stats.high)
+    return Column(name, header, "numeric", optional, low=low, high=high, seen=(stats.low, stats.high))
 
 
-def _categorical(name: str, header: str, cells: pd.Series, optional: bool) -> Column:
-    categories = tuple(sorted(set(cells[cells != ""])))
-    return Column(name, header, "categorical", optional, categories=categories)
+def _categorical(name: str, header: str, stats: ColumnStats, *, optional: bool, why: str) -> Column:
+    if stats.counts is None:
+        raise ColumnError(header, f"{why}, but it has more than {MAX_CATEGORIES} distinct values: too many categories")
+    return Column(name, header, "categorical", optional, categories=tuple(sorted(stats.counts)))
 
 
-def why_left_out(header: str, name: str, cells: pd.Series) -> str | None:
-    """Why a feature column should stay out of the contract (identifier, free text, date, constant), or None."""
-    present = cells[cells != ""]
-    distinct = present.nunique()
-    if present.empty:
+def _all_different(stats: ColumnStats, pool: pd.Series) -> bool:
+    """Every present value differs: exact while the survey counted them, else judged on the pool."""
+    present = pool[pool != ""]
+    if stats.counts is not None:
+        return len(stats.counts) == stats.present >= MIN_ROWS_FOR_IDENTIFIER
+    return len(present) >= MIN_ROWS_FOR_IDENTIFIER and present.nunique() == len(present)
+
+
+def why_left_out(header: str, name: str, stats: ColumnStats, pool: pd.Series) -> str | None:
+    """Why a feature column should stay out of the contract (identifier, free text, date, time, constant), or None."""
+    if stats.present == 0:
         return "empty: no value in any row"
-    if distinct == 1:
-        return f"constant: every present value is {present.iloc[0]!r}"
-    numbers = _numbers(cells)
-    all_different = distinct == len(present) and len(present) >= MIN_ROWS_FOR_IDENTIFIER
-    if numbers is not None:
-        whole = bool((numbers == numbers.round()).all())
-        if all_different and whole and (IDENTIFIER_NAME.search(name) or numbers.is_monotonic_increasing):
+    if stats.counts is not None and len(stats.counts) == 1:
+        return f"constant: every present value is {next(iter(stats.counts))!r}"
+    all_different = _all_different(stats, pool)
+    if stats.numeric:
+        if all_different and stats.whole and (IDENTIFIER_NAME.search(name) or stats.increasing):
             return "identifier: a different whole number in every row"
         return None
+    present = pool[pool != ""]
+    if present.map(lambda cell: bool(TIME_OF_DAY.match(cell))).all():
+        return "time of day: not a feature as it is (derive e.g. the hour or a part of the day as a new column)"
     if present.map(lambda cell: bool(DATE.match(cell))).all():
         return "date: dates are not features as they are (derive e.g. a weekday or an age as a new column)"
     if all_different:
         return "identifier: a different text in every row"
-    if distinct > MAX_CATEGORIES or distinct > MAX_CATEGORY_SHARE * len(present):
-        return f"free text: {distinct} distinct values in {len(present)} rows (at most {MAX_CATEGORIES} categories)"
+    if stats.counts is None:
+        return f"free text: more than {MAX_CATEGORIES} distinct values in {stats.present} rows"
+    if len(stats.counts) > MAX_CATEGORY_SHARE * stats.present:
+        return f"free text: {len(stats.counts)} distinct values in {stats.present} rows (too many for categories)"
     return None
 
 
-def default_task(header: str, cells: pd.Series) -> Task:
+def default_task(stats: ColumnStats) -> Task:
     """Classification for text or a few whole numbers; regression for any other numbers."""
-    numbers = _numbers(cells)
-    if numbers is None:
+    if not stats.numeric:
         return "classification"
-    few = numbers.nunique() <= MAX_NUMERIC_CLASSES and bool((numbers == numbers.round()).all())
+    few = stats.counts is not None and len(stats.counts) <= MAX_NUMERIC_CLASSES and stats.whole
     return "classification" if few else "regression"
 
 
-def target_column(header: str, name: str, cells: pd.Series, task: Task) -> Column:
+def target_column(header: str, name: str, stats: ColumnStats, task: Task) -> Column:
     """The target as a contract column, or a TargetError naming what makes it unusable for `task`."""
-    present = cells[cells != ""]
-    if present.empty:
+    if stats.present == 0:
         raise TargetError(header, "every value is missing")
+    counts = stats.counts
     if task == "regression":
-        numbers = _numbers(cells)
-        if numbers is None:
-            bad = next(cell for cell in present if _numbers(pd.Series([cell])) is None)
-            raise TargetError(header, f"regression needs numbers, found {bad!r} (use TASK=classification for labels)")
-        if numbers.nunique() < 2:
-            raise TargetError(header, f"constant: every value is {numbers.iloc[0]!r}, nothing to learn")
-        return _numeric(name, header, numbers, optional=False)
-    counts = present.value_counts()
+        if not stats.numeric:
+            raise TargetError(
+                header, f"regression needs numbers, found {stats.not_a_number!r} (use TASK=classification for labels)"
+            )
+        if counts is not None and len(counts) < 2:
+            raise TargetError(header, f"constant: every value is {next(iter(counts))!r}, nothing to learn")
+        return _numeric(name, header, stats, optional=False)
+    if counts is None:
+        raise TargetError(
+            header, f"more than {MAX_CLASSES} distinct values: too many classes (TASK=regression for a number)"
+        )
     if len(counts) < 2:
-        raise TargetError(header, f"one class only ({counts.index[0]!r}): classification needs at least two")
-    if len(counts) > MAX_CLASSES:
+        raise TargetError(header, f"one class only ({next(iter(counts))!r}): classification needs at least two")
+    rare = sorted(label for label, count in counts.items() if count < 2)
+    if rare:
         raise TargetError(
-            header, f"{len(counts)} distinct values, more than {MAX_CLASSES} classes (TASK=regression for a number)"
+            header, f"class {rare[0]!r} has one row: a stratified split needs two per class (merge or drop it)"
         )
-    rare = counts[counts < 2]
-    if not rare.empty:
-        raise TargetError(
-            header, f"class {rare.index[0]!r} has one row: a stratified split needs two per class (merge or drop it)"
-        )
-    return _categorical(name, header, present, optional=False)
+    return _categorical(name, header, stats, optional=False, why="the target")
 
 
-def _choose(frame: pd.DataFrame, names: dict[str, str], options: tuple[str, ...], option: str) -> set[str]:
-    """CSV headers named in KEEP or DROP, by header or by contract name; an unknown name is an error."""
+def _choose(headers: list[str], names: dict[str, str], options: tuple[str, ...], option: str) -> set[str]:
+    """CSV headers named in KEEP, DROP or CATEGORICAL, by header or by contract name; an unknown name is an error."""
     by_name = {name: header for header, name in names.items()}
     chosen: set[str] = set()
     for given in options:
-        header = given if given in frame.columns else by_name.get(given)
+        header = given if given in headers else by_name.get(given)
         if header is None:
             raise ColumnError(given, f"named in {option} but not a column of the CSV")
         chosen.add(header)
     return chosen
 
 
+def _codes(stats: ColumnStats) -> tuple[str, ...]:
+    """A numeric column's values when they are a few whole numbers (maybe codes), else ()."""
+    counts = stats.counts
+    if not stats.whole or counts is None or not 2 <= len(counts) <= MAX_CODES:
+        return ()
+    return tuple(sorted(counts, key=float))
+
+
 def plan(
-    frame: pd.DataFrame,
+    found: Survey,
     target: str,
     *,
     task: Task | None = None,
     keep: tuple[str, ...] = (),
     drop: tuple[str, ...] = (),
+    categorical: tuple[str, ...] = (),
 ) -> Plan:
-    """The contract `frame` (text cells, gaps as "") gives with `target`; raises a DatasetError subclass."""
-    names = contract_names([str(header) for header in frame.columns])
-    by_name = {name: header for header, name in names.items()}
-    header = target if target in frame.columns else by_name.get(target)
-    if header is None:
-        raise TargetError(target, f"not a column of the CSV (columns: {', '.join(map(str, frame.columns))})")
-    kept, dropped = _choose(frame, names, keep, "KEEP"), _choose(frame, names, drop, "DROP")
-    if header in kept | dropped:
-        raise TargetError(header, "the target is always in the contract: leave it out of KEEP and DROP")
-    chosen_task: Task = task or default_task(header, frame[header])
-    labelled = frame[frame[header] != ""]
-    target_col = target_column(header, names[header], frame[header], chosen_task)
+    """The contract a surveyed CSV gives with `target`; raises a DatasetError subclass saying why not."""
+    headers = found.headers
+    names = contract_names(headers)
+    header = target_header(headers, target)
+    kept, dropped = _choose(headers, names, keep, "KEEP"), _choose(headers, names, drop, "DROP")
+    as_categories = _choose(headers, names, categorical, "CATEGORICAL")
+    if header in kept | dropped | as_categories:
+        raise TargetError(
+            header,
+            "the target is always in the contract, its kind set by TASK: leave it out of KEEP, DROP, CATEGORICAL",
+        )
+    both = sorted(as_categories & dropped)
+    if both:
+        raise ColumnError(both[0], "named in both CATEGORICAL and DROP: choose one")
+    stats, pool = found.columns, found.pool
+    chosen_task: Task = task or default_task(stats[header])
+    target_col = target_column(header, names[header], stats[header], chosen_task)
     features: list[Column] = []
     left_out: list[LeftOut] = []
-    for column in (str(column) for column in frame.columns if column != header):
-        cells = labelled[column]
-        reason = "DROP" if column in dropped else None if column in kept else why_left_out(column, names[column], cells)
+    codes: dict[str, tuple[str, ...]] = {}
+    for column in (column for column in headers if column != header):
+        numbers, cells = stats[column], pool[column]
+        forced = column in kept | as_categories
+        reason = (
+            "DROP" if column in dropped else None if forced else why_left_out(column, names[column], numbers, cells)
+        )
         if reason is not None:
             left_out.append(LeftOut(column, reason))
             continue
-        optional = bool((cells == "").any())
-        numbers = _numbers(cells)
-        if numbers is not None and not numbers.empty:
-            features.append(_numeric(names[column], column, numbers, optional))
-        elif not (cells != "").any():
-            raise ColumnError(column, "named in KEEP but has no value in any labelled row")
+        optional = numbers.missing > 0
+        if numbers.present == 0:
+            raise ColumnError(column, "named in KEEP or CATEGORICAL but has no value in any labelled row")
+        if column in as_categories:
+            features.append(_categorical(names[column], column, numbers, optional=optional, why="named in CATEGORICAL"))
+        elif numbers.numeric:
+            features.append(_numeric(names[column], column, numbers, optional=optional))
+            codes.update({names[column]: _codes(numbers)} if _codes(numbers) else {})
         else:
-            features.append(_categorical(names[column], column, cells, optional))
+            features.append(_categorical(names[column], column, numbers, optional=optional, why="named in KEEP"))
     if not features:
         raise ColumnError(None, "no feature column is left: KEEP one, or check the CSV's columns")
     return Plan(
@@ -265,5 +306,21 @@ def plan(
         features=tuple(features),
         left_out=tuple(left_out),
         names=names,
-        rows_without_target=len(frame) - len(labelled),
+        rows_without_target=found.rows_without_target,
+        codes=codes,
     )
+
+
+def survey_csv(path: Path, target: str) -> Survey:
+    """Read `path` once, in bounded chunks, for what `plan` needs; a SourceError or TargetError if it cannot."""
+    headers = read_header(path)
+    found = survey(read_chunks(path, headers), headers, target_header(headers, target))
+    if found.rows == 0:
+        raise SourceError(None, f"{path} has a header but no data rows")
+    return found
+
+
+def survey_frame(frame: pd.DataFrame, target: str) -> Survey:
+    """A survey of an in-memory frame of text cells (gaps as ""): for tests and notebooks."""
+    headers = [str(column) for column in frame.columns]
+    return survey([frame.set_axis(headers, axis=1)], headers, target_header(headers, target))

@@ -125,8 +125,9 @@ def check_nothing_lost(project: Path, previous: Previous) -> None:
         if changed:
             raise WorkspaceError(
                 None,
-                f"{', '.join(changed)}: changed since the last commit, and replacing the dataset would lose that:"
-                " commit or restore it, then run make dataset again",
+                f"{', '.join(changed)}: changed since git last recorded it (the last commit, or the staged file"
+                " before any commit), and replacing the dataset would lose that: commit or restore it, then run"
+                " make dataset again",
             )
 
 

@@ -7,6 +7,7 @@ so `make lint` passes on it and a second run over the same CSV writes the same b
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,9 +17,11 @@ from .infer import Column, Plan
 HEADER = '''"""Core (Data Scientists): the contract's declarations — target, feature columns, types, ranges, categories.
 
 Data source: {source} ({rows} rows), inferred by `make dataset`{options}.
-Ranges are the seen values widened by half their span (to round numbers), so that a unit mistake
-fails validation while new data of the same kind passes; review them. A column typed `X | None`
-may be missing. `make dataset` rewrites this file; contract.py derives everything else from it.
+Bounds marked `"bounds": "observed"` are the seen values widened by their span (at least a tenth of
+their size, to round numbers; 0 stays the floor of data that was never negative): a unit mistake
+fails validation, next year's ordinary rows pass. Where the domain fixes a bound (a share <= 1, a
+count >= 0), write it and mark it `"physical"`. A column typed `X | None` may be missing.
+`make dataset` rewrites this file (keeping physical bounds); contract.py derives the rest from it.
 """
 
 from __future__ import annotations
@@ -60,9 +63,14 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
+def _plain(value: float) -> str:
+    """A seen value as a reader writes it: `3.2581`, `2009`, `0.3` (no float noise)."""
+    return f"{value:.15g}"
+
+
 def _description(column: Column, *, target: bool = False) -> str:
     source = f"CSV column {column.header!r}" if column.header != column.name else "CSV column of that name"
-    seen = f"; seen {column.seen[0]:g} to {column.seen[1]:g}" if column.kind == "numeric" else ""
+    seen = f"; seen {_plain(column.seen[0])} to {_plain(column.seen[1])}" if column.kind == "numeric" else ""
     return source + seen + (" (the target)" if target else "") + "."
 
 
@@ -71,7 +79,9 @@ def field_line(column: Column, *, target: bool = False) -> str:
     kind = "float" if column.kind == "numeric" else f"Literal[{', '.join(_text(value) for value in column.categories)}]"
     arguments = ["default=None"] if column.optional else []
     if column.kind == "numeric":
-        arguments += [f"ge={_number(column.low)}", f"le={_number(column.high)}"]
+        arguments += [f"ge={_number(column.low)}"] if math.isfinite(column.low) else []
+        arguments += [f"le={_number(column.high)}"] if math.isfinite(column.high) else []
+        arguments.append(f"json_schema_extra={json.dumps({'bounds': column.bounds})}")
     arguments.append(f"description={_text(_description(column, target=target))}")
     annotation = f"{kind} | None" if column.optional else kind
     return f"    {column.name}: {annotation} = Field({', '.join(arguments)})\n"
