@@ -1,11 +1,13 @@
-"""Seconds from bake to a passing `make check` in the baked project, step by step, cold and warm.
+"""Seconds from bake to a passing `make check` in the baked project, step by step: cold, warm, and the slow tier.
 
-Cold checkout: a fresh bake with an empty pre-commit home (no hook environments yet) and the
-machine's uv cache as it is (a warm package cache): what a new team member's first day costs.
-Warm: the same checkout again, `make setup` and each verb of `make check` re-run (caches filled).
+Cold (time to green): bake, `make setup` and each verb of `make check` in a new checkout, with an empty
+pre-commit home and the machine's uv cache as it is (a warm package cache): a new team member's first hour.
+Warm: each verb of `make check` again in the same checkout, caches filled: what a person waits for on every
+change. Then the slow tier (`make test-slow`, which CI runs after `make check`), once, warm.
 `--cold-cache` also empties the uv cache, so every package is downloaded (slow, network-bound).
-The machine may be shared: the load average is printed before and after, read the figures with it.
-Usage: python bench/time_to_green.py [--cold-cache] [--python 3.12] [--skip test]
+`--quick` bakes, sets up and times `make lint` only: the script's own check, in seconds after the setup.
+The machine may be shared: the load average is printed before and after; read the figures with it.
+Usage: python bench/time_to_green.py [--quick] [--cold-cache] [--python 3.12] [--skip test] [--skip test-slow]
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
@@ -21,29 +24,25 @@ from harness import DEFAULTS, bake, project_env, run
 
 # `make check` is these verbs in this order; timing them one by one gives the breakdown.
 CHECK_VERBS = ("lint", "typecheck", "imports", "test", "hooks")
+QUICK_VERBS = ("lint",)
 
 
-def timed(step: str, times: dict[str, float], action: object) -> None:
+def timed(step: str, times: dict[str, float], action: Callable[[], object]) -> None:
     started = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     times[step] = time.perf_counter() - started
 
 
-def steps(root: Path, env: dict[str, str], skip: frozenset[str]) -> dict[str, float]:
-    """`make setup`, then each verb of `make check` (less `skip`), timed."""
-    times: dict[str, float] = {}
-    timed("setup", times, lambda: run("make setup", root, env))
-    verbs = [verb for verb in CHECK_VERBS if verb not in skip]
+def check(root: Path, env: dict[str, str], verbs: tuple[str, ...], times: dict[str, float]) -> float:
+    """Each verb of `make check` (those in `verbs`), timed into `times`; returns their sum."""
     for verb in verbs:
         timed(verb, times, lambda verb=verb: run(f"make {verb}", root, env))
-    times["check" if not skip else "check less " + ",".join(sorted(skip))] = sum(times[verb] for verb in verbs)
-    return times
+    return sum(times[verb] for verb in verbs)
 
 
-def report(label: str, times: dict[str, float]) -> None:
-    total = sum(seconds for step, seconds in times.items() if step not in CHECK_VERBS)
+def report(label: str, times: dict[str, float], total: float) -> None:
     parts = ", ".join(f"{step} {seconds:.1f}" for step, seconds in times.items())
-    print(f"time to green ({label}): {total:.1f} s  [{parts}]", flush=True)
+    print(f"{label}: {total:.1f} s  [{parts}]", flush=True)
 
 
 def load() -> str:
@@ -52,17 +51,21 @@ def load() -> str:
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("--quick", action="store_true", help="bake, setup and `make lint` only")
     cli.add_argument("--cold-cache", action="store_true", help="empty uv cache too (downloads every package)")
     cli.add_argument("--python", default=DEFAULTS["python_version"], help="python_version to bake")
     cli.add_argument(
         "--skip",
         action="append",
         default=[],
-        choices=CHECK_VERBS,
-        help="leave out a verb (e.g. test, for an A/B of the rest)",
+        choices=(*CHECK_VERBS, "test-slow"),
+        help="leave out a verb (e.g. test, for an A/B of the rest; test-slow, for the check alone)",
     )
     arguments = cli.parse_args()
-    print(f"load average before: {load()} ({os.cpu_count()} cores)", flush=True)
+    verbs = tuple(verb for verb in (QUICK_VERBS if arguments.quick else CHECK_VERBS) if verb not in arguments.skip)
+    slow_tier = not arguments.quick and "test-slow" not in arguments.skip
+    before = load()
+    print(f"load average before: {before} ({os.cpu_count()} cores)", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         env = {**project_env(arguments.python), "PRE_COMMIT_HOME": os.path.join(folder, "pre-commit")}
         if arguments.cold_cache:
@@ -70,10 +73,32 @@ def main() -> None:
         cold: dict[str, float] = {}
         timed("bake", cold, lambda: bake(Path(folder) / "out", python_version=arguments.python))
         root = next((Path(folder) / "out").iterdir())
-        cold.update(steps(root, env, frozenset(arguments.skip)))
-        report("cold checkout" + (", cold cache" if arguments.cold_cache else ", warm package cache"), cold)
-        report("warm, same checkout again", steps(root, env, frozenset(arguments.skip)))
-    print(f"load average after: {load()}", flush=True)
+        timed("setup", cold, lambda: run("make setup", root, env))
+        cold_check = check(root, env, verbs, cold)
+        cache = "cold package cache" if arguments.cold_cache else "warm package cache"
+        report(f"time to green, cold (bake, setup, check; {cache})", cold, cold["bake"] + cold["setup"] + cold_check)
+        warm: dict[str, float] = {}
+        warm_check = check(root, env, verbs, warm)
+        report("make check, warm (the same checkout again)", warm, warm_check)
+        slow: dict[str, float] = {}
+        if slow_tier:
+            timed("test-slow", slow, lambda: run("make test-slow", root, env))
+            report("slow tier, warm (make test-slow, CI's)", slow, slow["test-slow"])
+    after = load()
+    print(f"load average after: {after}", flush=True)
+    figures = {
+        "cold_s": cold["bake"] + cold["setup"] + cold_check,
+        "bake_s": cold["bake"],
+        "setup_s": cold["setup"],
+        "cold_check_s": cold_check,
+        "warm_check_s": warm_check,
+        **{f"warm_{verb}_s": warm[verb] for verb in verbs},
+        **({"slow_tier_s": slow["test-slow"]} if slow else {}),
+    }
+    values = " ".join(f"{key}={value:.1f}" for key, value in figures.items())
+    checked = "+".join(verbs) or "none"
+    minute = before.split()[0], after.split()[0]  # the one-minute load averages
+    print(f"summary time_to_green: {values} verbs={checked} load_before={minute[0]} load_after={minute[1]}")
 
 
 if __name__ == "__main__":

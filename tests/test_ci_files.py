@@ -59,7 +59,10 @@ def test_github_workflows_are_least_privilege_pinned_and_cached(baked: Any, comb
             )
             assert "timeout-minutes" in job, (path.name, name)
     text = (root / ".github" / "workflows" / "ci.yml").read_text()
-    assert "enable-cache: true" in text and "make check" in text
+    assert "enable-cache: true" in text
+    # Both tiers of the project's tests on every pull request: `make check`, then the slow tier.
+    runs = [step.get("run") for step in yaml.safe_load(text)["jobs"]["check"]["steps"]]
+    assert runs.index("make check") < runs.index("make test-slow")
     deploy = yaml.safe_load((root / ".github" / "workflows" / "release.yml").read_text())
     assert deploy["jobs"]["prod"]["needs"] == ["champion", "staging"]
     assert deploy["jobs"]["prod"]["environment"] == "prod"
@@ -73,6 +76,8 @@ def test_gitlab_ci_matches_its_schema(baked: Any, combo: dict[str, str]) -> None
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=root, env=tool_env())
     document = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
     assert document["stages"] == ["check", "pipeline", "build", "deploy"]
+    script = document["check"]["script"]
+    assert script.index("make check") < script.index("make test-slow")  # both tiers of the project's tests
     assert document["deploy-prod"]["rules"][0]["when"] == "manual"
     assert document["deploy-prod"]["environment"]["name"] == "prod"
     assert (root / ".gitlab" / "CODEOWNERS").is_file()

@@ -41,4 +41,4 @@ def test_the_macos_job_runs_make_in_the_folder_the_default_bake_makes(tmp_path: 
     baked = list((workspace / "build" / "macos").iterdir())
     assert [Path(folder)] == baked
     assert (baked[0] / "Makefile").is_file()
-    assert arguments.split() == ["setup", "check"]
+    assert arguments.split() == ["setup", "check-all"]

@@ -19,7 +19,8 @@ from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
 
 # Tests of the registry's mechanics, which hold on any data: the gate's quality floors are off (conftest.py).
-pytestmark = pytest.mark.usefixtures("no_quality_floor")
+# The slow tier (`make test-slow`): each test trains and registers models.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_quality_floor")]
 # A margin no challenger's gain can pass: the champion stays whatever the two models score.
 UNBEATABLE_MARGIN = 1e300
 

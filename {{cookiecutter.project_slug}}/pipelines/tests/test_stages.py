@@ -31,6 +31,9 @@ from {{ cookiecutter.package_name }}_pipelines.export import PARITY_MEASURE
 from {{ cookiecutter.package_name }}_pipelines.gate import install
 from {{ cookiecutter.package_name }}_pipelines.params import Params, Train, load_params
 
+# The slow tier (`make test-slow`): every stage through its command line, the whole pipeline among them.
+pytestmark = pytest.mark.slow
+
 # The PNG files evaluate draws for each task (the feature importance for both).
 IMAGES = {
     "classification": ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"),

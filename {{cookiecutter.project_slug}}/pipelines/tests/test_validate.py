@@ -106,6 +106,7 @@ def fresh_caches() -> Iterator[None]:
     validate.clear_caches()
 
 
+@pytest.mark.slow  # a property test: many generated tables
 @settings(QUICK, max_examples=200)
 @given(tables())
 def test_column_wise_validation_equals_the_per_row_contract(table: pa.Table) -> None:
@@ -140,6 +141,7 @@ def find_extended(row: dict[str, Any]) -> list[Violation]:
     return []
 
 
+@pytest.mark.slow  # a property test: many generated tables
 @settings(QUICK, max_examples=100)
 @given(data=st.data())
 def test_the_equivalence_holds_for_integer_optional_text_and_flag_fields(data: st.DataObject) -> None:
@@ -201,6 +203,7 @@ def test_a_contract_with_validators_is_checked_row_by_row(
     assert validate.column_rules() is None
 
 
+@pytest.mark.slow  # a property test: many generated tables
 @settings(QUICK, max_examples=50)
 @given(tables())
 def test_the_row_by_row_fallback_gives_the_same_findings(table: pa.Table) -> None:

@@ -31,6 +31,9 @@ from {{ cookiecutter.package_name }}_service.model import CARD_NAME, OnnxModel
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
 
+# The slow tier (`make test-slow`): the service under hostile and careless clients, real sockets among them.
+pytestmark = pytest.mark.slow
+
 JSON_HEADERS = {"content-type": "application/json"}
 REQUIRED = tuple(name for name in FEATURE_COLUMNS if name not in OPTIONAL_COLUMNS)
 # The start of a record, cut off: a body that is still arriving.

@@ -12,6 +12,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+# The slow tier (`make test-slow`): schemathesis generates and sends many requests.
+pytestmark = pytest.mark.slow
+
 OPERATIONS = [
     ("GET", "/healthz"),
     ("GET", "/readyz"),

@@ -11,6 +11,9 @@ import uvicorn
 from {{ cookiecutter.package_name }}_service import server
 from {{ cookiecutter.package_name }}_service.state import DRAINING
 
+# The slow tier (`make test-slow`): a real server process, signalled.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def not_draining() -> Iterator[None]:
