@@ -6,7 +6,7 @@ DEMO_DIR := build/demo
 export UV_PYTHON_DOWNLOADS ?= never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast bench docs clean
+.PHONY: help venv demo test test-fast bench bench-quick docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ bench: venv ## print the template's figures (bake, time to green, pipeline, mode
 	@# Last: its final lines are the /v1/predict-to-/healthz ratio and the ours/best-peer ratio;
 	@# --profile prints where our server spends /v1/predict (peers.py also does when a goal is missed).
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/peers.py --profile
+
+bench-quick: venv ## every bench script's quick mode (tests/test_bench.py: one trained bake shared, minutes)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup -rP tests/test_bench.py
 
 docs: venv ## build this documentation site (mkdocs-material, strict) into site/
 	$(BIN)/mkdocs build --strict

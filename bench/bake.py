@@ -1,7 +1,12 @@
-"""Median time to bake the defaults through the `cookiecutter` command (5 runs after a warm-up)."""
+"""Median time to bake the defaults through the `cookiecutter` command (5 runs after a warm-up).
+
+python bench/bake.py           # 5 runs after a warm-up
+python bench/bake.py --quick   # one run, no warm-up (the template test's check that this still runs)
+"""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
 import subprocess
@@ -26,15 +31,22 @@ def bake_once(output: Path) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one bake, no warm-up (seconds)")
+    options = parser.parse_args()
+    runs = 1 if options.quick else RUNS
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder)
-        bake_once(output)  # warm-up: imports, file cache
-        times = [bake_once(output) for _ in range(RUNS)]
+        if not options.quick:
+            bake_once(output)  # warm-up: imports, file cache
+        times = [bake_once(output) for _ in range(runs)]
         files = len(project_files(next(output.iterdir())))
+    median = statistics.median(times)
     print(
-        f"bake (defaults, `cookiecutter --no-input`): median {statistics.median(times):.2f} s over {RUNS} runs "
+        f"bake (defaults, `cookiecutter --no-input`): median {median:.2f} s over {runs} runs "
         f"(min {min(times):.2f}, max {max(times):.2f}); {files} files"
     )
+    print(f"summary bake: median_s={median:.2f} runs={runs} files={files}")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,22 @@ exports it as the export stage does. Parity is measured on the test split as the
 (classification: largest probability difference; regression: largest value difference relative to the largest
 prediction, and in the target's units), and again with a fifth of every column missing, every column optional.
 
-    .venv/bin/python bench/model_parity.py
+    python bench/model_parity.py                                # bakes one project per task
+    python bench/model_parity.py --quick --project DIR/<slug>   # that bake's task only, its own environment
+
+With `--project` the bake is used as it is (its split from `make repro` when there is one; the stages
+run only when the split is missing), so a trained bake is left as it was.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 from pathlib import Path
 
 import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
-from harness import bake, project_env, run
+from harness import DEFAULTS, answers_of, bake, project_env, run
 
 MEASURE = """
 import json, time
@@ -28,9 +33,12 @@ from {package}_pipelines.__main__ import main
 from {package}_pipelines.params import load_params
 from {package}_pipelines.train import fit
 
-for stage in ("ingest", "validate", "split"):
-    assert main([stage]) == 0, stage
+from pathlib import Path
 p = load_params()
+if not (Path(p.paths.train).is_file() and Path(p.paths.test).is_file()):
+    for stage in ("ingest", "validate", "split"):
+        assert main([stage]) == 0, stage
+    p = load_params()
 train, test = pd.read_parquet(p.paths.train), pd.read_parquet(p.paths.test)
 
 
@@ -64,16 +72,33 @@ for family in features.ESTIMATORS:
 """
 
 
+def measure_families(root: Path, env: dict[str, str]) -> list[dict[str, object]]:
+    """One row per model family, measured in the bake's own environment."""
+    package = root.name.replace("-", "_")
+    output = run(["uv", "run", "--no-sync", "python", "-c", MEASURE.format(package=package)], root, env)
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
 def main() -> None:
-    env = project_env("3.12")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, help="a bake that already ran make setup (and make repro)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one task only: the --project bake's, else the default task"
+    )
+    options = parser.parse_args()
+    env = project_env(DEFAULTS["python_version"])
     rows: list[dict[str, object]] = []
+    tasks = ["classification", "regression"]
+    if options.project:  # its task is measured there; --quick measures no other
+        rows = measure_families(options.project.resolve(), env)
+        tasks = [] if options.quick else [task for task in tasks if task != answers_of(options.project)["task"]]
+    elif options.quick:
+        tasks = [DEFAULTS["task"]]
     with tempfile.TemporaryDirectory() as folder:
-        for task in ("classification", "regression"):
+        for task in tasks:
             root = bake(Path(folder) / task, task=task)
-            package = root.name.replace("-", "_")
             run("uv sync --all-packages --quiet", root, env)
-            output = run(["uv", "run", "--no-sync", "python", "-c", MEASURE.format(package=package)], root, env)
-            rows += [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+            rows += measure_families(root, env)
     print(
         f"ONNX parity per model family on the bundled example ({rows[0]['train_rows']} train / {rows[0]['test_rows']} test rows)"
     )
@@ -92,6 +117,13 @@ def main() -> None:
             f"{row['onnx_kb']:.0f} |"
         )
     print("test score: accuracy (classification) or R² (regression) of the scikit-learn model on the test split")
+    worst = {str(row["task"]): 0.0 for row in rows}
+    for row in rows:
+        parity = row["parity"]
+        assert isinstance(parity, dict)
+        worst[str(row["task"])] = max(worst[str(row["task"])], float(parity[str(row["measure"])]))
+    figures = " ".join(f"worst_parity_{task}={value:.1e}" for task, value in worst.items())
+    print(f"summary model_parity: families={len({row['family'] for row in rows})} rows={len(rows)} {figures}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
     python bench/peers.py --project DIR/<slug>   # reuse a bake that already ran make setup && make repro
     python bench/peers.py --peers-venv DIR       # reuse (or keep) the peers' virtualenv
     python bench/peers.py --profile              # profile our /v1/predict under load (py-spy) even if goals are met
+    python bench/peers.py --quick --project DIR/<slug>  # ours only, a second per figure (no peers installed)
 
 The same trained model (the classification example: the peers below serve labels and
 probabilities) is served four ways, each by one worker process on 127.0.0.1:
@@ -22,7 +23,9 @@ install wrk`); it is installed when missing and this runs as root. Throughput co
 answers only: non-2xx answers and socket errors are reported per row and never add to req/s.
 When a goal is missed (or with --profile), our server is profiled with py-spy under the
 /v1/predict load and the functions it spends its time in are printed: what bounds the figure.
-Asserts nothing; the last line is the ratio of our single-record throughput to the best peer's.
+Asserts nothing on the figures; the line before the summary is the ratio of our single-record
+throughput to the best peer's. `--quick` installs no peer and measures ours only (every route,
+the ordinary one included, must answer 2xx): it says so, and its summary has no peer ratio.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -51,9 +55,19 @@ HOST = "127.0.0.1"
 CONNECTIONS = 16
 PEER_GOAL = 5.0  # ours/best-peer single-record throughput, with p99 at most half the peer's
 HEALTHZ_GOAL = 0.85  # /v1/predict / /healthz throughput on our server
-SECONDS = 10
-WARMUP_SECONDS = 2
-RATIO_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Load:
+    """wrk seconds per figure, warm-up seconds before each, and /healthz-/v1/predict rounds: full or quick."""
+
+    seconds: int = 10
+    warmup_seconds: int = 2
+    ratio_rounds: int = 3
+
+
+FULL = Load()
+QUICK = Load(seconds=1, warmup_seconds=1, ratio_rounds=1)
 BATCH_RECORDS = 100
 PEER_PACKAGES = [
     "mlserver==1.7.1",
@@ -89,13 +103,8 @@ def create_app():
 
     @app.post("/v1/predict-ordinary", response_model=PredictResponse)
     async def predict_ordinary(record: PredictRequest) -> PredictResponse:
-        label, probabilities = await state.batcher.submit(record)
-        classes = state.batcher.card.classes
-        return PredictResponse(
-            prediction=label,
-            probabilities=dict(zip(classes, probabilities, strict=True)),
-            model_version=state.batcher.card.version,
-        )
+        answer = await state.batcher.submit(record)  # the task's answer dict (tasks.py), as the raw route gets
+        return PredictResponse.model_validate({{**answer, "model_version": state.batcher.card.version}})
 
     return app
 """
@@ -219,9 +228,11 @@ def wrk(tool: str, url: str, body: Path, seconds: int, work: Path, *, method: st
     return {"rps": rps_2xx, "p50": p50, "p99": p99, "non_2xx": refused, "socket_errors": failed}
 
 
-def measure(tool: str, name: str, scenario: str, url: str, body: Path, work: Path, method: str = "POST") -> Row:
-    wrk(tool, url, body, WARMUP_SECONDS, work, method=method)
-    result = wrk(tool, url, body, SECONDS, work, method=method)
+def measure(
+    tool: str, name: str, scenario: str, url: str, body: Path, work: Path, load: Load, method: str = "POST"
+) -> Row:
+    wrk(tool, url, body, load.warmup_seconds, work, method=method)
+    result = wrk(tool, url, body, load.seconds, work, method=method)
     row = Row(
         name,
         scenario,
@@ -267,22 +278,26 @@ def v2_request(records: list[dict[str, Any]], numeric: set[str]) -> dict[str, An
 
 
 def check_answer(url: str, body: Path) -> dict[str, Any]:
+    """One request's JSON answer; an HTTP error stops the run with the server's own words."""
     request = urllib.request.Request(url, data=body.read_bytes(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{url} answered HTTP {error.code}: {error.read()[:500]!r}") from error
 
 
-def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path) -> list[tuple[str, float]]:
+def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path, load: Load) -> list[tuple[str, float]]:
     """py-spy samples our server under the /v1/predict load; the share of samples per leaf function."""
     raw = work / "profile.txt"
     spy = subprocess.Popen(
         [str(venv / "bin" / "py-spy"), "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
-         "--duration", str(SECONDS), "--rate", "200", "--nonblocking"],
+         "--duration", str(load.seconds), "--rate", "200", "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     time.sleep(0.5)
-    wrk(tool, url, body, SECONDS, work)
+    wrk(tool, url, body, load.seconds, work)
     spy.wait(timeout=60)
     leaves: Counter[str] = Counter()
     total = 0
@@ -298,19 +313,38 @@ def profile(venv: Path, pid: int, tool: str, url: str, body: Path, work: Path) -
     return [(name, count / total) for name, count in leaves.most_common(15)] if total else []
 
 
-def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: bool) -> list[Row]:
+@dataclass
+class Bench:
+    """What every server of one run shares: the bake, its champion model, the payload files, wrk and the load."""
+
+    project: Path
+    env: dict[str, str]
+    load: Load
+    tool: str
+    work: Path
+    files: dict[str, Path]
+
+    @property
+    def package(self) -> str:
+        return str(answers_of(self.project)["package_name"])
+
+    @property
+    def champion(self) -> Path:
+        return self.project / "models" / "champion" / "model.onnx"
+
+    def measure(self, name: str, scenario: str, url: str, body: str, method: str = "POST") -> Row:
+        return measure(self.tool, name, scenario, url, self.files[body], self.work, self.load, method)
+
+
+def prepare_bench(project: Path, env: dict[str, str], load: Load) -> Bench:
+    """wrk, the champion model (promoted from models/ on bakes before the champion stage) and the payload files."""
     tool = ensure_wrk()
-    answers = answers_of(project)
-    package = answers["package_name"]
-    python = str(project / ".venv" / "bin" / "python")
     champion = project / "models" / "champion" / "model.onnx"
-    if not champion.exists():  # bakes before the champion stage: promote the exported model
+    if not champion.exists():
         champion.parent.mkdir(parents=True, exist_ok=True)
         for name in ("model.onnx", "model_card.json"):
             shutil.copy2(project / "models" / name, champion.parent / name)
-    card = json.loads(champion.with_name("model_card.json").read_text())
-    example = card["example"]
-    venv = peers_venv(project, env, venv_folder)
+    example = json.loads(champion.with_name("model_card.json").read_text())["example"]
     work = Path(tempfile.mkdtemp(prefix="bench-peers-"))
     numeric = {key for key, value in example.items() if isinstance(value, int | float)}
     bodies = {
@@ -319,69 +353,92 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
         "v2-single": v2_request([example], numeric),
         "v2-batch": v2_request([example] * BATCH_RECORDS, numeric),
     }
-    files = {}
+    files = {"empty": work / "empty.json"}
+    files["empty"].write_text("")
     for name, payload in bodies.items():
         files[name] = work / f"{name}.json"
         files[name].write_text(json.dumps(payload))
-    empty = work / "empty.json"
-    empty.write_text("")
+    return Bench(project, env, load, tool, work, files)
+
+
+def start_ours(bench: Bench) -> tuple[Server, str]:
+    """Ours: the defaults, as `make serve` and the image run it, plus the ordinary route for its figure."""
+    (bench.work / "bench_ordinary.py").write_text(ORDINARY_APP.format(package=bench.package))
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    ours_env = {**bench.env, "PORT": str(port), "MODEL_PATH": str(bench.champion), "PYTHONPATH": str(bench.work)}
+    launch = [str(bench.project / ".venv" / "bin" / "python"), "-c", ORDINARY_LAUNCH.format(package=bench.package)]
+    return Server(launch, bench.project, ours_env, f"{base}/readyz", bench.work / "ours.log"), base
+
+
+def bench_ours(bench: Bench) -> tuple[list[Row], list[float]]:
+    """Our rows (/healthz and /v1/predict alternating, the batch route, the ordinary route) and the ratio rounds.
+
+    Every predict route is asked once first and must answer 2xx with a prediction (an HTTP error stops the run)."""
+    server, base = start_ours(bench)
     rows: list[Row] = []
-    single, batch = "1 record", f"{BATCH_RECORDS} records"
-    print(f"wrk: {CONNECTIONS} connections, {SECONDS} s per figure after {WARMUP_SECONDS} s of warm-up", flush=True)
-
-    # Ours: the defaults, as `make serve` and the image run it (plus the ordinary route, for its figure).
-    (work / "bench_ordinary.py").write_text(ORDINARY_APP.format(package=package))
-
-    def start_ours() -> tuple[Server, str]:
-        port = free_port()
-        base = f"http://{HOST}:{port}"
-        ours_env = {**env, "PORT": str(port), "MODEL_PATH": str(champion), "PYTHONPATH": str(work)}
-        launch = [python, "-c", ORDINARY_LAUNCH.format(package=package)]
-        return Server(launch, project, ours_env, f"{base}/readyz", work / "ours.log"), base
-
-    server, base = start_ours()
     ratios: list[float] = []
+    rounds = bench.load.ratio_rounds
     try:
-        assert check_answer(f"{base}/v1/predict", files["single"])["prediction"]
-        assert check_answer(f"{base}/v1/predict-ordinary", files["single"])["prediction"]
+        for route, body in (("/v1/predict", "single"), ("/v1/predict-ordinary", "single")):
+            answer = check_answer(f"{base}{route}", bench.files[body])
+            if "prediction" not in answer or "model_version" not in answer:
+                raise SystemExit(f"{route} answered without a prediction and model version: {answer}")
+        if len(check_answer(f"{base}/v1/predict/batch", bench.files["batch"])["predictions"]) != BATCH_RECORDS:
+            raise SystemExit(f"/v1/predict/batch did not answer {BATCH_RECORDS} predictions")
         healthz_rows, predict_rows = [], []
-        for _ in range(RATIO_ROUNDS):  # alternate, so a change in the machine's load hits both alike
-            healthz_rows.append(measure(tool, "ours", "GET /healthz", f"{base}/healthz", empty, work, "GET"))
-            predict_rows.append(measure(tool, "ours", single, f"{base}/v1/predict", files["single"], work))
+        for _ in range(rounds):  # alternate, so a change in the machine's load hits both alike
+            healthz_rows.append(bench.measure("ours", "GET /healthz", f"{base}/healthz", "empty", "GET"))
+            predict_rows.append(bench.measure("ours", "1 record", f"{base}/v1/predict", "single"))
             ratios.append(predict_rows[-1].requests_per_second / healthz_rows[-1].requests_per_second)
-        rows.append(sorted(healthz_rows, key=lambda r: r.requests_per_second)[RATIO_ROUNDS // 2])
-        rows.append(sorted(predict_rows, key=lambda r: r.requests_per_second)[RATIO_ROUNDS // 2])
-        rows.append(measure(tool, "ours", batch, f"{base}/v1/predict/batch", files["batch"], work))
-        rows.append(measure(tool, "ours, ordinary route", single, f"{base}/v1/predict-ordinary", files["single"], work))
-        top: list[tuple[str, float]] = []
-        if with_profile or statistics.median(ratios) < HEALTHZ_GOAL:
-            top = profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work)
+        rows.append(sorted(healthz_rows, key=lambda r: r.requests_per_second)[rounds // 2])
+        rows.append(sorted(predict_rows, key=lambda r: r.requests_per_second)[rounds // 2])
+        rows.append(bench.measure("ours", f"{BATCH_RECORDS} records", f"{base}/v1/predict/batch", "batch"))
+        rows.append(bench.measure("ours, ordinary route", "1 record", f"{base}/v1/predict-ordinary", "single"))
+    finally:
+        server.stop()
+    return rows, ratios
+
+
+def profile_ours(bench: Bench, venv: Path) -> list[tuple[str, float]]:
+    """Our server started alone, warmed up, and profiled with py-spy under the /v1/predict load."""
+    server, base = start_ours(bench)
+    try:
+        wrk(bench.tool, f"{base}/v1/predict", bench.files["single"], bench.load.warmup_seconds, bench.work)
+        return profile(
+            venv, server.process.pid, bench.tool, f"{base}/v1/predict", bench.files["single"], bench.work, bench.load
+        )
     finally:
         server.stop()
 
-    # LitServe: the same ONNX model and card.
-    (work / "litserve_app.py").write_text(LITSERVE_APP.format(package=package))
+
+def bench_litserve(bench: Bench, venv: Path) -> list[Row]:
+    """LitServe: the same ONNX model and card."""
+    (bench.work / "litserve_app.py").write_text(LITSERVE_APP.format(package=bench.package))
     port = free_port()
     base = f"http://{HOST}:{port}"
     server = Server(
-        [str(venv / "bin" / "python"), str(work / "litserve_app.py"), str(champion), str(port)],
-        work, env, f"{base}/health", work / "litserve.log",
+        [str(venv / "bin" / "python"), str(bench.work / "litserve_app.py"), str(bench.champion), str(port)],
+        bench.work, bench.env, f"{base}/health", bench.work / "litserve.log",
     )  # fmt: skip
     try:
-        assert check_answer(f"{base}/predict", files["single"])["prediction"]
+        assert check_answer(f"{base}/predict", bench.files["single"])["prediction"]
         name = f"LitServe {version_of(venv, 'litserve')}"
-        rows.append(measure(tool, name, single, f"{base}/predict", files["single"], work))
-        rows.append(measure(tool, name, batch, f"{base}/predict", files["batch"], work))
+        return [
+            bench.measure(name, "1 record", f"{base}/predict", "single"),
+            bench.measure(name, f"{BATCH_RECORDS} records", f"{base}/predict", "batch"),
+        ]
     finally:
         server.stop()
 
-    # MLServer: its scikit-learn runtime on the trained pipeline.
-    models = work / "mlserver"
+
+def bench_mlserver(bench: Bench, venv: Path) -> list[Row]:
+    """MLServer: its scikit-learn runtime on the trained pipeline."""
+    models = bench.work / "mlserver"
     (models / "model").mkdir(parents=True)
-    fit = MLSERVER_FIT.format(
-        package=package, train=project / "data" / "split" / "train.parquet", folder=models / "model"
-    )
-    run([str(venv / "bin" / "python"), "-c", fit], work, env)
+    train = bench.project / "data" / "split" / "train.parquet"
+    fit = MLSERVER_FIT.format(package=bench.package, train=train, folder=models / "model")
+    run([str(venv / "bin" / "python"), "-c", fit], bench.work, bench.env)
     (models / "model" / "model-settings.json").write_text(
         json.dumps({"name": "model", "implementation": "mlserver_sklearn.SKLearnModel",
                     "parameters": {"uri": "./model.joblib", "version": "v1"}})
@@ -393,27 +450,61 @@ def bench(project: Path, env: dict[str, str], venv_folder: Path, with_profile: b
     )  # fmt: skip
     base = f"http://{HOST}:{port}"
     server = Server(
-        [str(venv / "bin" / "mlserver"), "start", str(models)], models, env, f"{base}/v2/health/ready",
-        work / "mlserver.log",
+        [str(venv / "bin" / "mlserver"), "start", str(models)], models, bench.env, f"{base}/v2/health/ready",
+        bench.work / "mlserver.log",
     )  # fmt: skip
     try:
         url = f"{base}/v2/models/model/infer"
-        assert check_answer(url, files["v2-single"])["outputs"]
+        assert check_answer(url, bench.files["v2-single"])["outputs"]
         name = f"MLServer {version_of(venv, 'mlserver')} (sklearn)"
-        rows.append(measure(tool, name, single, url, files["v2-single"], work))
-        rows.append(measure(tool, name, batch, url, files["v2-batch"], work))
+        return [
+            bench.measure(name, "1 record", url, "v2-single"),
+            bench.measure(name, f"{BATCH_RECORDS} records", url, "v2-batch"),
+        ]
     finally:
         server.stop()
 
-    if not top and not peer_goal_met(rows):  # say what bounds the figure: profile ours again, alone
-        server, base = start_ours()
-        try:
-            wrk(tool, f"{base}/v1/predict", files["single"], WARMUP_SECONDS, work)
-            top = profile(venv, server.process.pid, tool, f"{base}/v1/predict", files["single"], work)
-        finally:
-            server.stop()
+
+def bench_all(project: Path, env: dict[str, str], venv_folder: Path, with_profile: bool) -> None:
+    """Ours, LitServe and MLServer, one after the other; a profile of ours when asked or when a goal is missed."""
+    bench = prepare_bench(project, env, FULL)
+    venv = peers_venv(project, env, venv_folder)
+    print(f"load average at the start {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
+    print(
+        f"wrk: {CONNECTIONS} connections, {FULL.seconds} s per figure after {FULL.warmup_seconds} s of warm-up",
+        flush=True,
+    )
+    rows, ratios = bench_ours(bench)
+    rows += bench_litserve(bench, venv) + bench_mlserver(bench, venv)
+    missed = statistics.median(ratios) < HEALTHZ_GOAL or not peer_goal_met(rows)
+    top = profile_ours(bench, venv) if with_profile or missed else []
     report(rows, ratios, top)
-    return rows
+
+
+def bench_quick(project: Path, env: dict[str, str]) -> None:
+    """Ours only, a second per figure: every route of ours answers, and the figures' lines are printed."""
+    bench = prepare_bench(project, env, QUICK)
+    print(
+        "quick mode: ours only; the peers (LitServe, MLServer) are not installed, so there is no peer ratio", flush=True
+    )
+    rows, ratios = bench_ours(bench)
+    print_rows(rows)
+    refused = [f"{r.server} {r.scenario}" for r in rows if r.non_2xx or r.socket_errors]
+    if refused:
+        raise SystemExit(f"non-2xx answers or socket errors from our server: {', '.join(refused)}")
+    ours, healthz = row_of(rows, "ours", "1 record"), row_of(rows, "ours", "GET /healthz")
+    ordinary = row_of(rows, "ours, ordinary route", "1 record")
+    print(
+        f"summary peers: mode=quick_ours_only peers=none predict_rps={ours.requests_per_second:.0f} "
+        f"predict_p99_ms={ours.p99_ms:.2f} healthz_rps={healthz.requests_per_second:.0f} "
+        f"predict_to_healthz={statistics.median(ratios):.2f} "
+        f"raw_to_ordinary={ours.requests_per_second / ordinary.requests_per_second:.2f} "
+        f"load={os.getloadavg()[0]:.2f}"
+    )
+
+
+def row_of(rows: list[Row], server: str, scenario: str) -> Row:
+    return next(r for r in rows if r.server == server and r.scenario == scenario)
 
 
 def single_rows(rows: list[Row]) -> tuple[Row, Row]:
@@ -429,7 +520,7 @@ def peer_goal_met(rows: list[Row]) -> bool:
     return ratio >= PEER_GOAL and ours.p99_ms <= best.p99_ms / 2
 
 
-def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -> None:
+def print_rows(rows: list[Row]) -> None:
     print()
     print(f"{'server':<30} {'scenario':<14} {'2xx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'sock err':>8}")
     for row in rows:
@@ -437,11 +528,15 @@ def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -
             f"{row.server:<30} {row.scenario:<14} {row.requests_per_second:>9.0f} {row.p50_ms:>8.2f} "
             f"{row.p99_ms:>8.2f} {row.non_2xx:>8} {row.socket_errors:>8}"
         )
+
+
+def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -> None:
+    print_rows(rows)
     failing = [f"{r.server} ({r.scenario})" for r in rows if r.non_2xx or r.socket_errors]
     if failing:
         print(f"WARNING: non-2xx answers or socket errors (not counted as throughput): {', '.join(failing)}")
     ours, best = single_rows(rows)
-    ordinary = next(r for r in rows if r.server == "ours, ordinary route")
+    ordinary = row_of(rows, "ours, ordinary route", "1 record")
     ratio = ours.requests_per_second / best.requests_per_second
     missed = [
         goal
@@ -466,8 +561,15 @@ def report(rows: list[Row], ratios: list[float], top: list[tuple[str, float]]) -
     print(
         f"/v1/predict / /healthz throughput ratio: {statistics.median(ratios):.2f} (rounds: {rounds}; goal >= {HEALTHZ_GOAL})"
     )
-    print(f"load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    load = os.getloadavg()[0]
+    print(f"load average now {load:.2f} on {os.cpu_count()} cores")
     print(f"ours/best-peer throughput ratio: {ratio:.2f}")
+    print(
+        f"summary peers: mode=full ours_to_best_peer={ratio:.2f} ours_p99_ms={ours.p99_ms:.2f} "
+        f"best_peer_p99_ms={best.p99_ms:.2f} predict_to_healthz={statistics.median(ratios):.2f} "
+        f"raw_to_ordinary={ours.requests_per_second / ordinary.requests_per_second:.2f} "
+        f"peer_goal_met={str(peer_goal_met(rows)).lower()} load={load:.2f}"
+    )
 
 
 def main() -> int:
@@ -476,19 +578,20 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it (reuse it with --project)")
     parser.add_argument("--peers-venv", type=Path, help="the peers' virtualenv: made here once, then reused")
     parser.add_argument("--profile", action="store_true", help="py-spy profile of our server under /v1/predict load")
+    parser.add_argument("--quick", action="store_true", help="ours only, a second per figure: no peers installed")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-peers-venv-") as throwaway:
-        venv = options.peers_venv.resolve() if options.peers_venv else Path(throwaway)
+    if options.quick and options.profile:
+        parser.error("--profile needs py-spy from the peers' virtualenv, which --quick does not install")
+    with tempfile.TemporaryDirectory(prefix="bench-peers-") as throwaway:
+        venv = options.peers_venv.resolve() if options.peers_venv else Path(throwaway) / "venv"
         if options.project:
-            bench(options.project.resolve(), project_env(DEFAULTS["python_version"]), venv, options.profile)
-            return 0
-        if options.keep:
-            project, env = prepare(options.keep.resolve())
-            bench(project, env, venv, options.profile)
-            return 0
-        with tempfile.TemporaryDirectory(prefix="bench-peers-bake-") as work:
-            project, env = prepare(Path(work))
-            bench(project, env, venv, options.profile)
+            project, env = options.project.resolve(), project_env(DEFAULTS["python_version"])
+        else:
+            project, env = prepare((options.keep or Path(throwaway) / "bake").resolve())
+        if options.quick:
+            bench_quick(project, env)
+        else:
+            bench_all(project, env, venv, options.profile)
     return 0
 
 

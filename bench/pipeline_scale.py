@@ -15,6 +15,10 @@ because a shared machine makes every figure noisier.
     python bench/pipeline_scale.py                           # 100k, 1M and 10M rows
     python bench/pipeline_scale.py --sizes 100000 1000000    # skip the 10M run
     python bench/pipeline_scale.py --template /path/to/a/checkout --workdir /tmp/scale
+    python bench/pipeline_scale.py --quick --project DIR/<slug>   # 1,000 rows on a copy of a trained bake
+
+`--project` takes a bake that already ran `make setup && make repro` and measures a copy of it
+(its files, with the bake's own environment linked in), so the bake itself is left as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,7 +121,13 @@ def point_ingest_at(root: Path, source: Path) -> None:
     params_file.write_text(text.replace(f"source: {current}", f"source: {source}", 1))
 
 
-def bench_size(root: Path, env: dict[str, str], rows: int, data: Path) -> dict[str, tuple[float, float, float]]:
+FORCED = "make repro (cold, forced)"
+
+
+def bench_size(
+    root: Path, env: dict[str, str], rows: int, data: Path, forced: bool = True
+) -> dict[str, tuple[float, float, float]]:
+    """Every stage on its own at `rows` rows, after the whole pipeline forced (unless `forced` is false)."""
     package = root.name.replace("-", "_")
     source = data / f"resampled-{rows}.csv"
     if not source.exists():
@@ -125,7 +136,7 @@ def bench_size(root: Path, env: dict[str, str], rows: int, data: Path) -> dict[s
         )
     point_ingest_at(root, source)
     print(f"\n## {rows:,} rows ({source.stat().st_size / 1e6:.0f} MB CSV); load: {load()}", flush=True)
-    figures = {"make repro (cold, forced)": measure(["uv", "run", "--no-sync", "dvc", "repro", "--force"], root, env)}
+    figures = {FORCED: measure(["uv", "run", "--no-sync", "dvc", "repro", "--force"], root, env)} if forced else {}
     for stage in stages(root):
         figures[stage] = measure([str(root / ".venv/bin/python"), "-m", f"{package}_pipelines", stage], root, env)
     print("| stage | wall s | CPU s | peak RSS GB |\n|---|---:|---:|---:|")
@@ -146,9 +157,30 @@ def growth(results: dict[int, dict[str, tuple[float, float, float]]]) -> None:
             print(f"| {name} | {wall / base_wall:.1f}x | {cpu / base_cpu:.1f}x | {peak / base_peak:.1f}x |")
 
 
+def copy_of(project: Path, folder: Path) -> Path:
+    """A copy of a set-up bake to measure in: its files without the DVC cache, its `.venv` linked, not copied."""
+    target = folder / project.name
+    if not target.exists():
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            if Path(folder) == project:
+                return {".venv"}  # linked below
+            return {"cache", "tmp"} & set(names) if Path(folder) == project / ".dvc" else set()
+
+        shutil.copytree(project, target, symlinks=True, ignore=ignore)
+        (target / ".venv").symlink_to(project / ".venv")
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", help="rows per run (default: 100k, 1M and 10M)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 rows unless --sizes says otherwise, each stage once, no forced repro",
+    )
+    parser.add_argument("--project", type=Path, help="a bake that ran make setup && make repro: measure a copy")
     parser.add_argument("--template", type=Path, default=harness.TEMPLATE_DIR, help="template checkout to bake")
     parser.add_argument("--workdir", type=Path, help="scratch folder to keep (default: a temporary one)")
     parser.add_argument("--python", default="3.12", help="the bake's Python version (default: %(default)s)")
@@ -156,13 +188,17 @@ def main() -> None:
         "--param", action="append", default=[], metavar="SECTION.KEY=VALUE", help="set a params.yaml value first"
     )
     arguments = parser.parse_args()
+    sizes = arguments.sizes or ([1_000] if arguments.quick else [100_000, 1_000_000, 10_000_000])
     harness.TEMPLATE_DIR = arguments.template.resolve()
     env = harness.project_env(arguments.python)
     with tempfile.TemporaryDirectory() as scratch:
         work = arguments.workdir.resolve() if arguments.workdir else Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         baked = sorted((work / "bake").glob("*/dvc.yaml"))
-        if baked:  # a kept workdir: reuse its bake and environment
+        if arguments.project:
+            root = copy_of(arguments.project.resolve(), work / "bake")
+            print(f"measuring a copy of {arguments.project} in {root} (its environment linked, not copied)")
+        elif baked:  # a kept workdir: reuse its bake and environment
             root = baked[0].parent
             print(f"reusing the bake in {root} (baked by an earlier run; --template is ignored)")
         else:
@@ -175,8 +211,18 @@ def main() -> None:
         print(f"# pipeline at scale: {harness.TEMPLATE_DIR} baked into {root}; {GOALS}; {os.cpu_count()} CPUs")
         if arguments.param:
             print(f"params changed for this run: {', '.join(arguments.param)}")
-        results = {rows: bench_size(root, env, rows, work) for rows in sorted(arguments.sizes)}
+        if arguments.quick:
+            print("quick mode: each stage once on its own; the forced `dvc repro` of the whole pipeline is skipped")
+        results = {rows: bench_size(root, env, rows, work, forced=not arguments.quick) for rows in sorted(sizes)}
         growth(results)
+    largest = max(results)
+    stage_figures = [figures for name, figures in results[largest].items() if name != FORCED]
+    wall, cpu = sum(f[0] for f in stage_figures), sum(f[1] for f in stage_figures)
+    repro = f"repro_s={results[largest][FORCED][0]:.1f} " if FORCED in results[largest] else ""
+    print(
+        f"summary pipeline_scale: rows={largest} {repro}stages_s={wall:.1f} stages_cpu_s={cpu:.1f} "
+        f"peak_rss_gb={max(f[2] for f in results[largest].values()):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python bench/score.py                       # bakes the defaults, sets up, trains, measures
     python bench/score.py --project DIR/<slug>  # reuse a bake that already ran make setup && make repro
     python bench/score.py --rows 500000         # input size (default 200,000 contract-valid rows)
+    python bench/score.py --quick --project DIR/<slug>  # 2,000 rows, one round (seconds)
 
 Both sides score the same contract-valid rows (the example data repeated) with the same champion
 model, on this machine, one after the other:
@@ -98,9 +99,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, help="a bake that ran make setup && make repro")
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it")
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rows", type=int, help="contract-valid rows to score (default 200,000; 2,000 with --quick)")
+    parser.add_argument("--rounds", type=int, help="alternating rounds (default 3; 1 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="small defaults for --rows and --rounds (seconds)")
     arguments = parser.parse_args()
+    arguments.rows = arguments.rows or (2_000 if arguments.quick else 200_000)
+    arguments.rounds = arguments.rounds or (1 if arguments.quick else 3)
     if arguments.project:
         project, env = arguments.project.resolve(), project_env(DEFAULTS["python_version"])
     else:
@@ -150,6 +154,11 @@ def main() -> int:
           f"{statistics.median(served):,.0f} rows/s")  # fmt: skip
     print(f"ratio make score / HTTP batch route: {statistics.median(ratios):.2f}x "
           f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")  # fmt: skip
+    peak = f" make_score_peak_mib={statistics.median(peaks) / 1024:.0f}" if peaks else ""
+    print(
+        f"summary score: rows={rows} rounds={arguments.rounds} make_score_rows_per_s={statistics.median(made):.0f} "
+        f"http_batch_rows_per_s={statistics.median(served):.0f} ratio={statistics.median(ratios):.2f}{peak}"
+    )
     return 0
 
 

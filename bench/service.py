@@ -4,11 +4,12 @@
     python bench/service.py --keep DIR           # the same, keeping the bake in DIR
     python bench/service.py --project DIR/<slug> # reuse a bake that already ran make setup && make repro
     python bench/service.py --task regression    # the bundled regression example (default: classification)
+    python bench/service.py --quick --project DIR/<slug>  # a few hundred requests per figure (seconds)
 
 One run, one machine, one server process per app, loopback only. The load generator is the
 baked project's own `service/loadtest/loopback.py` (keep-alive HTTP/1.1, bounded requests and
 seconds). Prints each figure next to the goal from the service issue; asserts nothing. The
-tutorial reference app (bench/reference_app.py) serves the classification example only, so a
+tutorial reference app (bench/_reference_app.py) serves the classification example only, so a
 regression bake is measured without it.
 """
 
@@ -32,10 +33,20 @@ from harness import DEFAULTS, answers_of, bake, free_port, project_env, run, ser
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-CONNECTIONS = 16
-REQUESTS = 8000
-SECONDS = 40.0
-ROUNDS = 4
+
+@dataclasses.dataclass(frozen=True)
+class Load:
+    """How hard and how long each figure is measured: the full run, or the quick check that the bench still runs."""
+
+    connections: int = 16
+    requests: int = 8000
+    seconds: float = 40.0
+    rounds: int = 4
+    model_repeats: int = 1  # divisor of the model-time repetitions
+
+
+FULL = Load()
+QUICK = Load(connections=4, requests=400, seconds=4.0, rounds=2, model_repeats=20)
 
 MODEL_TIME = r"""
 import json, statistics, sys, time
@@ -55,17 +66,17 @@ def best(fn, repeat):
         start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000, min(times) * 1000
 
-run_median, run_min = best(lambda: model.run(feed), 200)
-full_median, full_min = best(lambda: model.predict(records), 100)
+run_median, run_min = best(lambda: model.run(feed), 200 // {divisor})
+full_median, full_min = best(lambda: model.predict(records), 100 // {divisor})
 one = records[:1]
 one_feed = model.feed(one)
-one_median, _ = best(lambda: model.run(one_feed), 2000)
+one_median, _ = best(lambda: model.run(one_feed), 2000 // {divisor})
 
 import skops.io as sio, pandas as pd
 sk = sio.load("models/model.skops")
 frame1 = pd.DataFrame([records[0].model_dump()])
 sk_predict = sk.predict_proba if TASK == "classification" else sk.predict
-sk_median, _ = best(lambda: sk_predict(frame1), 300)
+sk_median, _ = best(lambda: sk_predict(frame1), 300 // {divisor})
 print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_min,
                   "predict_1000_with_conversion_ms": full_median, "onnx_run_1_ms": one_median,
                   "sklearn_predict_1_row_ms": sk_median, "task": TASK}}))
@@ -127,7 +138,7 @@ def prepare(work: Path, task: str = DEFAULTS["task"]) -> tuple[Path, dict[str, s
     return project, env
 
 
-def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
+def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, Any]:
     answers = answers_of(project)
     package = answers["package_name"]
     figures_task = answers.get("task", "classification")
@@ -135,7 +146,7 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
     loopback = load_loopback(project)
     logs = Path(tempfile.mkdtemp(prefix="bench-service-logs-"))
     host = "127.0.0.1"
-    figures: dict[str, Any] = {"task": figures_task}
+    figures: dict[str, Any] = {"task": figures_task, "load": load}
 
     port = free_port()
     service_env = {**env, "PORT": str(port), "MODEL_PATH": str(project / "models" / "model.onnx")}
@@ -146,12 +157,13 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
         example = json.loads(urllib.request.urlopen(f"http://{host}:{port}/v1/model", timeout=5).read())["example"]
         single = json.dumps(example).encode()
         batch = json.dumps({"records": [example] * 100}).encode()
-        per_round = {"connections": CONNECTIONS, "requests": REQUESTS // ROUNDS, "seconds": SECONDS / ROUNDS}
+        per_round = {"connections": load.connections, "requests": load.requests // load.rounds,
+                     "seconds": load.seconds / load.rounds}  # fmt: skip
         # /healthz and /v1/predict alternate in short rounds, so a change in the machine's load
         # (other processes) hits both alike; each figure is the median over the rounds.
         rounds: dict[str, list[Any]] = {"healthz": [], "predict": []}
         cpu: dict[str, list[float]] = {"healthz": [], "predict": []}
-        for _ in range(ROUNDS):
+        for _ in range(load.rounds):
             for key, method, path, body in (
                 ("healthz", "GET", "/healthz", b""),
                 ("predict", "POST", "/v1/predict", single),
@@ -174,21 +186,21 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
             "POST",
             "/v1/predict/batch",
             batch,
-            connections=CONNECTIONS,
-            requests=REQUESTS // 10,
-            seconds=SECONDS,
+            connections=load.connections,
+            requests=load.requests // 10,
+            seconds=load.seconds,
         )
         figures["service_rss_mb"] = rss_mb(service.process.pid)
     finally:
         service.stop()
 
     if figures_task != "classification":  # the reference app is the classification tutorial's
-        output = run([python, "-c", MODEL_TIME.format(pkg=package)], project, env)
+        output = run([python, "-c", MODEL_TIME.format(pkg=package, divisor=load.model_repeats)], project, env)
         figures["model"] = json.loads(output.strip().splitlines()[-1])
         return figures
     port = free_port()
     reference = Server(
-        [python, str(BENCH_DIR / "reference_app.py"), "--model", "models/model.skops", "--port", str(port)],
+        [python, str(BENCH_DIR / "_reference_app.py"), "--model", "models/model.skops", "--port", str(port)],
         project,
         env,
         f"http://{host}:{port}/healthz",
@@ -202,20 +214,22 @@ def measure(project: Path, env: dict[str, str]) -> dict[str, Any]:
             "POST",
             "/v1/predict",
             single,
-            connections=CONNECTIONS,
-            requests=REQUESTS // 2,
-            seconds=SECONDS,
+            connections=load.connections,
+            requests=load.requests // 2,
+            seconds=load.seconds,
         )
         figures["reference_rss_mb"] = rss_mb(reference.process.pid)
     finally:
         reference.stop()
 
-    output = run([python, "-c", MODEL_TIME.format(pkg=package)], project, env)
+    output = run([python, "-c", MODEL_TIME.format(pkg=package, divisor=load.model_repeats)], project, env)
     figures["model"] = json.loads(output.strip().splitlines()[-1])
     return figures
 
 
-def report(figures: dict[str, Any]) -> None:
+def report(figures: dict[str, Any]) -> int:
+    """Print the figures and the summary line; the number of error responses during the load."""
+    load: Load = figures["load"]
     healthz, predict = figures["service_healthz"], figures["service_predict"]
     batch, reference = figures["service_batch100"], figures.get("reference_predict")
     model = figures["model"]
@@ -236,14 +250,14 @@ def report(figures: dict[str, Any]) -> None:
             f"{statistics.median(figures['ratio_rounds']):.2f}",
             ">= 0.85",
         ),
-        (f"  (median of {ROUNDS} alternating rounds: {ratios})", "", ""),
+        (f"  (median of {load.rounds} alternating rounds: {ratios})", "", ""),
         ("server CPU per request, /healthz / /v1/predict", cpu_costs, ""),
         (
             "service / tutorial reference (/v1/predict req/s)",
             f"{predict.requests_per_second / reference.requests_per_second:.1f}x" if reference else "n/a",
             ">= 4x",
         ),
-        (f"p99 /v1/predict at {CONNECTIONS} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
+        (f"p99 /v1/predict at {load.connections} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
         ("onnxruntime, 1,000-row batch (median)", f"{model['onnx_run_1000_ms']:.2f} ms", "<= 5 ms"),
         ("  + JSON records -> arrays (median)", f"{model['predict_1000_with_conversion_ms']:.2f} ms", ""),
         ("onnxruntime, 1 row (median)", f"{model['onnx_run_1_ms'] * 1000:.0f} us", ""),
@@ -255,8 +269,15 @@ def report(figures: dict[str, Any]) -> None:
     for name, value, goal in rows:
         print(f"{name:<50} {value:>14}   {goal}")
     errors = sum(row.errors for row in measured)
-    load = os.getloadavg()[0]
-    print(f"\nerror responses during the load: {errors}; load average now {load:.2f} on {os.cpu_count()} cores")
+    average = os.getloadavg()[0]
+    print(f"\nerror responses during the load: {errors}; load average now {average:.2f} on {os.cpu_count()} cores")
+    versus = f" vs_reference={predict.requests_per_second / reference.requests_per_second:.1f}" if reference else ""
+    print(
+        f"summary service: task={figures['task']} predict_rps={predict.requests_per_second:.0f} "
+        f"predict_p99_ms={predict.p99_ms:.2f} predict_to_healthz={statistics.median(figures['ratio_rounds']):.2f}"
+        f"{versus} errors={errors} load={average:.2f}"
+    )
+    return int(errors)
 
 
 def main() -> int:
@@ -264,19 +285,18 @@ def main() -> int:
     parser.add_argument("--project", type=Path, help="a bake that already ran make setup && make repro")
     parser.add_argument("--keep", type=Path, help="bake into this folder and keep it (reuse it with --project)")
     parser.add_argument("--task", choices=["classification", "regression"], default=DEFAULTS["task"])
+    parser.add_argument("--quick", action="store_true", help="a few hundred requests per figure (seconds)")
     options = parser.parse_args()
+    load = QUICK if options.quick else FULL
     if options.project:
-        project, env = options.project.resolve(), project_env(DEFAULTS["python_version"])
-        report(measure(project, env))
-        return 0
-    if options.keep:
-        project, env = prepare(options.keep.resolve(), options.task)
-        report(measure(project, env))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="bench-service-") as work:
-        project, env = prepare(Path(work), options.task)
-        report(measure(project, env))
-    return 0
+        errors = report(measure(options.project.resolve(), project_env(DEFAULTS["python_version"]), load))
+    elif options.keep:
+        errors = report(measure(*prepare(options.keep.resolve(), options.task), load))
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-service-") as work:
+            errors = report(measure(*prepare(Path(work), options.task), load))
+    # The quick mode checks that the bench still works: an error response means it does not.
+    return 1 if options.quick and errors else 0
 
 
 if __name__ == "__main__":

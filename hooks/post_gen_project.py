@@ -12,6 +12,7 @@ under cruft (its context carries `_commit`) the hook writes nothing and cruft wr
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -192,11 +193,32 @@ def write_answers(root: Path, answers: Mapping[str, object]) -> None:
     (root / ANSWERS_FILE).write_text(json.dumps(cruft_state(answers), indent=2) + "\n", encoding="utf-8")
 
 
+# What a person runs first in a new bake, in order (each is a verb of the baked Makefile).
+FIRST_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("make setup", "install every member and the dev tools (installs the pinned uv if it is missing)"),
+    ("make check", "lint, types, import contracts, tests, pre-commit"),
+    ("make repro", "train, gate and export the example model"),
+)
+
+
+def next_steps(root: Path) -> list[str]:
+    """The bake's last words: which folder it made, and the first commands to run in it."""
+    width = max(len(command) for command, _ in FIRST_COMMANDS)
+    return [
+        f"Baked {root}. Next:",
+        f"    cd {shlex.quote(str(root))}",
+        *(f"    {command:<{width}}  # {what}" for command, what in FIRST_COMMANDS),
+        "`make help` lists every verb; README.md says what lives where.",
+    ]
+
+
 def main(answers: Mapping[str, object], root: Path) -> int:
     move_paths(root, moves_for(answers))
     remove_paths(root, paths_to_remove(answers))
     remove_empty_dirs(root)
     write_answers(root, answers)
+    if "_commit" not in answers:  # cruft re-bakes into scratch folders for diff and update: nothing to start there
+        print("\n".join(next_steps(root)))
     return 0
 
 

@@ -14,6 +14,7 @@ import json
 import keyword
 import re
 import shlex
+import shutil
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -216,12 +217,24 @@ def save_replay(path: Path, answers: Mapping[str, object]) -> bool:
     return True
 
 
+def cookiecutter_command() -> list[str]:
+    """The command that runs this cookiecutter: `cookiecutter` when PATH finds this one, else its interpreter's `-m`.
+
+    A cookiecutter installed in a virtualenv that is not activated (the template's `make venv`) is not on PATH.
+    """
+    interpreter = Path(sys.executable)
+    script = shutil.which("cookiecutter")
+    if script and interpreter.parent in (Path(script).parent, Path(script).resolve().parent):
+        return ["cookiecutter"]
+    return [str(interpreter), "-m", "cookiecutter"]
+
+
 def retry_hint(errors: Sequence[str], replay: Path | None, template: str, output_dir: str | None) -> list[str]:
     """The closing lines of a rejection: which answers to change in the replay file, then the exact command."""
     fields = [error.split(" ", 1)[0] for error in errors]
     if replay is None or not replay.is_file():
         return ["Nothing was generated; fix the answers above and bake again."]
-    command = ["cookiecutter", "--replay-file", str(replay), template]
+    command = [*cookiecutter_command(), "--replay-file", str(replay), template]
     if output_dir:
         command += ["--output-dir", output_dir]
     return [

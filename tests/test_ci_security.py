@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -547,6 +548,38 @@ def test_gitlab_stops_when_the_team_registry_is_not_configured(
         assert ok.returncode == 0, ok
 
 
+KUBECTL_CHECK = re.compile(r'^echo "\$KUBECTL_SHA256  (?P<path>/\S+)" \| sha256sum -c -$')
+
+
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITLAB_COMBOS])
+def test_gitlab_deploy_runs_only_a_kubectl_whose_sha256_matches_the_pin(
+    baked: Any, combo: dict[str, str], tmp_path: Path
+) -> None:
+    """Every deploy job that fetches kubectl checks the file against KUBECTL_SHA256 before anything runs it."""
+    root = baked(combo)
+    document = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    pinned = document["variables"]["KUBECTL_SHA256"]
+    assert re.fullmatch(r"[0-9a-f]{64}", pinned), pinned
+    for name in ("deploy-staging", "deploy-prod"):
+        steps = [*gitlab_jobs(root)[name].get("before_script", []), *gitlab_jobs(root)[name]["script"]]
+        fetches = [i for i, line in enumerate(steps) if "kubectl" in line and ("curl" in line or "install-cli" in line)]
+        if combo["cloud"] == "gcp":  # the pinned google/cloud-sdk image carries kubectl; nothing is downloaded
+            assert not fetches, steps
+            continue
+        assert len(fetches) == 1, (name, steps)
+        check = next(i for i, line in enumerate(steps) if KUBECTL_CHECK.match(line))
+        runs = [i for i, line in enumerate(steps) if i > fetches[0] and "kubectl" in line and i != check]
+        assert fetches[0] < check < min(runs, default=len(steps)), (name, steps)
+        # The check itself: the pinned file passes, any other bytes fail with `FAILED`.
+        path = KUBECTL_CHECK.match(steps[check]).group("path")  # type: ignore[union-attr]
+        local = steps[check].replace(path, str(tmp_path / "kubectl"))
+        (tmp_path / "kubectl").write_bytes(b"a kubectl someone swapped")
+        swapped = run_script(local, tmp_path, {"KUBECTL_SHA256": pinned}, shell="sh")
+        assert swapped.returncode != 0 and "FAILED" in swapped.stdout, swapped
+        digest = hashlib.sha256(b"a kubectl someone swapped").hexdigest()
+        assert run_script(local, tmp_path, {"KUBECTL_SHA256": digest}, shell="sh").returncode == 0
+
+
 # --------------------------------------------------------------------------------------------
 # Terraform identities
 # --------------------------------------------------------------------------------------------
@@ -618,6 +651,46 @@ def test_deploy_identity_trusts_the_environment_and_training_reaches_only_artifa
         assert "google_service_account.training" in bucket["member"]
         assert "attribute.environment" in main
     assert "training" in module_text
+
+
+def gitlab_oidc(tree: Path) -> dict[str, Any]:
+    """The root module's `ci_oidc.gitlab` local: what the GitLab identities trust."""
+    (oidc,) = [block["ci_oidc"] for block in load_hcl(tree)["locals"] if "ci_oidc" in block]
+    return dict(oidc["gitlab"])
+
+
+def unquoted(values: list[str]) -> list[str]:
+    return [value.strip('"') for value in values]
+
+
+@pytest.mark.parametrize("combo", [grouped_param(c, "cisec") for c in GITLAB_COMBOS if c["cloud"] != "none"])
+def test_gitlab_prod_trust_is_the_claim_the_cloud_can_match_and_the_handbook_says_which(
+    baked: Any, combo: dict[str, str]
+) -> None:
+    """GitLab's subject never names the environment. Google Cloud matches the `environment` claim; AWS and
+    Azure match only the subject, so they trust the default branch exactly, and the CI/CD page says so."""
+    cloud = combo["cloud"]
+    root = baked(combo)
+    tree = root / "infra" / "terraform" / cloud
+    gitlab = gitlab_oidc(tree)
+    handbook = " ".join((root / "docs" / "ci-cd.md").read_text().split())
+    if cloud == "gcp":
+        mapping = {key.strip('"'): value.strip('"') for key, value in gitlab["attribute_mapping"].items()}
+        assert mapping["attribute.environment"] == "assertion.environment", mapping
+        module = load_hcl(tree / "modules" / "ci_identity")
+        provider = resources(module, "google_iam_workload_identity_pool_provider")["ci"]
+        assert "attribute.environment in" in provider["attribute_condition"]
+        member = resources(module, "google_service_account_iam_member")["federation"]["member"].strip('"')
+        assert member.endswith("/attribute.environment/${var.environment}"), member
+        assert (
+            "maps that `environment` claim" in handbook and "jobs of the protected environment `prod` alone" in handbook
+        )
+        return
+    branch = "project_path:${var.repository}:ref_type:branch:ref:main"
+    assert unquoted(gitlab["subjects"]) == unquoted(gitlab["training_subjects"]) == [branch], gitlab
+    provider = {"aws": "AWS", "azure": "Azure"}[cloud]
+    assert f"{provider} matches" in handbook, handbook
+    assert "trusts every job that runs on `main`, not only the jobs of the protected environment `prod`" in handbook
 
 
 @pytest.mark.parametrize("combo", [grouped_param({"cloud": c, "ci": "github"}, "cisec") for c in ("aws", "azure")])

@@ -64,7 +64,39 @@ def nav_pages(config: Path) -> list[str]:
 
 
 def built_pages(site: Path) -> set[Path]:
-    return {page for page in site.rglob("index.html") if page.parent.name != "search"}
+    """The site's pages: `x/index.html` (the template's site) or `x.html` (a bake's handbook, readable from disk)."""
+    return {
+        page
+        for page in site.rglob("*.html")
+        if page.name != "404.html" and "search" not in page.relative_to(site).parts
+    }
+
+
+# A link or asset of a built page; one with a scheme (https:, data:, mailto:) or a bare #anchor is not a file.
+BUILT_LINK = re.compile(r'(?:href|src)="(?![a-z][a-z0-9+.-]*:|#)([^"#?]+)')
+
+
+def unreadable_from_disk(site: Path) -> tuple[int, list[str]]:
+    """How many internal links the pages hold, and each that a browser opening the files cannot follow:
+    a folder (a server would add index.html) or a missing file. 404.html is a server's page: its links are absolute."""
+    links = [(page, target) for page in built_pages(site) for target in BUILT_LINK.findall(page.read_text("utf-8"))]
+    broken = [
+        f"{page.relative_to(site)} -> {target}"
+        for page, target in links
+        if target.endswith("/") or not (page.parent / target).is_file()
+    ]
+    return len(links), broken
+
+
+def test_the_disk_link_check_finds_folders_and_missing_files(tmp_path: Path) -> None:
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "rollback.html").write_text(
+        '<a href="../index.html#top">home</a> <a href="https://x.org/">'
+    )
+    (tmp_path / "index.html").write_text(
+        '<a href="runbooks/">r</a> <a href="runbooks/rollback.html">r</a> <a href="x.html">'
+    )
+    assert unreadable_from_disk(tmp_path) == (4, ["index.html -> runbooks/", "index.html -> x.html"])
 
 
 def option_sections() -> dict[str, str]:
@@ -155,6 +187,9 @@ def test_the_baked_handbook_builds_strictly(answers: dict[str, str], cookies) ->
     mkdocs_build(root / "mkdocs.yml", root / "site")
     pages = built_pages(root / "site")
     assert len(pages) == len(nav_pages(root / "mkdocs.yml"))
+    # Opened from disk (no server), every link reaches a page or asset file: mkdocs.yml's use_directory_urls: false.
+    links, broken = unreadable_from_disk(root / "site")
+    assert links > 10 * len(pages) and broken == []
     home = (root / "site" / "index.html").read_text(encoding="utf-8")
     assert "Seabird Census handbook" in home
     assert "@globex/mlops" in home
@@ -165,3 +200,29 @@ def test_the_baked_handbook_builds_strictly(answers: dict[str, str], cookies) ->
         assert "git tag" in rollback and "set_registered_model_alias" not in rollback
     codeowners = ".gitlab/CODEOWNERS" if answers.get("ci") == "gitlab" else ".github/CODEOWNERS"
     assert codeowners in (root / "docs" / "index.md").read_text(encoding="utf-8")
+
+
+# A file the template's own pages and settings name: a test, bench script, hook or page, or a capitalised page.
+NAMED_FILE = re.compile(
+    r"\b(?:tests|bench|hooks|docs|\.ci|\.github)/[\w./-]+\.(?:py|md|yml|json)\b|\b[A-Z][A-Z_]+\.md\b"
+)
+HOUSE_FILES = (
+    "README.md",
+    "CONTRIBUTING.md",
+    "pyproject.toml",
+    "Makefile",
+    "mkdocs.yml",
+    *sorted(p.relative_to(TEMPLATE_DIR).as_posix() for p in (TEMPLATE_DIR / "docs").glob("*.md")),
+)
+
+
+def test_the_templates_own_files_name_only_files_that_exist() -> None:
+    """No dead references: each file named is in the template, or in the generated project it describes."""
+    named = {(house, name) for house in HOUSE_FILES for name in NAMED_FILE.findall((TEMPLATE_DIR / house).read_text())}
+    assert ("CONTRIBUTING.md", "tests/test_template_parts.py") in named  # the pattern finds what it should
+    dead = sorted(
+        f"{house} -> {name}"
+        for house, name in named
+        if not (TEMPLATE_DIR / name).exists() and not (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / name).exists()
+    )
+    assert dead == []

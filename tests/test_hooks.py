@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,10 +94,10 @@ def cookiecutter_cli(
 
 
 def retry_command(output: str) -> list[str]:
-    """The command a rejection ends with."""
-    last = output.strip().splitlines()[-1].strip()
-    assert last.startswith("cookiecutter --replay-file "), output
-    return shlex.split(last)
+    """The command a rejection ends with, from `--replay-file` on (what precedes it runs cookiecutter)."""
+    command = shlex.split(output.strip().splitlines()[-1])
+    assert command[: command.index("--replay-file")] in (["cookiecutter"], [sys.executable, "-m", "cookiecutter"])
+    return ["cookiecutter", *command[command.index("--replay-file") :]]
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS, ids=lambda v: str(v)[:24])
@@ -182,9 +184,35 @@ def test_the_pre_gen_hook_ends_with_the_retry_command_too(
     assert pre_gen.main(answers) == 1
     stderr = capsys.readouterr().err
     assert "'github_org'" in stderr
-    assert stderr.strip().splitlines()[-1].strip() == (
-        f"cookiecutter --replay-file {replay} gh:acme/mlroles-template --output-dir /srv/out"
+    assert stderr.strip().splitlines()[-1].strip() == shlex.join(
+        [*pre_gen.cookiecutter_command(), "--replay-file", str(replay), "gh:acme/mlroles-template"]
+        + ["--output-dir", "/srv/out"]
     )
+
+
+def test_the_retry_command_runs_as_printed_when_cookiecutter_is_not_on_path(tmp_path: Path) -> None:
+    """cookiecutter from a virtualenv that is not activated: the command names its interpreter, and runs as printed."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir and Path(p).is_dir())
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f"replay_dir: '{tmp_path / 'replay'}'\n")
+    env = {**os.environ, "PATH": path, "COOKIECUTTER_CONFIG": str(config)}
+    assert shutil.which("cookiecutter", path=path) is None, "a cookiecutter outside the test's virtualenv is on PATH"
+    rejected = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR), "github_org=acme ml"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert rejected.returncode == 1
+    printed = (rejected.stdout + rejected.stderr).strip().splitlines()[-1].strip()
+    assert printed.startswith(shlex.join([sys.executable, "-m", "cookiecutter", "--replay-file"])), printed
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    replay.write_text(replay.read_text().replace("acme ml", "acme-ml"))  # the organisation and the team handles
+    retried = subprocess.run(["sh", "-c", printed], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert retried.returncode == 0, retried.stderr
+    assert answers_of(tmp_path / "tabular-model")["github_org"] == "acme-ml"
 
 
 @pytest.mark.parametrize(("field", "value", "words"), REJECTIONS + JINJA_REJECTIONS, ids=lambda v: str(v)[:24])
@@ -283,3 +311,26 @@ def test_a_rejected_bake_through_the_api_raises(cookies, tmp_path: Path) -> None
     assert result.project_path is None
     # pytest-cookies bakes under <tmp_path>/cookies; the answers were refused before anything was written.
     assert [p for p in (tmp_path / "cookies").rglob("*") if not p.is_dir()] == []
+
+
+def test_the_bake_ends_by_naming_the_folder_and_the_first_commands(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    result = cookiecutter_cli(
+        "--no-input", str(TEMPLATE_DIR), "project_name=Seabird Census", config_dir=tmp_path, cwd=work
+    )
+    assert result.returncode == 0, result.stderr
+    root = work / "seabird-census"
+    lines = result.stdout.strip().splitlines()
+    assert lines[-6:-4] == [f"Baked {root}. Next:", f"    cd {root}"], result.stdout
+    commands = [line.split("#")[0].strip() for line in lines[-4:-1]]
+    assert commands == ["make setup", "make check", "make repro"]
+    makefile = (root / "Makefile").read_text()
+    for command in commands:  # each is a verb of the bake's Makefile
+        assert re.search(rf"^{command.split()[1]}:", makefile, re.MULTILINE), command
+
+
+def test_under_cruft_the_hook_prints_no_next_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """cruft re-bakes into scratch folders for diff and update; a bake there has nothing to start."""
+    assert post_gen.main({"package_name": "pkg", "_template": "gh:o/t", "_commit": "abc"}, tmp_path) == 0
+    assert capsys.readouterr().out == ""

@@ -2,8 +2,9 @@
 
 A shared file pulls its per-option passages from cookiecutter's `templates/` folder with
 `{% include "<prefix>" ~ cookiecutter.<option> ~ "<ext>" %}` or `{% import … as <option> %}`; these tests
-hold that table to cookiecutter.json: a value without its file (where the include may not skip it)
-fails here, not in some user's bake, and a part no option value reaches fails too. The Jinja budget
+hold that table to cookiecutter.json: a value without its file fails here, not in some user's bake, and a
+part no option value reaches fails too. No include says `ignore missing`: a value that needs no passage
+has an explicit empty part, so a misnamed part stops the bake instead of rendering nothing. The Jinja budget
 (issue 15): no file of the template chooses a passage with an if/elif/else tag or an inline
 `… if cookiecutter.<option> …` expression; whole files are chosen by the hooks' MOVES/REMOVALS.
 Python files of the generated project hold no Jinja beyond the names of other workspace packages
@@ -14,9 +15,12 @@ are relative.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from harness import CHOICES, TEMPLATE_DIR
+from jinja2 import TemplateNotFound
 
 PROJECT_DIR = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 PARTS_DIR = TEMPLATE_DIR / "templates"
@@ -66,17 +70,41 @@ def test_every_part_is_chosen_by_an_option_value_or_named() -> None:
     assert not orphans, f"parts in templates/ that no option value and no include reaches: {sorted(orphans)}"
 
 
-def test_every_option_value_has_its_part_where_the_include_cannot_skip_it() -> None:
+def test_every_option_value_has_its_part() -> None:
     found = choices()
     assert found, "no option-chosen include or import found: the pattern no longer matches the template"
     missing = [
         (c["where"], c["prefix"] + value + c["ext"])
         for c in found
-        if "ignore missing" not in c["rest"] and not c["rest"].lstrip().startswith(",")  # a fallback list
+        if not c["rest"].lstrip().startswith(",")  # a list names its own fallback part (NAMED)
         for value in CHOICES[c["option"]]
         if c["prefix"] + value + c["ext"] not in parts()
     ]
     assert not missing, f"option values without their part (file, part): {missing}"
+
+
+def test_no_include_skips_a_missing_part() -> None:
+    """`ignore missing` would render a misnamed part as nothing; an empty part file says "nothing" on purpose."""
+    skipping = [
+        path.relative_to(TEMPLATE_DIR).as_posix() for path in sources() if "ignore missing" in path.read_text("utf-8")
+    ]
+    assert not skipping, f"includes that skip a missing part: {skipping}"
+
+
+def test_a_missing_part_stops_the_bake(tmp_path: Path) -> None:
+    """Without `ignore missing`, a part renamed or deleted by mistake fails the bake and names the part."""
+    from cookiecutter.main import cookiecutter
+
+    template = tmp_path / "template"
+    shutil.copytree(TEMPLATE_DIR, template, ignore=shutil.ignore_patterns(".git", ".venv", "build", "site"))
+    (template / "templates/infra/README/k8s-none.md").unlink()
+    with pytest.raises(TemplateNotFound, match="k8s-none.md"):
+        cookiecutter(
+            str(template),
+            no_input=True,
+            extra_context={"experiment_tracking": "none"},
+            output_dir=str(tmp_path / "out"),
+        )
 
 
 def test_no_file_chooses_a_passage_with_an_if_block() -> None:

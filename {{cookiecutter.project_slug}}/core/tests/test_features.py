@@ -35,6 +35,26 @@ def frame() -> pd.DataFrame:
     return pd.DataFrame([row for row in iter_records(sample=True) if not find_violations(row)])
 
 
+def with_synthetic_columns(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, *, numeric: int = 1, categorical: int = 1
+) -> pd.DataFrame:
+    """`frame` with synthetic features added until it has at least `numeric` numeric and `categorical` categorical
+    ones, and the feature code patched to see them: a test of what a kind of column goes through runs on a
+    contract that lacks that kind too. The contract's own columns come first and are used when there are enough."""
+    rng = np.random.default_rng(0)
+    numbers = {
+        f"synthetic_number_{index}": rng.normal(size=len(frame)) for index in range(numeric - len(NUMERIC_COLUMNS))
+    }
+    words = ("a", "b", "c")
+    categories = {
+        f"synthetic_category_{index}": rng.choice(words, len(frame))
+        for index in range(categorical - len(CATEGORICAL_COLUMNS))
+    }
+    monkeypatch.setattr(features, "NUMERIC_COLUMNS", (*NUMERIC_COLUMNS, *numbers))
+    monkeypatch.setattr(features, "CATEGORICAL_COLUMNS", {**CATEGORICAL_COLUMNS, **dict.fromkeys(categories, words)})
+    return frame.assign(**numbers, **categories)
+
+
 def with_gaps(frame: pd.DataFrame, columns: tuple[str, ...], seed: int = 0) -> pd.DataFrame:
     """A copy of `frame` with about a fifth of the values of `columns` missing, as a data file's gaps read."""
     rng = np.random.default_rng(seed)
@@ -71,11 +91,12 @@ def test_the_preprocessor_output_is_dense_however_many_categories(
     frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Mostly-zero one-hot columns must not turn the output sparse: HistGradientBoosting refuses sparse input."""
-    if not CATEGORICAL_COLUMNS:
-        pytest.skip("the contract has no categorical column")
-    column, categories = next(iter(CATEGORICAL_COLUMNS.items()))
-    unseen = tuple(f"unseen_{index}" for index in range(20 * len(FEATURE_COLUMNS)))
-    monkeypatch.setattr(features, "CATEGORICAL_COLUMNS", {**CATEGORICAL_COLUMNS, column: (*categories, *unseen)})
+    frame = with_synthetic_columns(frame, monkeypatch)
+    column, categories = next(iter(features.CATEGORICAL_COLUMNS.items()))
+    unseen = tuple(f"unseen_{index}" for index in range(20 * len(frame.columns)))
+    monkeypatch.setattr(
+        features, "CATEGORICAL_COLUMNS", {**features.CATEGORICAL_COLUMNS, column: (*categories, *unseen)}
+    )
     transformed = build_preprocessor().fit_transform(frame)
     assert isinstance(transformed, np.ndarray)
     assert np.count_nonzero(transformed) < 0.3 * transformed.size  # sparse by scikit-learn's default threshold
@@ -84,18 +105,20 @@ def test_the_preprocessor_output_is_dense_however_many_categories(
 def test_optional_columns_are_imputed_with_the_median_and_the_most_frequent_category(
     frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
-    gapped = with_gaps(frame, FEATURE_COLUMNS)
+    frame = with_synthetic_columns(frame, monkeypatch)
+    numeric, categorical = features.NUMERIC_COLUMNS, features.CATEGORICAL_COLUMNS
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", (*numeric, *categorical))
+    gapped = with_gaps(frame, (*numeric, *categorical))
     preprocessor = build_preprocessor(scale=False)
     transformed = preprocessor.fit_transform(gapped)
     assert not np.isnan(transformed).any()
     names = list(preprocessor.get_feature_names_out())
-    for column in NUMERIC_COLUMNS:
+    for column in numeric:
         missing = gapped[column].isna().to_numpy()
         median = float(np.median(gapped[column].dropna().to_numpy(dtype=float)))
         assert missing.any(), column
         assert (transformed[missing, names.index(column)] == median).all(), column
-    for column, categories in CATEGORICAL_COLUMNS.items():
+    for column, categories in categorical.items():
         missing = gapped[column].isna().to_numpy()
         most_frequent = gapped[column].dropna().mode().iloc[0]
         encoded = transformed[missing][:, [names.index(f"{column}_{category}") for category in categories]]
@@ -105,7 +128,8 @@ def test_optional_columns_are_imputed_with_the_median_and_the_most_frequent_cate
 
 def test_only_optional_columns_are_imputed(frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     """A gap in a required column breaks the contract: the recipe must not hide it by imputing."""
-    optional, required = NUMERIC_COLUMNS[0], NUMERIC_COLUMNS[-1]
+    frame = with_synthetic_columns(frame, monkeypatch, numeric=2)
+    optional, required = features.NUMERIC_COLUMNS[0], features.NUMERIC_COLUMNS[-1]
     monkeypatch.setattr(features, "OPTIONAL_COLUMNS", (optional,))
     gapped = with_gaps(frame, (optional, required))
     preprocessor = build_preprocessor(scale=False)
@@ -129,12 +153,15 @@ def test_an_unknown_family_is_refused_with_the_supported_ones() -> None:
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
 def test_each_family_learns_the_example_data(frame: pd.DataFrame, estimator: Estimator) -> None:
-    """Each family closes at least half the gap between a constant baseline and a perfect fit on its training rows."""
+    """Each family fits its training rows better than a constant baseline (class priors, or the mean) does.
+
+    No more than that: the gate, not this test, decides whether a model is good enough to ship, and a team's data
+    may be hard. A family that learnt nothing (a broken encoder, features dropped) scores as the baseline does.
+    """
     features_, target = frame[list(FEATURE_COLUMNS)], frame[TARGET]
     baseline = (DummyClassifier() if TASK == "classification" else DummyRegressor()).fit(features_, target)
     model = build_model(estimator, seed=0, **SMALL[estimator]).fit(features_, target)
-    floor = baseline.score(features_, target)
-    assert model.score(features_, target) > floor + 0.5 * (1.0 - floor)
+    assert model.score(features_, target) > baseline.score(features_, target)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)

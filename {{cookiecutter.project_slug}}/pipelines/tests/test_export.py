@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from {{ cookiecutter.package_name }}_core import (
     Features,
     features,
 )
-from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_preprocessor
+from {{ cookiecutter.package_name }}_core.features import ESTIMATORS, Estimator, build_model, build_preprocessor
 from {{ cookiecutter.package_name }}_pipelines import export
 from {{ cookiecutter.package_name }}_pipelines.converters import SUPPORTED
 from {{ cookiecutter.package_name }}_pipelines.scoring import onnx_feed
@@ -36,13 +37,13 @@ def model_and_frame(valid_frame: pd.DataFrame) -> tuple[Pipeline, pd.DataFrame]:
     return fit(valid_frame, c=1.0, max_iter=500, seed=0), valid_frame
 
 
-def with_gaps(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def with_gaps(frame: pd.DataFrame, columns: Sequence[str] = FEATURE_COLUMNS, seed: int = 0) -> pd.DataFrame:
     """A copy of `frame` with about a fifth of every feature's values missing (at least one), as a data file's gaps
     read, except in its first row: the card's example must be a valid request under the real contract, which the
     tests widen only for the feature code and the export (with many columns, no other row might be left whole)."""
     rng = np.random.default_rng(seed)
     gapped = frame.copy()
-    for column in FEATURE_COLUMNS:
+    for column in columns:
         missing = rng.random(len(gapped)) < 0.2
         missing[rng.integers(1, len(gapped))] = True
         missing[0] = False
@@ -109,11 +110,31 @@ def test_gaps_in_optional_columns_export_with_parity(
         assert np.isnan(feed[column][gapped[column].isna().to_numpy()]).all()
 
 
+def with_every_kind(frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, list[str]]:
+    """`frame` and its feature columns, with a synthetic number or category added when the contract has no column of
+    that kind, and core's feature code patched to encode it: for the code paths each kind takes (its imputer)."""
+    rng = np.random.default_rng(0)
+    numeric, categorical = tuple(NUMERIC_COLUMNS), dict(CATEGORICAL_COLUMNS)
+    added: dict[str, Any] = {}
+    if not numeric:
+        numeric, added["synthetic_number"] = ("synthetic_number",), rng.normal(size=len(frame))
+    if not categorical:
+        categorical, added["synthetic_category"] = (
+            {"synthetic_category": ("a", "b")},
+            rng.choice(["a", "b"], len(frame)),
+        )
+    monkeypatch.setattr(features, "NUMERIC_COLUMNS", numeric)
+    monkeypatch.setattr(features, "CATEGORICAL_COLUMNS", categorical)
+    return frame.assign(**added), [*FEATURE_COLUMNS, *added]
+
+
 def test_conversion_leaves_the_trained_model_untouched(
     valid_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
-    model = fit(with_gaps(valid_frame), seed=0)
+    frame, columns = with_every_kind(valid_frame, monkeypatch)
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", tuple(columns))
+    gapped = with_gaps(frame, columns)
+    model = build_model().fit(gapped[columns], gapped[TARGET])
     imputers = [part for part in export._parts(model) if type(part).__name__ == "SimpleImputer"]
     converted = [part for part in export._parts(export.for_conversion(model)) if type(part).__name__ == "SimpleImputer"]
     assert len(imputers) == 2  # one for the numbers, one for the categories

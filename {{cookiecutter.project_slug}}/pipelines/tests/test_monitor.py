@@ -177,7 +177,7 @@ def test_the_report_becomes_gauges_the_alerts_read(reference: pd.DataFrame) -> N
 
 
 def test_the_monitor_run_writes_and_pushes_its_metrics(
-    reference: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]]
+    reference: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     frame = reference
     frame.to_parquet(tmp_path / "train.parquet")
@@ -198,12 +198,16 @@ def test_the_monitor_run_writes_and_pushes_its_metrics(
     assert (method, path) == ("PUT", f"/metrics/job/{JOB_PREFIX}-monitor")
     assert 'model_dataset_drift{source="observed"} 1.0' in body
     assert 'model_feature_psi{feature="' in body
+    # Drift in an observed batch is the alarm itself.
+    (verdict,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("monitor:")]
+    assert verdict.startswith(f"monitor: DRIFT DETECTED in {tmp_path / 'current.parquet'}: observed batch")
 
 
 def test_the_simulated_batch_is_published_as_simulated(
-    reference: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]]
+    reference: pd.DataFrame, tmp_path: Path, gateway: list[tuple[str, str, str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """simulate_drift marks its output; the monitor labels its drift source="simulated", which the alert ignores."""
+    """simulate_drift marks its output; the monitor labels its drift source="simulated", which the alert ignores,
+    and says that the drift is the simulation's, and what to do once real records arrive, instead of alarming."""
     frame = reference
     frame.to_parquet(tmp_path / "train.parquet")
     frame.to_parquet(tmp_path / "test.parquet")
@@ -222,6 +226,13 @@ def test_the_simulated_batch_is_published_as_simulated(
     assert 'source="observed"' not in textfile
     ((_, _, body),) = gateway
     assert 'model_dataset_drift{source="simulated"} 1.0' in body
+    (verdict,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("monitor:")]
+    assert verdict.startswith(
+        f"monitor: drift found, as intended, in the simulated batch {tmp_path / 'current.parquet'}"
+    )
+    assert "DRIFT DETECTED in" not in verdict
+    for named in ("simulate_drift stage", "monitor.simulated_shift", "monitor.current", "real production records"):
+        assert named in verdict
 
 
 def test_the_simulation_refuses_a_file_that_cannot_carry_its_mark(reference: pd.DataFrame, tmp_path: Path) -> None:

@@ -24,18 +24,11 @@ from {{ cookiecutter.package_name }}_core import (
     OPTIONAL_COLUMNS,
     TARGET,
     TASK,
-    find_violations,
 )
 from {{ cookiecutter.package_name }}_pipelines import score
 from {{ cookiecutter.package_name }}_pipelines.export import export_model
 from {{ cookiecutter.package_name }}_pipelines.files import sha256_file
 from {{ cookiecutter.package_name }}_pipelines.train import fit
-
-
-@pytest.fixture(scope="module")
-def valid_frame(example_frame: pd.DataFrame) -> pd.DataFrame:
-    keep = [not find_violations(row) for row in example_frame.to_dict(orient="records")]
-    return example_frame[keep].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +48,26 @@ def features_only(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def broken_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, tuple[str, str]]]:
-    """Three rows broken in three ways the contract forbids; row -> (column, rule)."""
+    """Rows broken in each way the contract's columns allow; row -> (column, rule).
+
+    A missing value in a column the contract does not mark optional (rule `missing`), a category it does not list
+    (`literal_error`, when it has a categorical column), text in a numeric column (`float_type`, when it has one):
+    at least one of the last two, whatever the contract.
+    """
     rows = features_only(frame).astype(object)
-    # A missing value breaks the contract only in a column it does not mark optional.
-    numeric = next(column for column in NUMERIC_COLUMNS if column not in OPTIONAL_COLUMNS)
-    categorical = next(iter(CATEGORICAL_COLUMNS))
-    rows.at[1, numeric] = None
-    rows.at[3, categorical] = "<not one of " + ", ".join(CATEGORICAL_COLUMNS[categorical]) + ">"
-    rows.at[5, NUMERIC_COLUMNS[-1]] = "not a number"
-    return rows, {1: (numeric, "missing"), 3: (categorical, "literal_error"), 5: (NUMERIC_COLUMNS[-1], "float_type")}
+    broken: dict[int, tuple[str, str]] = {}
+    required = [column for column in FEATURE_COLUMNS if column not in OPTIONAL_COLUMNS]
+    if required:
+        rows.at[1, required[0]] = None
+        broken[1] = (required[0], "missing")
+    if CATEGORICAL_COLUMNS:
+        categorical, categories = next(iter(CATEGORICAL_COLUMNS.items()))
+        rows.at[3, categorical] = "<not one of " + ", ".join(categories) + ">"
+        broken[3] = (categorical, "literal_error")
+    if NUMERIC_COLUMNS:
+        rows.at[5, NUMERIC_COLUMNS[-1]] = "not a number"
+        broken[5] = (NUMERIC_COLUMNS[-1], "float_type")
+    return rows, broken
 
 
 def test_good_rows_are_all_scored_with_their_own_columns(

@@ -21,10 +21,11 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.model import OnnxModel
-from {{ cookiecutter.package_name }}_service.settings import Settings
+from {{ cookiecutter.package_name }}_service.settings import RECORD_BYTES, Settings
 
 MAX_BATCH_RECORDS = 25
-MAX_BODY_BYTES = 16_384
+# Small, so the limit is cheap to reach; past a full batch (and one record over it) of the contract's longest records.
+MAX_BODY_BYTES = max(16_384, (MAX_BATCH_RECORDS + 2) * RECORD_BYTES)
 
 
 @dataclass(frozen=True)

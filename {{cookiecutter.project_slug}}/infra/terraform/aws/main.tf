@@ -23,8 +23,9 @@ locals {
   # OIDC federation per CI system: issuer, audience and the subjects allowed to assume each role.
   # GitHub: the deploy role trusts only jobs of this environment (its reviewers and branch rule
   # apply before the token is issued), the training role only jobs of the environment "training".
-  # GitLab's subject names the branch, never the environment: protect the default branch and the
-  # environments (docs/ci-cd.md).
+  # GitLab: the subject is project_path:<path>:ref_type:branch:ref:<branch>, and GitLab allows no
+  # other claim in it, so it never names the environment; IAM conditions match only aud and sub. Both
+  # roles trust the default branch exactly, every job on it: docs/ci-cd.md says so for prod.
   ci_oidc = {
     github = {
       issuer_url        = "https://token.actions.githubusercontent.com"

@@ -25,8 +25,9 @@ locals {
   }
   # GitHub: the deploy identity trusts only jobs of this environment (its reviewers and branch
   # rule apply before the token is issued), the training identity only the environment
-  # "training". GitLab's subject names the branch, never the environment: protect the default
-  # branch and the environments (docs/ci-cd.md).
+  # "training". GitLab: the subject is project_path:<path>:ref_type:branch:ref:<branch> (GitLab
+  # allows no other claim in it) and a federated credential matches the subject alone, so both
+  # identities trust the default branch exactly, every job on it: docs/ci-cd.md says so for prod.
   ci_oidc = {
     github = {
       issuer_url        = "https://token.actions.githubusercontent.com"

@@ -37,6 +37,8 @@ STAGES: dict[str, tuple[str, str]] = {
     "params": ("params", "check"),
     # Not a DVC stage: batch scoring of the SCORE_INPUT file (see score.py, `make score`).
     "score": ("score", "stage"),
+    # Not a DVC stage: the last run's headline figures from reports/ (`make metrics`).
+    "metrics": ("headline", "show"),
 }
 
 

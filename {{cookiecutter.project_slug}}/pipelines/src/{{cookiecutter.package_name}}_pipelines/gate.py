@@ -3,9 +3,11 @@
 Both models are the exported ONNX files, verified against their cards and run with onnxruntime
 on this run's test split, so a smaller or easier split cannot flatter the challenger, and the
 model that is compared is byte for byte the model that would ship. A champion of another data
-contract never competes: the challenger starts a new line. The floor is relative to a baseline
-(a Dummy model fitted on this run's train split, scored on the same rows), so it means the same
-on any team's data: see `register` in params.yaml.
+contract never competes: the challenger starts a new line. The default floor is relative to a
+baseline (a Dummy model fitted on this run's train split, scored on the same rows): the challenger
+must beat it on at least `register.beat_baseline.confidence` of paired bootstrap resamples of
+those rows (bootstrap.py), which means "clearly better than trivial" on any team's data. An
+absolute `register.floor` may be added on top: see `register` in params.yaml.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
 from {{ cookiecutter.package_name }}_core import TARGET, TASK
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
+from .bootstrap import Bootstrap, paired_bootstrap
 from .errors import StageFailed
 from .files import read_json, sha256_file, write_json
 from .integrity import verify
 from .params import Params, Register
-from .scoring import BASELINE_PREFIX, baseline_metrics, onnx_metrics
+from .scoring import BASELINE_PREFIX, baseline_outputs, label_codes, onnx_feed, onnx_outputs, task_metrics
 
 Outcome = Literal["first", "new_line", "promoted", "kept", "below_floor"]
 MODEL_FILE = "model.onnx"
@@ -34,18 +38,26 @@ CARD_FILE = "model_card.json"
 
 
 class BelowFloor(StageFailed):
-    """The challenger scores below the gate's floor: it must not ship."""
+    """The challenger is not clearly better than the baseline, or misses the absolute floor: it must not ship."""
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the gate decided and why, with both scores on the same rows."""
+    """What the gate decided and why, with the scores of the challenger, the baseline and the champion on the same rows.
+
+    `baseline_share` is the share of the `scored_resamples` paired resamples (of `resampled_rows` rows each) on
+    which the challenger beat the baseline; None when `confidence` (register.beat_baseline) is null.
+    """
 
     outcome: Outcome
     task: str
     metric: str
     direction: str
     baseline_score: float
+    confidence: float | None
+    baseline_share: float | None
+    scored_resamples: int | None
+    resampled_rows: int | None
     floor: float | None
     min_improvement: float
     challenger_score: float
@@ -80,11 +92,12 @@ class NotShippable(StageFailed):
 
 
 def check_shippable(card: dict[str, Any], rule: Register) -> None:
-    """What `make champion` adds to the hash check: the model fits this code's contract and clears the floor.
+    """What `make champion` adds to the hash check: the model fits this code's contract and clears the floors.
 
-    The floor is checked against the metrics the card records from the evaluate stage (the model's and
-    its baseline's, on the same test split); the card is covered by review (git) or by the registry,
-    and its model bytes by the sha256 just verified.
+    The card records the evaluate stage's metrics (the model's and its baseline's, on the same test split):
+    the model must score better than the baseline there (the bootstrap that made it champion needs the rows,
+    which an image build may not have) and clear `register.floor` when one is set. The card is covered by
+    review (git) or by the registry, and its model bytes by the sha256 just verified.
     """
     contract = contract_fingerprint()
     if card.get("contract") != contract:
@@ -100,10 +113,14 @@ def check_shippable(card: dict[str, Any], rule: Register) -> None:
             f"the champion's card records no {metric} and {BASELINE_PREFIX}{metric}: it cannot be checked "
             "against the floor; run the pipeline to gate a model"
         )
-    floor = rule.floor_for(float(baseline))
-    if not _clears(float(value), floor, rule.direction):
+    if rule.beat_baseline.confidence is not None and _improvement(float(value), float(baseline), rule.direction) <= 0:
         raise NotShippable(
-            f"the champion's {metric}={value} misses the floor {floor} ({rule.direction}, baseline {baseline}); "
+            f"the champion's {metric}={value} misses the floor: no better than its baseline's {baseline} on the "
+            "test split it was evaluated on; it must not ship"
+        )
+    if not _clears(float(value), rule.floor, rule.direction):
+        raise NotShippable(
+            f"the champion's {metric}={value} misses the floor {rule.floor} ({rule.direction}, baseline {baseline}); "
             "it must not ship"
         )
 
@@ -115,10 +132,16 @@ def install(onnx_path: Path, card_path: Path, folder: Path) -> None:
     shutil.copyfile(card_path, folder / CARD_FILE)
 
 
+def model_outputs(onnx_bytes: bytes, frame: pd.DataFrame) -> np.ndarray:
+    """The ONNX model's probabilities [rows, classes] (classification) or values [rows] (regression) on `frame`."""
+    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    values, probabilities = onnx_outputs(session, onnx_feed(frame))
+    return values if probabilities is None else probabilities
+
+
 def score(onnx_bytes: bytes, frame: pd.DataFrame, metric: str, classes: list[str]) -> float:
     """`metric` of the ONNX model on `frame` (features and target of the contract)."""
-    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    return onnx_metrics(session, frame, frame[TARGET], classes)[metric]
+    return task_metrics(frame[TARGET], model_outputs(onnx_bytes, frame), classes)[metric]
 
 
 def _improvement(challenger: float, champion: float, direction: str) -> float:
@@ -126,9 +149,24 @@ def _improvement(challenger: float, champion: float, direction: str) -> float:
 
 
 def _clears(value: float, floor: float | None, direction: str) -> bool:
-    if floor is None:  # register.floor and register.floor_over_baseline both null: no floor
+    if floor is None:  # register.floor null: no absolute floor
         return True
     return value >= floor if direction == "maximize" else value <= floor
+
+
+def _versus_baseline(
+    metric: str, challenger: float, baseline: float, rule: Register, evidence: Bootstrap | None
+) -> str:
+    """The challenger against the baseline, in words: both scores and the bootstrap's share."""
+    scores = f"{metric} {challenger:.4f} vs baseline {baseline:.4f}"
+    if evidence is None:
+        return f"{scores} (register.beat_baseline.confidence is null: not checked)"
+    skipped = evidence.resamples - evidence.scored
+    undefined = f", {skipped} skipped where {metric} is undefined" if skipped else ""
+    return (
+        f"{scores}, better on {evidence.share:.1%} of {evidence.scored} paired resamples of {evidence.rows} test rows"
+        f"{undefined} ({rule.beat_baseline.confidence:.0%} needed, register.beat_baseline.confidence)"
+    )
 
 
 def decide(
@@ -142,55 +180,101 @@ def decide(
 ) -> Decision:
     """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule."""
     challenger_bytes, challenger_card = challenger
-    metric = rule.task_metric
     contract = str(challenger_card["contract"])
     classes = [str(label) for label in challenger_card.get("classes", [])]
-    challenger_score = round(score(challenger_bytes, frame, metric, classes), 6)
-    baseline_score = round(baseline_metrics(train_target, frame[TARGET], classes)[metric], 6)
-    floor = rule.floor_for(baseline_score)
     champion_contract = str(champion[1].get("contract")) if champion else None
     champion_score: float | None = None
     if champion and champion_contract == contract:
-        champion_score = round(score(champion[0], frame, metric, list(champion[1].get("classes", []))), 6)
+        champion_classes = [str(label) for label in champion[1].get("classes", [])]
+        champion_score = score(champion[0], frame, rule.task_metric, champion_classes)
+    return judge(
+        truth=frame[TARGET],
+        challenger=model_outputs(challenger_bytes, frame),
+        baseline=baseline_outputs(train_target, len(frame), classes),
+        classes=classes,
+        contract=contract,
+        champion_contract=champion_contract,
+        champion_score=champion_score,
+        evaluation_data_sha256=evaluation_data_sha256,
+        rule=rule,
+    )
+
+
+def judge(
+    *,
+    truth: pd.Series,
+    challenger: np.ndarray,
+    baseline: np.ndarray,
+    classes: list[str],
+    contract: str,
+    champion_contract: str | None,
+    champion_score: float | None,
+    evaluation_data_sha256: str,
+    rule: Register,
+) -> Decision:
+    """The rule on outputs already computed (probabilities, or values) for the rows of `truth`.
+
+    In order: the absolute `floor` (when set), then the baseline (a paired bootstrap, unless its confidence is
+    null), then the champion: none (`champion_contract` None), of another contract (no score), or of this one,
+    which the challenger must beat by more than `min_improvement`.
+    """
+    metric = rule.task_metric
+    challenger_score = round(task_metrics(truth, challenger, classes)[metric], 6)
+    baseline_score = round(task_metrics(truth, baseline, classes)[metric], 6)
+    confidence = rule.beat_baseline.confidence
+    evidence: Bootstrap | None = None
+    if confidence is not None:
+        codes = truth.to_numpy(dtype=float) if TASK == "regression" else label_codes(truth, classes)
+        evidence = paired_bootstrap(
+            metric, rule.direction == "maximize", codes, challenger, baseline, resamples=rule.beat_baseline.resamples
+        )
+    if champion_score is not None:
+        champion_score = round(champion_score, 6)
     decision = partial(
         Decision,
         task=TASK,
         metric=metric,
         direction=rule.direction,
         baseline_score=baseline_score,
-        floor=floor,
+        confidence=confidence,
+        baseline_share=None if evidence is None else round(evidence.share, 4),
+        scored_resamples=None if evidence is None else evidence.scored,
+        resampled_rows=None if evidence is None else evidence.rows,
+        floor=rule.floor,
         min_improvement=rule.min_improvement,
         challenger_score=challenger_score,
         champion_score=champion_score,
-        evaluation_rows=len(frame),
+        evaluation_rows=len(truth),
         evaluation_data_sha256=evaluation_data_sha256,
         contract=contract,
         champion_contract=champion_contract,
     )
-    if not _clears(challenger_score, floor, rule.direction):
+    against_baseline = _versus_baseline(metric, challenger_score, baseline_score, rule, evidence)
+    if not _clears(challenger_score, rule.floor, rule.direction):
         bound = "at least" if rule.direction == "maximize" else "at most"
         reason = (
-            f"{metric}={challenger_score:.4f} misses the floor ({bound} {floor}; baseline {baseline_score:.4f}, "
-            f"register.floor_over_baseline={rule.floor_over_baseline}"
-            + (f", register.floor={rule.floor}" if rule.floor is not None else "")
-            + ")"
+            f"{metric}={challenger_score:.4f} misses the floor ({bound} {rule.floor}; baseline {baseline_score:.4f}, "
+            f"register.floor={rule.floor}); {against_baseline}"
         )
         return decision(outcome="below_floor", reason=reason)
-    if champion is None:
-        return decision(outcome="first", reason="no champion yet: the challenger starts the line")
+    if evidence is not None and confidence is not None and not evidence.share >= confidence:
+        reason = f"{metric}={challenger_score:.4f} misses the floor: not clearly better than the baseline; {against_baseline}"
+        return decision(outcome="below_floor", reason=reason)
+    if champion_contract is None:
+        return decision(outcome="first", reason=f"{against_baseline}; no champion yet: the challenger starts the line")
     if champion_score is None:
         reason = (
-            f"the champion was trained for contract {str(champion_contract)[:12]}, this model for {contract[:12]}: "
-            "they do not compete; the challenger starts a new line"
+            f"{against_baseline}; the champion was trained for contract {str(champion_contract)[:12]}, this model for "
+            f"{contract[:12]}: they do not compete; the challenger starts a new line"
         )
         return decision(outcome="new_line", reason=reason)
     gain = round(_improvement(challenger_score, champion_score, rule.direction), 6)
-    versus = f"{metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(frame)} rows"
+    versus = f"{metric} {challenger_score:.4f} vs champion {champion_score:.4f} on the same {len(truth)} rows"
     if gain > rule.min_improvement:
-        return decision(outcome="promoted", reason=f"{versus}: better by {gain:.4f}")
+        return decision(outcome="promoted", reason=f"{against_baseline}; {versus}: better by {gain:.4f}")
     return decision(
         outcome="kept",
-        reason=f"{versus}: not better by more than {rule.min_improvement}",
+        reason=f"{against_baseline}; {versus}: not better by more than {rule.min_improvement}",
     )
 
 
@@ -207,7 +291,11 @@ def challenge(p: Params, champion: tuple[bytes, dict[str, Any]] | None) -> Decis
 
 
 def report(record: dict[str, Any], decision: Decision, path: Path) -> None:
-    """Write the decision to reports/registry.json and say it in one line; below the floor, fail the stage."""
+    """Write the decision to reports/registry.json and say it in one line; below the floor, fail the stage.
+
+    The record is written first, so a refusal is on disk although the stage (and `make repro`) fails:
+    the service reads it to say why it has no model.
+    """
     write_json(record, path)
     print(f"register: {decision.outcome}: {decision.reason}")
     if decision.outcome == "below_floor":

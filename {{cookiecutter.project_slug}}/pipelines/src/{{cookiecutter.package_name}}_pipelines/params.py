@@ -16,7 +16,7 @@ from .errors import StageFailed
 PARAMS_FILE = Path("params.yaml")
 Direction = Literal["maximize", "minimize"]
 # Each task's metrics (params.yaml `register.metric` picks one per task), the way each gets better,
-# and its perfect score (the gate's floor lies between the baseline's score and this).
+# and its perfect score (no absolute `register.floor` can ask for more).
 DIRECTIONS: dict[str, dict[str, Direction]] = {
     "classification": {
         "accuracy": "maximize",
@@ -165,11 +165,19 @@ class Export(_Section):
     max_rel_diff: float = Field(gt=0.0)
 
 
+class BeatBaseline(_Section):
+    """The default floor: better than the baseline on at least `confidence` of `resamples` paired resamples of the
+    test split (gate.py); `confidence: null` turns the check off."""
+
+    confidence: float | None = Field(default=0.95, gt=0.5, le=1.0)
+    resamples: int = Field(default=1000, ge=100, le=100_000)
+
+
 class Register(_Section):
-    """The gate: which metric decides (per task), the floor and the margin a challenger must beat."""
+    """The gate: which metric decides (per task), the floors a challenger must clear and the margin it must beat."""
 
     metric: dict[Literal["classification", "regression"], str]
-    floor_over_baseline: float | None = Field(ge=0.0, le=1.0)
+    beat_baseline: BeatBaseline = BeatBaseline()
     floor: float | None = None
     min_improvement: float = Field(ge=0.0)
     alias: str = Field(default="champion", pattern=r"^[a-z][a-z0-9_-]*$")
@@ -192,17 +200,6 @@ class Register(_Section):
     @property
     def direction(self) -> Direction:
         return DIRECTIONS[TASK][self.task_metric]
-
-    def floor_for(self, baseline: float) -> float | None:
-        """The score a challenger must reach: `floor_over_baseline` of the way from the baseline to a perfect
-        score, or the absolute `floor` when that is stricter; None when neither is set (no floor)."""
-        floors = [] if self.floor is None else [self.floor]
-        if self.floor_over_baseline is not None:
-            perfect = PERFECT[self.task_metric]
-            floors.append(round(baseline + self.floor_over_baseline * (perfect - baseline), 6))
-        if not floors:
-            return None
-        return max(floors) if self.direction == "maximize" else min(floors)
 
 
 class Monitor(_Section):

@@ -1,55 +1,93 @@
-"""Pipelines (MLOps): the scripts of `dvc plots show`'s page, written beside it so its charts draw offline.
+"""Pipelines (MLOps): `make plots` — the pipeline's charts in dvc_plots/index.html, drawn offline, each once.
 
-DVC's own page loads Vega, Vega-Lite and Vega-Embed from the internet, so offline its charts stay
-blank. `.dvc/config` points DVC at pipelines/plots/page.html instead, which loads them from
-`vega.js` in the page's folder; this module writes that file from the pinned vl-convert-python
-(a dev dependency: it bundles the three libraries, nothing is downloaded). `make plots` runs it, then
-`dvc plots show`. The bundle's Vega-Lite has the major version of the `$schema` DVC's plot templates
-(and ours in pipelines/plots/) declare, so every chart compiles as DVC wrote it.
+The charts come from `dvc plots show --json` (DVC's public output: each plot dvc.yaml declares, as a
+Vega-Lite spec filled with the workspace's data). A declared plot whose data the last run did not write
+(the other task's charts: evaluate writes only the contract's task's) is named, not drawn. The page is
+pipelines/plots/page.html, whose charts draw with `vega.js` from the page's folder: this module writes
+that file from the pinned vl-convert-python (a dev dependency that bundles Vega, Vega-Lite and
+Vega-Embed; nothing is downloaded), with the Vega-Lite major the specs' `$schema` declares.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import re
+import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import StageFailed
 
 SCRIPT = "vega.js"
-# What the bundle leaves global: DVC's page calls vegaEmbed (which compiles Vega-Lite itself) for each chart.
+# What the bundle leaves global: the page calls vegaEmbed (which compiles Vega-Lite itself) for each chart.
 SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega;"
-OUR_TEMPLATES = Path("pipelines/plots")
+PAGE_TEMPLATE = Path("pipelines/plots/page.html")
 SCHEMA_MAJOR = re.compile(r"/vega-lite/v(\d+)(?:\.\d+)*\.json$")
+NOT_AN_ID = re.compile(r"[^A-Za-z0-9-]")
 
 
 class PlotsPageError(StageFailed):
-    """The page's scripts cannot be written: no bundle for the templates' Vega-Lite version."""
+    """The page cannot be written: DVC could not read the plots, or no bundle fits their Vega-Lite version."""
 
 
-def schema_majors(templates: Iterable[dict[str, object]]) -> set[str]:
-    """The Vega-Lite major versions the templates' `$schema` URLs name."""
+def charts(shown: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """(plot name -> its Vega-Lite spec, the names of plots without data) from `dvc plots show --json`'s output.
+
+    A plot without data is one whose data file is not in the workspace (DVC lists it with no entry and a
+    FileNotFoundError); any other error (a file without the plot's field, a bad dvc.yaml) is refused.
+    """
+    if "data" not in shown:
+        problems = "; ".join(str(error.get("msg")) for error in shown.get("errors", [])) or "no DVC project here"
+        raise PlotsPageError(f"DVC read no plots: {problems}")
+    errors: dict[str, list[Mapping[str, Any]]] = {}
+    for error in shown.get("errors", []):
+        errors.setdefault(str(error.get("name")), []).append(error)
+    drawn: dict[str, dict[str, Any]] = {}
+    not_drawn: list[str] = []
+    for name, entries in shown["data"].items():
+        specs = [entry["content"] for entry in entries if entry.get("type") == "vega"]
+        found = errors.get(name, [])
+        refused = [error for error in found if error.get("type") != "FileNotFoundError"]
+        if specs:
+            drawn[name] = specs[0]
+        elif entries:
+            raise PlotsPageError(f"plot {name!r} of dvc.yaml is not a Vega chart ({entries[0].get('type')})")
+        elif refused or not found:
+            reasons = "; ".join(str(error.get("msg")) for error in refused) or "no chart, and no reason given"
+            raise PlotsPageError(f"plot {name!r} of dvc.yaml: {reasons}")
+        else:
+            not_drawn.append(name)
+    return drawn, not_drawn
+
+
+def read_charts(dvc: Sequence[str] = (sys.executable, "-m", "dvc")) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Run `dvc plots show --json` in the working directory and return charts() of its output."""
+    done = subprocess.run([*dvc, "plots", "show", "--json"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PlotsPageError(f"`dvc plots show --json` failed (exit {done.returncode}): {done.stderr.strip()}")
+    try:
+        shown = json.loads(done.stdout)
+    except json.JSONDecodeError as error:
+        raise PlotsPageError(f"`dvc plots show --json` printed what this page cannot read: {error}") from error
+    return charts(shown)
+
+
+def schema_majors(specs: Iterable[Mapping[str, object]]) -> set[str]:
+    """The Vega-Lite major versions the specs' `$schema` URLs name."""
     majors = set()
-    for template in templates:
-        found = SCHEMA_MAJOR.search(str(template.get("$schema", "")))
+    for spec in specs:
+        found = SCHEMA_MAJOR.search(str(spec.get("$schema", "")))
         if found:
             majors.add(found.group(1))
     return majors
 
 
-def templates_in_use(ours: Path = OUR_TEMPLATES) -> list[dict[str, object]]:
-    """DVC's built-in plot templates and the project's own (pipelines/plots/*.json)."""
-    from dvc_render.vega_templates import TEMPLATES
-
-    built_in = [dict(template.DEFAULT_CONTENT) for template in TEMPLATES]
-    return built_in + [json.loads(path.read_text(encoding="utf-8")) for path in sorted(ours.glob("*.json"))]
-
-
 def newest_of_major(available: Sequence[str], majors: set[str]) -> str:
-    """The newest bundled Vega-Lite version ('5.21') of the one major the templates use."""
+    """The newest bundled Vega-Lite version ('5.21') of the one major the specs use."""
     if len(majors) != 1:
         raise PlotsPageError(f"the plot templates declare Vega-Lite majors {sorted(majors)}; expected exactly one")
     (major,) = majors
@@ -62,11 +100,11 @@ def newest_of_major(available: Sequence[str], majors: set[str]) -> str:
     return max(fitting, key=lambda version: tuple(int(part) for part in version.split(".")))
 
 
-def write_script(folder: Path, templates: Iterable[dict[str, object]]) -> Path:
+def write_script(folder: Path, specs: Iterable[Mapping[str, object]]) -> Path:
     """Write `folder`/vega.js unless it already holds the bundle of this vl-convert-python and Vega-Lite version."""
     import vl_convert
 
-    vegalite = newest_of_major(vl_convert.get_vegalite_versions(), schema_majors(templates))
+    vegalite = newest_of_major(vl_convert.get_vegalite_versions(), schema_majors(specs))
     stamp = (
         f"// Vega {vl_convert.get_vega_version()}, Vega-Lite {vegalite}, Vega-Embed "
         f"{vl_convert.get_vega_embed_version()}: bundled by vl-convert-python (make plots).\n"
@@ -74,12 +112,34 @@ def write_script(folder: Path, templates: Iterable[dict[str, object]]) -> Path:
     script = folder / SCRIPT
     if script.exists() and script.read_text(encoding="utf-8").startswith(stamp):
         return script
-    folder.mkdir(parents=True, exist_ok=True)
     bundle = vl_convert.javascript_bundle(SNIPPET, vl_version=vegalite)
-    partial = script.with_name(f".{SCRIPT}.partial")
-    partial.write_text(stamp + bundle, encoding="utf-8")
-    partial.replace(script)
+    write_text(script, stamp + bundle)
     return script
+
+
+def element_id(name: str) -> str:
+    """The chart's HTML id: its name with every character other than a letter, digit or dash made '_'."""
+    return NOT_AN_ID.sub("_", name)
+
+
+def chart_html(name: str, spec: Mapping[str, object]) -> str:
+    """One chart: a div and the script that draws the spec into it ('</' escaped, so the spec cannot end the script)."""
+    ident = element_id(name)
+    payload = json.dumps(spec).replace("</", "<\\/")
+    return f'<div id="{ident}" title="{html.escape(name)}"></div>\n<script>vegaEmbed("#{ident}", {payload});</script>'
+
+
+def page_html(template: str, drawn: Mapping[str, Mapping[str, object]]) -> str:
+    """page.html with its `{plot_divs}` (DVC's placeholder name) replaced by the charts, in dvc.yaml's order."""
+    divs = "\n".join(chart_html(name, spec) for name, spec in drawn.items())
+    return template.replace("{refresh_tag}", "").replace("{plot_divs}", divs)
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,11 +147,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("dvc_plots"), help="the page's folder (default: %(default)s)")
     arguments = parser.parse_args(argv)
     try:
-        script = write_script(arguments.out, templates_in_use())
+        drawn, not_drawn = read_charts()
+        if not drawn:
+            raise PlotsPageError("no declared plot has data in the workspace: run `make repro` first")
+        write_script(arguments.out, drawn.values())
+        page = arguments.out / "index.html"
+        write_text(page, page_html(PAGE_TEMPLATE.read_text(encoding="utf-8"), drawn))
     except StageFailed as error:
         print(f"error: plots: {error}", file=sys.stderr)
         return 1
-    print(f"plots: {script} holds the page's charting scripts")
+    print(f"plots: {page} draws {len(drawn)} charts offline: {', '.join(drawn)}")
+    if not_drawn:
+        print(
+            f"plots: no data in the workspace, not drawn (another task's charts, or a stage not run): {', '.join(not_drawn)}"
+        )
     return 0
 
 

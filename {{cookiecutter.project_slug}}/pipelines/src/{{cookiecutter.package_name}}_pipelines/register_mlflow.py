@@ -187,12 +187,17 @@ def stage(p: Params) -> None:
 
 
 def champion_stage(p: Params) -> None:
-    """`make champion`: the team server's champion for this contract into models/champion/, verified by hash."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
-    if not uri:
+    """`make champion`: the registry's champion for this contract into models/champion/, verified by hash.
+
+    The registry is the one `make repro` wrote: MLFLOW_TRACKING_URI, else the local mlflow.db. The release
+    jobs of CI refuse to run without MLFLOW_TRACKING_URI, so what ships comes from the team's server.
+    """
+    uri = tracking_uri()
+    local = DEFAULT_TRACKING_URI.removeprefix("sqlite:///")
+    if uri == DEFAULT_TRACKING_URI and not Path(local).is_file():
         raise NoChampion(
-            "MLFLOW_TRACKING_URI is not set: the model to deploy comes from the team's MLflow server, never from "
-            "a local registry; set it (and MLFLOW_TRACKING_USERNAME/PASSWORD if the server needs them)"
+            f"no local registry ({local}): run `make repro` first, or set MLFLOW_TRACKING_URI to the team's MLflow "
+            "server (and MLFLOW_TRACKING_USERNAME/PASSWORD if it needs them)"
         )
     mlflow.set_tracking_uri(uri)
     line = line_name(p.export.model_name, contract_fingerprint())
@@ -211,4 +216,5 @@ def champion_stage(p: Params) -> None:
             Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
             p.paths.champion,
         )
-    print(f"champion: {line} version {version} (model {card['version']}) -> {p.paths.champion}, verified")
+    source = describe(uri)
+    print(f"champion: {line} version {version} (model {card['version']}) from {source} -> {p.paths.champion}, verified")

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
 from {{ cookiecutter.package_name }}_core import LabelledRecord, Violation, find_violations
 
@@ -32,6 +32,8 @@ BOUNDS: dict[type, tuple[str, Callable[..., Any]]] = {
     annotated_types.Le: ("le", pc.greater),
     annotated_types.Lt: ("lt", pc.greater_equal),
 }
+# pydantic-core schema types that call a Python function while validating (pydantic_core.core_schema).
+VALIDATOR_FUNCTIONS = frozenset({"function-before", "function-after", "function-wrap", "function-plain"})
 # Distinct bad values whose explanation is remembered (they repeat: gaps, a misspelt category).
 EXPLAINED_VALUES = 1 << 16
 
@@ -152,10 +154,22 @@ def rule_for(name: str) -> ColumnRule:
     return ColumnRule(name, number=float if kinds[0] is float else int, text=False, bounds=bounds)
 
 
+def runs_validator_functions(schema: object) -> bool:
+    """Whether a pydantic-core schema calls a function of the contract's author (a model or field validator,
+    or an AfterValidator-like annotation), which may look at more than one field at a time.
+
+    The schema is pydantic's public `TypeAdapter(...).core_schema`; its `function-*` types are pydantic-core's.
+    """
+    if isinstance(schema, dict):
+        return schema.get("type") in VALIDATOR_FUNCTIONS or any(map(runs_validator_functions, schema.values()))
+    if isinstance(schema, list | tuple):
+        return any(map(runs_validator_functions, schema))
+    return False
+
+
 def column_rules() -> dict[str, ColumnRule] | None:
-    """Per-column rules, or None when the contract has validators that look at more than one field at a time."""
-    decorators = LabelledRecord.__pydantic_decorators__
-    if decorators.model_validators or decorators.field_validators:
+    """Per-column rules, or None when the contract runs validator functions (checked row by row instead)."""
+    if runs_validator_functions(TypeAdapter(LabelledRecord).core_schema):
         return None
     return {name: rule_for(name) for name in LabelledRecord.model_fields}
 

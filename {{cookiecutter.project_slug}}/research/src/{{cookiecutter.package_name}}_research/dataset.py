@@ -128,10 +128,10 @@ def params_text(text: str, source: str) -> tuple[str, list[str]]:
     notes = []
     document["ingest"]["source"] = source
     register = document.get("register", {})
-    # An absolute floor was chosen for the old data; the floor relative to the baseline model carries over.
-    if "floor_over_baseline" in register and register.get("floor") is not None:
+    # An absolute floor was chosen for the old data; the check against the baseline model carries over.
+    if register.get("floor") is not None:
         notes.append(
-            f"register.floor {register['floor']} was set for the old data: now null (the baseline floor applies)"
+            f"register.floor {register['floor']} was set for the old data: now null (register.beat_baseline applies)"
         )
         register["floor"] = None
     out = io.StringIO()

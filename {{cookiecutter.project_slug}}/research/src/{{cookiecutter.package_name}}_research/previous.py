@@ -120,17 +120,35 @@ def check_nothing_lost(project: Path, previous: Previous) -> None:
     in_git = [path for path in previous.files if path != previous.data or previous.pointer is None]
     if in_git:
         relative = [str(path.relative_to(project)) for path in in_git]
-        changed = [
-            line[3:]
-            for line in run_tool(project, "git", "status", "--porcelain", "--", *relative).splitlines()
-            if not line.startswith("??")  # untracked: never committed, nothing recorded to lose it against
-        ]
+        status = run_tool(project, "git", "status", "--porcelain", "--", *relative).splitlines()
+        changed = [line[3:] for line in status if unrecorded(line, has_commit(project))]
         if changed:
             raise WorkspaceError(
                 None,
                 f"{', '.join(changed)}: changed since the last commit, and replacing the dataset would lose that:"
                 " commit or restore it, then run make dataset again",
             )
+
+
+def has_commit(project: Path) -> bool:
+    """Whether the repository has a commit yet (`make setup` stages a new project's files and commits nothing)."""
+    try:
+        run_tool(project, "git", "rev-parse", "--verify", "--quiet", "HEAD")
+    except WorkspaceError:
+        return False
+    return True
+
+
+def unrecorded(line: str, committed: bool) -> bool:
+    """Whether a `git status --porcelain` line shows a change git has not recorded.
+
+    Untracked (`??`): never recorded, nothing to lose it against. The work tree differing from the index
+    (second letter): unrecorded. The index differing from the last commit (first letter): unrecorded,
+    unless there is no commit yet, when the staged file is all git has (a fresh project after `make setup`).
+    """
+    if line.startswith("??"):
+        return False
+    return line[1] != " " or (committed and line[0] != " ")
 
 
 def stop_tracking(project: Path, previous: Previous) -> None:

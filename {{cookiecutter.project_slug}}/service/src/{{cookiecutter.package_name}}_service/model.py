@@ -1,5 +1,9 @@
 """Service (ML Engineers): the ONNX model — loaded once, checked against the contract, fed numpy arrays.
 
+When there is no model at all, `gate_refusal` reads the pipeline's last gate decision: a model the
+gate refused never reaches `models/champion/`, and the service says so, with the gate's numbers,
+rather than that a file is missing.
+
 A missing value in one of the contract's OPTIONAL_COLUMNS (null or left out) reaches the model as
 NaN in a numeric column and as `MISSING_CATEGORY` ("") in a categorical one: a string tensor holds
 no NaN, so the pipeline's export makes its category imputers look for "" (its card says so under
@@ -30,6 +34,7 @@ from {{ cookiecutter.package_name }}_core.contract import (
     TASK,
     Features,
 )
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import ModelLoadError
 from .tasks import OUTPUTS, Answer
@@ -91,6 +96,32 @@ class ModelCard:
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:  # any shape of bad JSON
             raise ModelLoadError(f"cannot read the model card {path.name}: {_reason(error)}") from error
+
+
+# The gate's outcome when it refuses a model (pipelines' gate.py writes it to reports/registry.json).
+REFUSED = "below_floor"
+
+
+def gate_refusal(model_path: Path, record_path: Path | None) -> str | None:
+    """Why there is no model, in words, when the pipeline's gate refused it; None otherwise.
+
+    Only when neither the model nor its card exists and the record (`GATE_RECORD`) is a refusal of a
+    model of this code's data contract: a record of other data, unreadable, or of a model that shipped
+    explains nothing, and the load's own error stands. The record is named as configured when relative
+    (the project's layout), by its name alone when absolute: a reason names no server path.
+    """
+    if record_path is None or model_path.exists() or model_path.with_name(CARD_NAME).exists():
+        return None
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record["outcome"] != REFUSED or record["contract"] != contract_fingerprint():
+            return None
+        reason, run_id = str(record["reason"]), record.get("run_id")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    where = record_path.name if record_path.is_absolute() else record_path.as_posix()
+    tracked = f" and in MLflow run {run_id}" if run_id else ""
+    return f"the gate refused the model, so none has shipped: {reason}. The decision is recorded in {where}{tracked}"
 
 
 def expected_inputs() -> dict[str, str]:

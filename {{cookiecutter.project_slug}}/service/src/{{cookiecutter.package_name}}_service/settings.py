@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS
+
+# JSON a number takes at most (`-1.2345678901234567e-308`), and a field's quotes, colon, comma and spaces.
+_NUMBER_CHARS = 24
+_FIELD_SYNTAX = 6
+
+
+def _record_bytes() -> int:
+    """The most bytes one record of the contract takes as JSON: every field named, with its longest value.
+
+    The body limits below scale with it, so a contract of many or long-named columns is not refused as too large.
+    """
+    longest = {
+        name: max((len(value.encode()) + 2 for value in values), default=0)
+        for name, values in CATEGORICAL_COLUMNS.items()
+    }
+    return 2 + sum(len(name.encode()) + _FIELD_SYNTAX + longest.get(name, _NUMBER_CHARS) for name in FEATURE_COLUMNS)
+
+
+RECORD_BYTES = _record_bytes()
+
+
+def _default_body_bytes(data: dict[str, Any]) -> int:
+    """1 MiB, or a full batch of the longest records when that is more."""
+    return max(1_048_576, int(data.get("max_batch_records", 1000)) * RECORD_BYTES + 64)
 
 
 class Settings(BaseSettings):
@@ -18,14 +44,23 @@ class Settings(BaseSettings):
         default=Path("models/champion/model.onnx"),
         description="The exported ONNX model; its card is the sibling file model_card.json.",
     )
+    gate_record: Path | None = Field(
+        default=Path("reports/registry.json"),
+        description="The pipeline's last gate decision, read only when there is no model: a model the gate refused "
+        "is named as such on /readyz and in the log, with its numbers.",
+    )
     max_batch_records: int = Field(default=1000, ge=1, le=100_000, description="Most records per batch.")
     max_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Larger request bodies get 413 before they are read."
+        default_factory=_default_body_bytes,
+        ge=1024,
+        description="Larger request bodies get 413 before they are read (default: 1 MiB, or MAX_BATCH_RECORDS of "
+        "the contract's longest records when that is more).",
     )
     max_record_bytes: int = Field(
-        default=16_384,
+        default=max(16_384, 4 * RECORD_BYTES),
         ge=256,
-        description="Larger bodies on the single-record route get 413 (a record of the contract is well under 1 KB).",
+        description="Larger bodies on the single-record route get 413 (default: 16 KiB, or four of the contract's "
+        "longest records when that is more).",
     )
     max_header_bytes: int = Field(
         default=65_536, ge=1024, description="A request line and headers larger than this get 431 and a close."

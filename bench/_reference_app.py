@@ -3,7 +3,7 @@
 Run inside a baked project's development environment (it needs scikit-learn, pandas and
 skops, which the real service never installs):
 
-    .venv/bin/python /path/to/template/bench/reference_app.py --model models/model.skops --port 8001
+    .venv/bin/python /path/to/template/bench/_reference_app.py --model models/model.skops --port 8001
 
 It exists only so bench/service.py can compare the generated service against it.
 """

@@ -1,0 +1,52 @@
+"""Pipelines (MLOps): `make metrics` — the last run's headline figures in a few lines, read from reports/.
+
+`dvc metrics show` prints every figure of every report, one column each. This prints what a person acts on:
+the gate's metric against the baseline, the gate's decision, the rows kept, and drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import StageFailed
+from .files import read_json
+from .params import Params
+
+EVERY_FIGURE = "Every figure: uv run dvc metrics show --md; against the last commit: uv run dvc metrics diff --md"
+
+
+def lines(p: Params) -> list[str]:
+    """One line per report the last run wrote (a report not written yet is left out)."""
+    reports = p.paths.reports
+
+    def report(name: str) -> dict[str, Any] | None:
+        path = reports / name
+        return read_json(path) if path.is_file() else None
+
+    found = []
+    if metrics := report("metrics.json"):
+        metric = p.register_.task_metric
+        found.append(
+            f"model  {metric} {metrics[metric]:.4g} on the test split (baseline {metrics[f'baseline_{metric}']:.4g})"
+        )
+    if gate := report("registry.json"):
+        found.append(f"gate   {gate['outcome']}: {gate['reason']}")
+    if rows := report("validation.json"):
+        found.append(
+            f"data   {rows['valid_rows']} of {rows['rows']} rows kept, {rows['quarantined_rows']} quarantined "
+            f"({p.paths.quarantine})"
+        )
+    if drift := report("drift.json"):
+        verdict = "drifted" if drift["dataset_drift"] else "no drift"
+        found.append(
+            f"drift  {verdict}: {drift['drifted_features']} of {drift['features']} features in {p.monitor.current}"
+        )
+    return found
+
+
+def show(p: Params) -> None:
+    """Print the headline, or say that there is none yet."""
+    found = lines(p)
+    if not found:
+        raise StageFailed(f"no reports in {p.paths.reports} yet: run `make repro` first")
+    print("\n".join([*found, EVERY_FIGURE]))
