@@ -54,6 +54,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in sorted(rows, key=lambda row: order.get(row["case"], len(order))):
         check = row["check"] if row["dataset"] == "ok" else row["dataset"]
         scores = f"{row['metric']}: {_score(row['challenger'])} vs {_score(row['baseline'])}" if row["metric"] else "-"
+        if row.get("beat_share") is not None:
+            scores += f" (beat it in {row['beat_share']:.1%} of resamples)"
         lines.append(
             f"| {row['case']} | {row['rows']} × {row['columns']} | {row['task']} | {check} | {row['gate']} | {scores} "
             f"| {_seconds(row['to_prediction'])} | {_seconds(row['seconds'].get('check'))} "

@@ -97,6 +97,8 @@ class Walk:
     metric: str = ""
     challenger: float | None = None
     baseline: float | None = None
+    # The share of the gate's paired bootstrap resamples on which the challenger beat the baseline.
+    beat_share: float | None = None
     prediction: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -224,6 +226,7 @@ def walk(project: Project, case: Case, folder: Path) -> Walk:
         result.gate = str(decision["outcome"])
         result.metric = str(decision["metric"])
         result.challenger, result.baseline = decision["challenger_score"], decision["baseline_score"]
+        result.beat_share = decision.get("baseline_share")
         if not decision["promoted"]:
             result.failures.append(f"the gate did not ship the model: {decision['reason']}")
     if not (repro_passed and decision.get("promoted")):
