@@ -44,7 +44,8 @@ REPORT_ENV = "SHAPES_REPORT"
 T = TypeVar("T")
 # make names the verb whose recipe failed: "make: *** [Makefile:47: test] Error 2".
 FAILED_VERB = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[\S+: ([a-z-]+)\] Error", re.MULTILINE)
-PYTEST_TOTALS = re.compile(r"^=+ (.*\b(?:passed|failed|error)\b.*) in [\d.]+s", re.MULTILINE)
+# pytest's closing line, with or without its rule of "=" (-q): "3 failed, 250 passed, 2 skipped in 95.1s".
+PYTEST_TOTALS = re.compile(r"^=* ?(\d+ (?:passed|failed|errors?)\b[^\n]*?) in [\d.]+s", re.MULTILINE)
 
 
 def git(root: Path, *args: str) -> str:
