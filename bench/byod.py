@@ -11,6 +11,7 @@ every figure follows its load, which is printed too.
     python bench/byod.py -k "sixty-rows or fair"   # some cases (pytest's -k)
     python bench/byod.py --steps binary-cars93     # tests/test_byod.py's case, step by step
     python bench/byod.py --quick                   # write every case's CSV (real ones checked by sha256): seconds
+    python bench/byod.py --rows shapes.jsonl       # the table of a tier run that set SHAPES_REPORT=shapes.jsonl
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in sorted(rows, key=lambda row: order.get(row["case"], len(order))):
         check = row["check"] if row["dataset"] == "ok" else row["dataset"]
         scores = f"{row['metric']}: {_score(row['challenger'])} vs {_score(row['baseline'])}" if row["metric"] else "-"
+        if row.get("beat_share") is not None:
+            scores += f" (beat it in {row['beat_share']:.1%} of resamples)"
         lines.append(
             f"| {row['case']} | {row['rows']} × {row['columns']} | {row['task']} | {check} | {row['gate']} | {scores} "
             f"| {_seconds(row['to_prediction'])} | {_seconds(row['seconds'].get('check'))} "
@@ -71,6 +74,14 @@ def tier(selection: str | None, workers: int) -> None:
     started = time.perf_counter()
     result = subprocess.run(command, cwd=harness.TEMPLATE_DIR, env={**os.environ, REPORT_ENV: str(report)})
     wall = time.perf_counter() - started
+    print(
+        f"\ntier wall time {wall:.0f} s on {workers} workers (load {os.getloadavg()[0]:.2f}); exit {result.returncode}"
+    )
+    print_rows(report, wall)
+
+
+def print_rows(report: Path, wall: float | None) -> None:
+    """The table of a tier run's rows ($SHAPES_REPORT), each failing case's failures, and the summary line."""
     rows = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
     print(table(rows))
     for row in rows:
@@ -79,11 +90,9 @@ def tier(selection: str | None, workers: int) -> None:
     times = [row["to_prediction"] for row in rows if row["to_prediction"] is not None]
     failed = sum(bool(row["failures"]) for row in rows)
     print(
-        f"\ntier wall time {wall:.0f} s on {workers} workers (load {os.getloadavg()[0]:.2f}); pytest exit {result.returncode}"
-    )
-    print(
-        f"summary byod: cases={len(rows)} passed={len(rows) - failed} failed={failed} wall_s={wall:.0f}"
-        f" median_to_prediction_s={statistics.median(times) if times else 0:.0f}"
+        f"summary byod: cases={len(rows)} passed={len(rows) - failed} failed={failed}"
+        + (f" wall_s={wall:.0f}" if wall is not None else "")
+        + f" median_to_prediction_s={statistics.median(times) if times else 0:.0f}"
         f" max_to_prediction_s={max(times, default=0):.0f}"
     )
 
@@ -147,10 +156,13 @@ def main() -> None:
     parser.add_argument("-k", dest="selection", help="the tier's cases to run, as pytest's -k expression")
     parser.add_argument("--workers", type=int, default=2, help="xdist workers for the tier (CI: 2)")
     parser.add_argument("--steps", nargs="+", choices=list(BYOD_CASES), help="tests/test_byod.py's cases, step by step")
+    parser.add_argument("--rows", type=Path, help="print the table of a tier run's $SHAPES_REPORT file, run nothing")
     parser.add_argument("--skip-check", action="store_true", help="with --steps: leave out `make check` (minutes)")
     args = parser.parse_args()
     if args.quick:
         quick()
+    elif args.rows:
+        print_rows(args.rows, None)
     elif args.steps:
         workdir = Path(tempfile.mkdtemp(prefix="byod-"))
         totals = [steps(case, workdir, args.skip_check) for case in args.steps]

@@ -33,8 +33,8 @@ SEED = 19
 class Case:
     """One CSV a team brings: how to write it, its target, and what `make dataset` must make of it.
 
-    `left_out` maps a header to a word the report's reason for leaving it out must contain ("date", "time",
-    "identifier", "free text"). `refused` lists the headers a refusal must name (a negative case: `make dataset`
+    `left_out` maps a header to the words of which the report's reason for leaving it out must contain one
+    ("date", "time", "identifier", "free text"). `refused` lists the headers a refusal must name (a negative case: `make dataset`
     fails and changes nothing).
     """
 
@@ -43,7 +43,7 @@ class Case:
     target: str
     task: Task
     write: Callable[[Path], Path]
-    left_out: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refused: tuple[str, ...] = ()
 
     @property
@@ -299,7 +299,7 @@ def _shape(
     generate: Callable[[random.Random], Table],
     target: str,
     task: Task,
-    left_out: dict[str, str] | None = None,
+    left_out: dict[str, tuple[str, ...]] | None = None,
     refused: tuple[str, ...] = (),
 ) -> Case:
     def write(folder: Path) -> Path:
@@ -326,16 +326,17 @@ SHAPES: dict[str, Case] = {
             "state",
             "classification",
             left_out={
-                "record_id": "identifier",
-                "serial": "identifier",
-                "inspected": "date",
-                "ordered": "date",
-                "shipped": "date",
-                "invoiced": "date",
-                "logged_at": "date",
-                "start_time": "time",
-                "end_time": "time",
-                "comment": "free text",
+                "record_id": ("identifier",),
+                "serial": ("identifier",),
+                "inspected": ("date",),
+                "ordered": ("date",),
+                "shipped": ("date",),
+                "invoiced": ("date",),
+                "logged_at": ("date", "timestamp"),
+                "start_time": ("time",),
+                "end_time": ("time",),
+                # A different sentence in every row: free text, or an identifier by the every-row-differs rule.
+                "comment": ("free text", "identifier"),
             },
         ),
         _shape("messy-headers", messy_headers, "Espèce", "classification"),
