@@ -22,21 +22,13 @@ pytestmark = pytest.mark.generated
 BENCH_DIR = TEMPLATE_DIR / "bench"
 SUMMARY = re.compile(r"^summary [a-z_]+:( [a-z0-9_]+=\S+)+$")
 
-# Scripts whose quick mode other helpers add on their branches (dataset.py is new there). The lead removes this
-# list when merging them; until then a missing script or quick mode is an expected failure, not a pass.
-PENDING = {
-    "dataset.py": "new, with its quick mode, on helper research's branch",
-    "time_to_green.py": "its quick mode comes from helper gentests' branch",
-    "byod.py": "its quick mode comes from helper shapes' branch",
-    "demo.py": "its quick mode comes from helper firsthour's branch",
-}
 # Debian tools a script needs: installed (root with apt-get) or the test skips, as the other tiers do.
 TOOLS = {"peers.py": ("wrk", "wrk")}
 
 
 def scripts() -> list[str]:
     found = {path.name for path in BENCH_DIR.glob("*.py") if not path.name.startswith("_")}
-    return sorted(found | set(PENDING))
+    return sorted(found)
 
 
 def takes_project(name: str) -> bool:
@@ -46,8 +38,6 @@ def takes_project(name: str) -> bool:
 
 def param(name: str) -> object:
     marks = [pytest.mark.xdist_group("bench-project")] if takes_project(name) else []
-    if name in PENDING:
-        marks.append(pytest.mark.xfail(strict=False, reason=PENDING[name]))
     return pytest.param(name, id=name.removesuffix(".py"), marks=marks)
 
 
