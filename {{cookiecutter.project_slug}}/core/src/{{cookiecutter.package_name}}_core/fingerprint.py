@@ -2,7 +2,8 @@
 
 The fingerprint covers what a model's inputs and outputs mean: the feature schema (names, types,
 ranges, categories), the target and its classes. Descriptions are left out, so rewording a
-docstring does not start a new model line.
+docstring does not start a new model line, and so is a range's provenance (`"bounds": "observed"` or
+`"physical"`, research's mark): the range itself is in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 
 from .contract import TARGET, TARGET_CLASSES, Features
 
-_IGNORED_KEYS = frozenset({"description", "title"})
+_IGNORED_KEYS = frozenset({"description", "title", "bounds"})
 
 
 def _without_prose(node: Any) -> Any:

@@ -1,9 +1,10 @@
 """Research (Data Scientists): `make dataset` — make a team's CSV the project's dataset, contract and all.
 
-It infers the contract (infer.py), writes it as core's schema.py (render.py), writes the data file
-into core's data/ folder and tracks it with DVC, writes a sample of it beside it for git (sample.py:
-what the tests read, since a fresh clone has no DVC data), and points params.yaml's `ingest.source` at
-the data file.
+It reads the CSV in bounded chunks (survey.py), infers the contract (infer.py), keeps the physical
+bounds a person wrote (physical.py), writes it as core's schema.py (render.py), writes the data file
+into core's data/ folder a chunk at a time and tracks it with DVC, writes a sample of it beside it for
+git (sample.py: what the tests read, since a fresh clone has no DVC data), and points params.yaml's
+`ingest.source` at the data file, changing nothing else there.
 Every file is written to a temporary file first and swapped in at the end; any failure restores
 what was there, so a refused CSV leaves the repository as it was. A run under a new file name
 replaces the previous dataset (previous.py): its data file, `.dvc` pointer and sample go, only
