@@ -225,7 +225,7 @@ def test_the_baked_handbook_builds_strictly(answers: dict[str, str], cookies) ->
 
 # A file the template's own pages and settings name: a test, bench script, hook or page, or a capitalised page.
 NAMED_FILE = re.compile(
-    r"\b(?:tests|bench|hooks|docs|\.ci|\.github)/[\w./-]+\.(?:py|md|yml|json)\b|\b[A-Z][A-Z_]+\.md\b"
+    r"(?<![\w/.-])(?:[\w-]+/)*(?:tests|bench|hooks|docs|\.ci|\.github)/[\w./-]+\.(?:py|md|yml|json)\b|\b[A-Z][A-Z_]+\.md\b"
 )
 HOUSE_FILES = (
     "README.md",
@@ -241,6 +241,8 @@ def test_the_templates_own_files_name_only_files_that_exist() -> None:
     """No dead references: each file named is in the template, or in the generated project it describes."""
     named = {(house, name) for house in HOUSE_FILES for name in NAMED_FILE.findall((TEMPLATE_DIR / house).read_text())}
     assert ("CONTRIBUTING.md", "tests/test_template_parts.py") in named  # the pattern finds what it should
+    # A path inside another folder is named whole, never by its tail (pipelines/tests/x.py is not tests/x.py).
+    assert NAMED_FILE.findall("see pipelines/tests/test_stale_stages.py") == ["pipelines/tests/test_stale_stages.py"]
     dead = sorted(
         f"{house} -> {name}"
         for house, name in named
