@@ -107,6 +107,7 @@ def _csv_batches(
     source: str,
     types: dict[str, pa.DataType | None],
     invalid_row: Callable[[pacsv.InvalidRow], str] | None = None,
+    block_bytes: int = CSV_BLOCK_BYTES,
 ) -> Iterator[pa.RecordBatch]:
     convert = pacsv.ConvertOptions(
         include_columns=list(types),
@@ -115,7 +116,7 @@ def _csv_batches(
         strings_can_be_null=True,  # a missing token is a gap in a text column too
     )
     # One thread when lines are set aside: only then does the reader know each line's number.
-    read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=invalid_row is None)
+    read = pacsv.ReadOptions(block_size=block_bytes, use_threads=invalid_row is None)
     with open_source(source) as handle:
         reader = pacsv.open_csv(
             handle,
@@ -193,9 +194,10 @@ def iter_batches(
     other_columns: bool = False,
     invalid_row: Callable[[pacsv.InvalidRow], str] | None = None,
     batch_rows: int = BATCH_ROWS,
+    block_bytes: int = CSV_BLOCK_BYTES,
 ) -> Iterator[pa.RecordBatch]:
     """The columns `types` names (all of the source's with `other_columns`) of a CSV or Parquet source, a bounded
-    batch at a time: a CSV block by block (core's MISSING_TOKENS are gaps), a Parquet file `batch_rows` at a time.
+    batch at a time: a CSV `block_bytes` at a time (core's MISSING_TOKENS are gaps), a Parquet file `batch_rows`.
 
     A type None lets Arrow infer it (a CSV) or keeps the stored one (Parquet); `invalid_row` is Arrow's
     handler of a CSV line with the wrong number of fields ("skip" sets it aside; by default it stops the read).
@@ -208,7 +210,7 @@ def iter_batches(
     if other_columns:
         types = {**dict.fromkeys(source_columns(source)), **types}
     try:
-        yield from _csv_batches(source, types, invalid_row)
+        yield from _csv_batches(source, types, invalid_row, block_bytes)
     except KeyError as error:  # Arrow: a column in include_columns is not in the file
         raise SourceError(f"{source!r}: {error.args[0]}; the contract needs {list(types)}") from error
     except pa.ArrowInvalid as error:

@@ -58,9 +58,10 @@ from .validate import Findings, check, check_rows, column_rules
 
 DEFAULT_MODEL = "models/champion/model.onnx"
 CARD_NAME = "model_card.json"
-# Parquet rows per block (a CSV is read in the reader's blocks of bytes): what one contract check
-# and one model call see, and so what bounds the run's memory.
+# Rows per block of a Parquet input, bytes per block of a CSV one: what one contract check and one
+# model call see, and so what bounds the run's memory (bench/score.py measures it).
 CHUNK_ROWS = 100_000
+CHUNK_BYTES = 4 << 20
 # Columns the output or the quarantine file adds: an input column of the same name would be overwritten.
 ROW_COLUMN, REASON_COLUMN, PREDICTION_COLUMN, PROBABILITY_PREFIX = "row", "reason", "prediction", "probability_"
 FORMATS = (".csv", ".parquet")
@@ -283,7 +284,10 @@ class Scorer:
         """Each row's position among the file's data lines: the lines set aside keep their own numbers."""
         start = self.tally.next_row
         skipped = [row for row in malformed.rows if row >= start]
-        numbers = np.setdiff1d(np.arange(start, start + rows + len(skipped)), skipped)[:rows]
+        numbers = np.arange(start, start + rows + len(skipped), dtype=np.int64)
+        if skipped:
+            numbers = numbers[~np.isin(numbers, skipped)]
+        numbers = numbers[:rows]
         if rows:
             self.tally.next_row = int(numbers[-1]) + 1
         return numbers
@@ -315,14 +319,16 @@ class Scorer:
             first = np.asarray(results[self.outputs[0]]).reshape(count)
             probabilities = np.asarray(results.get("probabilities", np.zeros((count, 0))))
         else:
-            first, probabilities = np.array([]), np.zeros((0, len(classes)))
+            first, probabilities = np.array([], dtype=object), np.zeros((0, len(classes)))
         columns = dict(zip(rows.schema.names, rows.columns, strict=True))
         if TASK == "regression":
             columns[PREDICTION_COLUMN] = pa.array(first.astype(np.float64))
             self.tally.total += float(first.astype(np.float64).sum())
         else:
-            columns[PREDICTION_COLUMN] = pa.array(first.astype(str), pa.string())
-            self.tally.classes.update(first.astype(str).tolist())
+            labels = pa.array(first, pa.string())
+            columns[PREDICTION_COLUMN] = labels
+            counts = pc.value_counts(labels).to_pylist()
+            self.tally.classes.update({str(count["values"]): int(count["counts"]) for count in counts})
             for position, label in enumerate(classes):
                 values = probabilities[:, position] if probabilities.shape[1] else np.zeros(count)
                 columns[f"{PROBABILITY_PREFIX}{label}"] = pa.array(values.astype(np.float64))
@@ -369,7 +375,10 @@ def _blocks(source: str, columns: list[str], malformed: Malformed) -> Iterator[t
     )
     handler = malformed.handle if text else None
     last = None
-    for batch in iter_batches(source, types, other_columns=True, invalid_row=handler, batch_rows=CHUNK_ROWS):
+    blocks = iter_batches(
+        source, types, other_columns=True, invalid_row=handler, batch_rows=CHUNK_ROWS, block_bytes=CHUNK_BYTES
+    )
+    for batch in blocks:
         last = batch
         yield batch, False
     if last is None:
