@@ -40,6 +40,7 @@ from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TASK, find_vio
 from .errors import StageFailed
 from .files import (
     BatchFile,
+    SourceError,
     contract_types,
     is_url,
     iter_batches,
@@ -416,7 +417,7 @@ def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quaranti
                 good, bad = scorer.block(batch, malformed, last=last)
                 scored.write(good)
                 held.write(bad)
-        except (ValueError, pa.ArrowInvalid) as error:
+        except (SourceError, pa.ArrowInvalid) as error:
             raise ScoringRefused(f"cannot read {source}: {error}") from error
         finally:
             scored.close()
