@@ -132,7 +132,11 @@ def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
             verify(onnx_path, card, name=model)
         except IntegrityError as error:
             raise ScoringRefused(f"{error}; nothing was scored") from error
-        session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        # One intra-op thread, as the service's default: the model is small next to the reading, checking and
+        # writing around it, and onnxruntime's spinning thread pool would compete with them for the cores.
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     names = {node.name for node in session.get_inputs()}
     if names != set(FEATURE_COLUMNS):
         raise ScoringRefused(f"{model} expects inputs {sorted(names)}, the contract has {sorted(FEATURE_COLUMNS)}")
