@@ -203,6 +203,33 @@ def test_a_crash_in_a_later_block_keeps_the_previous_files_and_leaves_no_half_fi
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet", "out.quarantine.csv", "rows.csv"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "cells", "values", "unfit"),
+    [
+        (pa.float64(), ["1.5", "1e3", "-inf", " 2", "twelve", None], [1.5, 1e3, -math.inf, None, None, None], [3, 4]),
+        (pa.int64(), ["7", "-3", "2.5", "seven", None], [7, -3, None, None, None], [2, 3]),
+        (pa.bool_(), ["true", "false", "maybe", None], [True, False, None, None], [2]),
+    ],
+)
+def test_a_csv_cell_not_of_its_column_s_type_is_marked_not_guessed(
+    kind: pa.DataType, cells: list[str | None], values: list[Any], unfit: list[int]
+) -> None:
+    """Synthetic columns of each kind a contract field can have (a contract need not have them all)."""
+    typed, bad = score.parse_text(pa.array(cells, pa.string()), kind)
+    assert typed.type == kind
+    assert typed.to_pylist() == values
+    assert np.flatnonzero(bad).tolist() == unfit
+
+
+def test_an_input_of_no_rows_writes_both_files_with_their_headers(champion: Path, tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text(",".join([ID, *FEATURE_COLUMNS]) + "\n")
+    result = score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
+    assert (result.rows, result.scored, result.quarantined) == (0, 0, 0)
+    assert pd.read_csv(tmp_path / "out.csv").columns[: 1 + len(FEATURE_COLUMNS)].to_list() == [ID, *FEATURE_COLUMNS]
+    assert "prediction" in pd.read_csv(tmp_path / "out.csv").columns
+    assert pd.read_csv(tmp_path / "out.quarantine.csv").columns.to_list() == ["row", ID, *FEATURE_COLUMNS, "reason"]
+
+
 @pytest.mark.parametrize("scheme", sorted(DVC_URL_PLUGINS))
 def test_every_scheme_ingest_takes_is_named_as_fsspec_names_it(scheme: str) -> None:
     url = f"{scheme}://container/folder/rows.csv"

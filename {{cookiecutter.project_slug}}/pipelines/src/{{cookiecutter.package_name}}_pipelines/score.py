@@ -16,6 +16,7 @@ half file (docs/runbooks/batch-scoring.md). Input, output and model may be local
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -66,11 +67,8 @@ CHUNK_BYTES = 4 << 20
 # Columns the output or the quarantine file adds: an input column of the same name would be overwritten.
 ROW_COLUMN, REASON_COLUMN, PREDICTION_COLUMN, PROBABILITY_PREFIX = "row", "reason", "prediction", "probability_"
 FORMATS = (".csv", ".parquet")
-# A number as a CSV cell may write it (Arrow's own parser takes the same): cells that do not match stay text.
-NUMBER_TEXT = {
-    "float": r"^\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[iI]nf(inity)?)\s*$",
-    "int": r"^\s*[+-]?\d+\s*$",
-}
+# How a number is written in a CSV cell: a cell that does not match is not of its column's type.
+NUMBER_TEXT = {"float": r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[iI]nf(inity)?)$", "int": r"^[+-]?\d+$"}
 
 
 class ScoringRefused(StageFailed):
@@ -169,19 +167,20 @@ def parse_text(column: pa.Array, kind: pa.DataType) -> tuple[pa.Array, np.ndarra
         return column.cast(kind), np.zeros(len(column), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    pattern = NUMBER_TEXT["int" if pa.types.is_integer(kind) else "float"] if _is_number(kind) else None
-    if pattern is not None:
-        fits = pc.fill_null(pc.match_substring_regex(column, pattern), True)
-    else:  # any other type: each distinct value tried once
-        distinct = [value for value in pc.unique(column).to_pylist() if value is not None]
-        good = [value for value in distinct if _casts(value, kind)]
-        fits = pc.or_(pc.is_in(column, value_set=pa.array(good, type=column.type)), pc.is_null(column))
-    unfit = ~np.asarray(fits.to_numpy(zero_copy_only=False), dtype=bool)
-    try:
-        typed = pc.if_else(fits, column, None).cast(kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:  # e.g. an integer past int64
-        raise ScoringRefused(f"cannot read a value as {kind}: {error}") from error
-    return typed, unfit
+    if _is_number(kind):  # the cells that look like numbers, found column-wise
+        fits = pc.fill_null(
+            pc.match_substring_regex(column, NUMBER_TEXT["int" if pa.types.is_integer(kind) else "float"]), True
+        )
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pc.if_else(fits, column, None).cast(kind), _false(fits)
+    # Anything else, or a number the pattern let through: each distinct value is tried alone.
+    good = [value for value in pc.unique(column).to_pylist() if value is not None and _casts(value, kind)]
+    fits = pc.or_(pc.is_in(column, value_set=pa.array(good, type=column.type)), pc.is_null(column))
+    return pc.if_else(fits, column, None).cast(kind), _false(fits)
+
+
+def _false(mask: pa.Array) -> np.ndarray:
+    return ~np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _is_number(kind: pa.DataType) -> bool:
@@ -380,8 +379,8 @@ def _blocks(source: str, columns: list[str], malformed: Malformed) -> Iterator[t
     )
     handler = malformed.handle if text else None
     last = None
-    blocks = iter_batches(
-        source, types, other_columns=True, invalid_row=handler, batch_rows=CHUNK_ROWS, block_bytes=CHUNK_BYTES
+    blocks = iter_batches(  # a CSV's `types` name all its columns already
+        source, types, other_columns=not text, invalid_row=handler, batch_rows=CHUNK_ROWS, block_bytes=CHUNK_BYTES
     )
     for batch in blocks:
         last = batch
