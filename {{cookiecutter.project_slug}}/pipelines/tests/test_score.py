@@ -28,6 +28,7 @@ from {{ cookiecutter.package_name }}_core import (
 )
 from {{ cookiecutter.package_name }}_pipelines import files, score
 from {{ cookiecutter.package_name }}_pipelines.export import export_model
+from {{ cookiecutter.package_name }}_pipelines.files import sha256_file
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 
@@ -136,7 +137,7 @@ def test_a_model_that_does_not_match_its_card_is_refused(
 
 def test_the_card_hash_is_the_one_checked(champion: Path) -> None:
     card = json.loads(champion.with_name("model_card.json").read_text())
-    digest = files.sha256_file(champion)
+    digest = sha256_file(champion)
     assert card["sha256"] == digest
     session, loaded = score.load_champion(str(champion))
     assert loaded == card
@@ -274,7 +275,7 @@ def test_the_champion_is_published_verified_where_the_cronjob_reads_it(
     bucket = tmp_path / "bucket" / "models" / "champion"
     assert score.main(["--model", str(champion), "--publish-champion", str(bucket)]) == 0
     assert sorted(p.name for p in bucket.iterdir()) == ["model.onnx", "model_card.json"]
-    assert files.sha256_file(bucket / "model.onnx") == files.sha256_file(champion)
+    assert sha256_file(bucket / "model.onnx") == sha256_file(champion)
     assert f"-> {bucket}/model.onnx" in capsys.readouterr().out
     features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
     result = score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(bucket / "model.onnx"))
