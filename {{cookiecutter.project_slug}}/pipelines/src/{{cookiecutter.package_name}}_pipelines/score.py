@@ -220,8 +220,8 @@ class Malformed:
 
 
 @dataclass
-class Tally:
-    """What a run has done so far, block by block."""
+class Totals:
+    """What a run has counted so far, block by block."""
 
     rows: int = 0
     scored: int = 0
@@ -240,7 +240,7 @@ class Scorer:
         self.types = {name: kind for name, kind in contract_types().items() if name in FEATURE_COLUMNS}
         rules = column_rules()
         self.rules = None if rules is None else {name: rules[name] for name in FEATURE_COLUMNS}
-        self.tally = Tally()
+        self.totals = Totals()
 
     def features(self, batch: pa.RecordBatch) -> tuple[pa.Table, dict[str, np.ndarray]]:
         """The contract's columns typed by the contract, and per column the cells that are not of its type."""
@@ -272,28 +272,28 @@ class Scorer:
         bad = np.zeros(batch.num_rows, dtype=bool)
         bad[list(reasons)] = True
         file_rows = self.file_rows(batch.num_rows, malformed)
-        lines = malformed.take(None if last else self.tally.next_row)
+        lines = malformed.take(None if last else self.totals.next_row)
         quarantined = self.quarantined(batch, bad, file_rows, reasons, lines)
         good = np.flatnonzero(~bad)
         typed = batch
         for name in FEATURE_COLUMNS if self.text else ():
             typed = typed.set_column(typed.schema.get_field_index(name), name, features.column(name).combine_chunks())
         scored = self.predict(typed.take(pa.array(good)))
-        self.tally.rows += batch.num_rows
-        self.tally.scored += scored.num_rows
-        self.tally.quarantined += int(bad.sum())
+        self.totals.rows += batch.num_rows
+        self.totals.scored += scored.num_rows
+        self.totals.quarantined += int(bad.sum())
         return scored, quarantined
 
     def file_rows(self, rows: int, malformed: Malformed) -> np.ndarray:
         """Each row's position among the file's data lines: the lines set aside keep their own numbers."""
-        start = self.tally.next_row
+        start = self.totals.next_row
         skipped = [row for row in malformed.rows if row >= start]
         numbers = np.arange(start, start + rows + len(skipped), dtype=np.int64)
         if skipped:
             numbers = numbers[~np.isin(numbers, skipped)]
         numbers = numbers[:rows]
         if rows:
-            self.tally.next_row = int(numbers[-1]) + 1
+            self.totals.next_row = int(numbers[-1]) + 1
         return numbers
 
     def quarantined(
@@ -303,8 +303,8 @@ class Scorer:
         """The bad rows as read, with `row` and `reason`, merged in row order with the lines set aside."""
         positions = np.flatnonzero(bad)
         rows, (numbers, why) = batch.take(pa.array(positions, pa.int64())), lines
-        self.tally.quarantined += len(numbers)
-        self.tally.rows += len(numbers)
+        self.totals.quarantined += len(numbers)
+        self.totals.rows += len(numbers)
         arrays = [pa.array(np.concatenate([file_rows[positions], np.asarray(numbers, dtype=np.int64)]), pa.int64())]
         arrays += [pa.concat_arrays([column, pa.nulls(len(numbers), column.type)]) for column in rows.columns]
         arrays.append(pa.array([reasons[index] for index in positions.tolist()] + why, pa.string()))
@@ -327,12 +327,12 @@ class Scorer:
         columns = dict(zip(rows.schema.names, rows.columns, strict=True))
         if TASK == "regression":
             columns[PREDICTION_COLUMN] = pa.array(first.astype(np.float64))
-            self.tally.total += float(first.astype(np.float64).sum())
+            self.totals.total += float(first.astype(np.float64).sum())
         else:
             labels = pa.array(first, pa.string())
             columns[PREDICTION_COLUMN] = labels
             counts = pc.value_counts(labels).to_pylist()
-            self.tally.classes.update({str(count["values"]): int(count["counts"]) for count in counts})
+            self.totals.classes.update({str(count["values"]): int(count["counts"]) for count in counts})
             for position, label in enumerate(classes):
                 values = probabilities[:, position] if probabilities.shape[1] else np.zeros(count)
                 columns[f"{PROBABILITY_PREFIX}{label}"] = pa.array(values.astype(np.float64))
@@ -340,11 +340,11 @@ class Scorer:
 
     def predicted(self) -> dict[str, float]:
         """Rows per predicted class, or (regression) the mean predicted value, for the pushed metrics."""
-        if not self.tally.scored:
+        if not self.totals.scored:
             return {}
         if TASK == "regression":
-            return {"mean": round(self.tally.total / self.tally.scored, 6)}
-        return {label: float(count) for label, count in sorted(self.tally.classes.items())}
+            return {"mean": round(self.totals.total / self.totals.scored, 6)}
+        return {label: float(count) for label, count in sorted(self.totals.classes.items())}
 
 
 def publish_champion(model: str, destination: str) -> list[str]:
@@ -413,22 +413,22 @@ def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quaranti
         raise ScoringRefused(f"cannot read {source}: {error}") from error
     check_columns(columns)
     scorer, malformed = Scorer(session, card, text=source.endswith((".csv", ".csv.gz"))), Malformed()
-    with staged([output, quarantine]) as (scored_file, quarantine_file):
-        scored, held = BatchFile(scored_file, output), BatchFile(quarantine_file, quarantine)
+    with staged([output, quarantine]) as (output_temporary, quarantine_temporary):
+        output_file, quarantine_file = BatchFile(output_temporary, output), BatchFile(quarantine_temporary, quarantine)
         try:
             for batch, last in _blocks(source, columns, malformed):
                 good, bad = scorer.block(batch, malformed, last=last)
-                scored.write(good)
-                held.write(bad)
+                output_file.write(good)
+                quarantine_file.write(bad)
         except (SourceError, pa.ArrowInvalid) as error:
             raise ScoringRefused(f"cannot read {source}: {error}") from error
         finally:
-            scored.close()
-            held.close()
+            output_file.close()
+            quarantine_file.close()
     return ScoreResult(
-        rows=scorer.tally.rows,
-        scored=scorer.tally.scored,
-        quarantined=scorer.tally.quarantined,
+        rows=scorer.totals.rows,
+        scored=scorer.totals.scored,
+        quarantined=scorer.totals.quarantined,
         output=output,
         quarantine=quarantine,
         model_version=str(card.get("version", "")),
