@@ -300,9 +300,8 @@ class BatchFile:
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._writer is None:
-            if self._csv:
-                options = pacsv.WriteOptions(quoting_style="needed")
-                self._writer = pacsv.CSVWriter(self.path, batch.schema, write_options=options)
+            if self._csv:  # Arrow quotes every text value: any reader takes it
+                self._writer = pacsv.CSVWriter(self.path, batch.schema)
             else:
                 self._writer = pq.ParquetWriter(self.path, batch.schema)
         self._writer.write_batch(batch)
