@@ -106,8 +106,8 @@ def source_columns(source: str) -> list[str]:
 def _csv_batches(
     source: str,
     types: dict[str, pa.DataType | None],
-    invalid_row: Callable[[pacsv.InvalidRow], str] | None = None,
-    block_bytes: int = CSV_BLOCK_BYTES,
+    invalid_row: Callable[[pacsv.InvalidRow], str] | None,
+    block_bytes: int | None,
 ) -> Iterator[pa.RecordBatch]:
     convert = pacsv.ConvertOptions(
         include_columns=list(types),
@@ -116,7 +116,7 @@ def _csv_batches(
         strings_can_be_null=True,  # a missing token is a gap in a text column too
     )
     # One thread when lines are set aside: only then does the reader know each line's number.
-    read = pacsv.ReadOptions(block_size=block_bytes, use_threads=invalid_row is None)
+    read = pacsv.ReadOptions(block_size=block_bytes or CSV_BLOCK_BYTES, use_threads=invalid_row is None)
     with open_source(source) as handle:
         reader = pacsv.open_csv(
             handle,
@@ -193,17 +193,18 @@ def iter_batches(
     *,
     other_columns: bool = False,
     invalid_row: Callable[[pacsv.InvalidRow], str] | None = None,
-    batch_rows: int = BATCH_ROWS,
-    block_bytes: int = CSV_BLOCK_BYTES,
+    batch_rows: int | None = None,
+    block_bytes: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The columns `types` names (all of the source's with `other_columns`) of a CSV or Parquet source, a bounded
-    batch at a time: a CSV `block_bytes` at a time (core's MISSING_TOKENS are gaps), a Parquet file `batch_rows`.
+    batch at a time: a CSV `block_bytes` at a time (core's MISSING_TOKENS are gaps), a Parquet file `batch_rows` (by default
+    CSV_BLOCK_BYTES and BATCH_ROWS).
 
     A type None lets Arrow infer it (a CSV) or keeps the stored one (Parquet); `invalid_row` is Arrow's
     handler of a CSV line with the wrong number of fields ("skip" sets it aside; by default it stops the read).
     """
     if source.endswith((".parquet", ".pq")):
-        yield from _parquet_batches(source, types, other_columns=other_columns, batch_rows=batch_rows)
+        yield from _parquet_batches(source, types, other_columns=other_columns, batch_rows=batch_rows or BATCH_ROWS)
         return
     if not source.endswith((".csv", ".csv.gz")):
         raise SourceError(f"cannot read {source!r}: expected a .csv, .csv.gz or .parquet file")
