@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -25,7 +26,7 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET,
     TASK,
 )
-from {{ cookiecutter.package_name }}_pipelines import score
+from {{ cookiecutter.package_name }}_pipelines import files, score
 from {{ cookiecutter.package_name }}_pipelines.export import export_model
 from {{ cookiecutter.package_name }}_pipelines.files import sha256_file
 from {{ cookiecutter.package_name }}_pipelines.train import fit
@@ -178,14 +179,14 @@ def test_a_crash_while_writing_leaves_both_previous_files_whole(
     output, quarantine = tmp_path / "out.csv", tmp_path / "out.quarantine.csv"
     output.write_text("previous,run\n1,2\n")
     quarantine.write_text("row,reason\n7,previous\n")
-    real = score._write_local
+    real = files.BatchFile.write
 
-    def crash(frame: pd.DataFrame, path: Path) -> None:
-        real(frame.head(1), path)  # part of the file is on disk when the crash comes
-        if path.name.startswith(f".{crashing}."):
+    def crash(self: files.BatchFile, batch: pa.RecordBatch) -> None:
+        real(self, batch.slice(0, 1))  # part of the file is on disk when the crash comes
+        if self.path.name.startswith(f".{crashing}."):
             raise OSError("disk full")
 
-    monkeypatch.setattr(score, "_write_local", crash)
+    monkeypatch.setattr(files.BatchFile, "write", crash)
     with pytest.raises(OSError, match="disk full"):
         score.score_file(str(tmp_path / "rows.csv"), str(output), model=str(champion))
     assert output.read_text() == "previous,run\n1,2\n"
@@ -195,13 +196,13 @@ def test_a_crash_while_writing_leaves_both_previous_files_whole(
 
 def test_temporaries_a_crashed_run_left_are_removed(valid_frame: pd.DataFrame, champion: Path, tmp_path: Path) -> None:
     features_only(valid_frame).to_csv(tmp_path / "rows.csv", index=False)
-    stale = [tmp_path / ".out.csv.x1y2.tmp.csv", tmp_path / ".out.quarantine.csv.z3.tmp.csv"]
+    stale = [tmp_path / ".out.csv.x1y2.partial", tmp_path / ".out.quarantine.csv.z3.partial"]
     for path in stale:
         path.write_text("half a file")
-    (tmp_path / ".other.csv.q.tmp.csv").write_text("another output's")
+    (tmp_path / ".other.csv.q.partial").write_text("another output's")
     score.score_file(str(tmp_path / "rows.csv"), str(tmp_path / "out.csv"), model=str(champion))
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [".other.csv.q.tmp.csv", "out.csv", "out.quarantine.csv", "rows.csv"]
+    assert names == [".other.csv.q.partial", "out.csv", "out.quarantine.csv", "rows.csv"]
 
 
 def test_written_files_get_the_umask_s_mode(valid_frame: pd.DataFrame, champion: Path, tmp_path: Path) -> None:

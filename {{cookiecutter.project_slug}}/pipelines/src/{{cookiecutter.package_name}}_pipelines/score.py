@@ -3,17 +3,14 @@
     python -m <package>_pipelines score --input rows.csv --output scored.parquet
     make score INPUT=rows.csv OUTPUT=scored.parquet
 
-Every row goes through core's contract first: a row that breaks it is written, with its reasons,
-to the quarantine file (never dropped silently) and the others are scored; so is a CSV line with
-more or fewer fields than the header. The model is refused unless its sha256 matches its card.
-Output and quarantine are both written to temporary files first and then renamed into place (one
-object upload each for a bucket URL), so a crash leaves no half file; only a crash between the
-two renames can leave the new quarantine beside the previous output (docs/runbooks/batch-scoring.md).
-The whole input is held in memory (about 1 GB per million rows of the example contract, measured
-with bench/score.py): CHUNK_ROWS bounds each model call, not the run, so size the CronJob's
-memory limit to the largest file.
-Input, output and model may be local paths or bucket URLs (s3://, gs://, az://), as in the
-in-cluster CronJob (infra/k8s/base/score-cronjob.yaml).
+The input is streamed a block at a time through the reader `ingest` uses (files.iter_batches) and
+checked column-wise by the checker `validate` uses (validate.check): a row that breaks the contract
+is written, with its reasons, to the quarantine file (never dropped silently) and the others are
+scored; so is a CSV line with more or fewer fields than the header. Memory follows the block, not
+the file. The model is refused unless its sha256 matches its card. Output and quarantine are written
+block by block to temporary files and put into place together (files.staged), so a crash leaves no
+half file (docs/runbooks/batch-scoring.md). Input, output and model may be local paths or bucket URLs
+(every scheme `ingest.source` takes), as in the in-cluster CronJob (infra/k8s/base/score-cronjob.yaml).
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,39 +31,44 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from prometheus_client import CollectorRegistry, Gauge
-from pydantic import TypeAdapter, ValidationError
 
-from {{ cookiecutter.package_name }}_core import (
-    FEATURE_COLUMNS,
-    MISSING_TOKENS,
-    NUMERIC_COLUMNS,
-    TASK,
-    Features,
-    find_violations,
-)
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TASK, find_violations
 
 from .errors import StageFailed
-from .files import read_frame, read_json
+from .files import (
+    BatchFile,
+    SourceError,
+    contract_types,
+    is_url,
+    iter_batches,
+    normalise_url,
+    probe_writable,
+    read_json,
+    remove_stale_temporaries,
+    source_columns,
+    staged,
+)
 from .integrity import IntegrityError, verify
 from .params import Params
 from .publish import push
 from .scoring import onnx_feed
+from .validate import Findings, check, check_rows, column_rules
 
 DEFAULT_MODEL = "models/champion/model.onnx"
 CARD_NAME = "model_card.json"
-# Rows per model call and per contract check: bounds what those calls allocate (the frame itself
-# is whole in memory) and is large enough to amortise each call.
-CHUNK_ROWS = 50_000
+# Rows per block of a Parquet input, bytes per block of a CSV one: what one contract check and one
+# model call see, and so what bounds the run's memory (bench/score.py measures it).
+CHUNK_ROWS = 100_000
+CHUNK_BYTES = 4 << 20
 # Columns the output or the quarantine file adds: an input column of the same name would be overwritten.
 ROW_COLUMN, REASON_COLUMN, PREDICTION_COLUMN, PROBABILITY_PREFIX = "row", "reason", "prediction", "probability_"
 FORMATS = (".csv", ".parquet")
-# The contract over a whole chunk in one call (pydantic's core loops, not Python): it only finds
-# which rows break the contract; find_violations then says why, row by row, for those alone.
-RECORDS = TypeAdapter(list[Features])
+# How a number is written in a CSV cell: a cell that does not match is not of its column's type.
+NUMBER_TEXT = {"float": r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[iI]nf(inity)?)$", "int": r"^[+-]?\d+$"}
 
 
 class ScoringRefused(StageFailed):
@@ -85,10 +88,6 @@ class ScoreResult:
     predicted: dict[str, float] = field(default_factory=dict)
 
 
-def _is_url(location: str) -> bool:
-    return "://" in location
-
-
 def _suffix(location: str) -> str:
     for suffix in FORMATS:
         if location.endswith(suffix):
@@ -99,7 +98,7 @@ def _suffix(location: str) -> str:
 @contextmanager
 def _local_copy(location: str) -> Iterator[Path]:
     """A local path for a local file, or a temporary download of a bucket object."""
-    if not _is_url(location):
+    if not is_url(location):
         yield Path(location)
         return
     import fsspec
@@ -107,7 +106,7 @@ def _local_copy(location: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as folder:
         local = Path(folder) / Path(location).name
         try:
-            filesystem, path = fsspec.core.url_to_fs(location)
+            filesystem, path = fsspec.core.url_to_fs(normalise_url(location))
             filesystem.get_file(path, str(local))
         except FileNotFoundError as error:
             raise ScoringRefused(f"{location} does not exist") from error
@@ -131,22 +130,15 @@ def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
             verify(onnx_path, card, name=model)
         except IntegrityError as error:
             raise ScoringRefused(f"{error}; nothing was scored") from error
-        session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        # One intra-op thread, as the service's default: the model is small next to the reading, checking and
+        # writing around it, and onnxruntime's spinning thread pool would compete with them for the cores.
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     names = {node.name for node in session.get_inputs()}
     if names != set(FEATURE_COLUMNS):
         raise ScoringRefused(f"{model} expects inputs {sorted(names)}, the contract has {sorted(FEATURE_COLUMNS)}")
     return session, card
-
-
-def _suspects(records: list[dict[str, Any]]) -> set[int]:
-    """Positions of the rows the contract rejects, found chunk by chunk."""
-    found: set[int] = set()
-    for start in range(0, len(records), CHUNK_ROWS):
-        try:
-            RECORDS.validate_python(records[start : start + CHUNK_ROWS])
-        except ValidationError as error:
-            found |= {start + int(issue["loc"][0]) for issue in error.errors(include_url=False, include_input=False)}
-    return found
 
 
 def check_columns(columns: Sequence[str]) -> None:
@@ -166,176 +158,193 @@ def check_columns(columns: Sequence[str]) -> None:
         )
 
 
-def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows that meet the contract, and the others with their row number and reasons."""
-    check_columns(list(frame.columns))
-    typed = frame[list(FEATURE_COLUMNS)].copy()
-    for column in NUMERIC_COLUMNS:
-        if not pd.api.types.is_numeric_dtype(typed[column]):
-            # One bad cell makes a CSV reader keep the whole column as text: give the cells that
-            # are numbers back their type, so only the bad cell's row is quarantined.
-            numbers = pd.to_numeric(typed[column], errors="coerce")
-            typed[column] = typed[column].astype(object).where(numbers.isna(), numbers)
-    # Plain dicts of plain values, built column-wise (DataFrame.to_dict is several times slower).
-    records = [
-        dict(zip(FEATURE_COLUMNS, values, strict=True))
-        for values in zip(*(typed[c].tolist() for c in FEATURE_COLUMNS), strict=True)
-    ]
-    reasons = {index: find_violations(records[index], labelled=False) for index in _suspects(records)}
-    bad = sorted(index for index, problems in reasons.items() if problems)
-    good = [index for index in range(len(records)) if not reasons.get(index)]
-    quarantined = frame.iloc[bad].copy()
-    quarantined.insert(0, ROW_COLUMN, bad)
-    quarantined[REASON_COLUMN] = ["; ".join(str(problem) for problem in reasons[index]) for index in bad]
-    return frame.iloc[good].reset_index(drop=True), quarantined.reset_index(drop=True)
+def parse_text(column: pa.Array, kind: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """A CSV's text column as the contract's type, and a mask of the cells that are not of that type.
 
-
-def predict(session: ort.InferenceSession, card: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
-    """The input's columns plus `prediction`: the label and one `probability_<class>` column per class
-    (classification), or the predicted value (regression)."""
-    outputs = [node.name for node in session.get_outputs()]
-    parts = []
-    for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = frame.iloc[start : start + CHUNK_ROWS]
-        results = dict(zip(outputs, session.run(None, onnx_feed(chunk)), strict=True))
-        scored = chunk.copy()
-        scored[PREDICTION_COLUMN] = np.asarray(results[outputs[0]]).reshape(len(chunk))
-        if "probabilities" in results:
-            for position, label in enumerate(card.get("classes", [])):
-                scored[f"{PROBABILITY_PREFIX}{label}"] = results["probabilities"][:, position]
-        parts.append(scored)
-    if not parts:
-        return frame.assign(**{PREDICTION_COLUMN: pd.Series(dtype=object)})
-    return pd.concat(parts, ignore_index=True)
-
-
-def _write_local(frame: pd.DataFrame, path: Path) -> None:
-    if path.name.endswith(".csv"):
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path, index=False)
-
-
-def _temp_pattern(target: Path) -> tuple[str, str]:
-    """Prefix and suffix of a temporary file of `target` (hidden, beside it, so the rename stays on one disk)."""
-    return f".{target.name}.", f".tmp{_suffix(target.name)}"
-
-
-def _file_mode() -> int:
-    """The mode an ordinary new file gets under this process's umask (mkstemp's own 0600 would hide it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def remove_stale_temporaries(target: Path) -> list[Path]:
-    """Temporary files a crashed run left beside `target` (one writer per output name is assumed)."""
-    prefix, suffix = _temp_pattern(target)
-    stale = [p for p in target.parent.glob(f"{prefix}*{suffix}") if p.is_file()] if target.parent.is_dir() else []
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
-
-
-def probe_writable(location: str) -> None:
-    """Refuse, before any work, an output whose folder cannot be created or written to (bucket URLs: at upload)."""
-    if _is_url(location):
-        return
-    target = Path(location)
-    if target.is_dir():
-        raise ScoringRefused(f"cannot write {location}: it is a folder")
+    Those cells become gaps here; their rows are quarantined with the text as it was written.
+    """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        prefix, suffix = _temp_pattern(target)
-        handle, probe = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as error:
-        raise ScoringRefused(f"cannot write {location}: {error.strerror or error} ({target.parent})") from error
+        return column.cast(kind), np.zeros(len(column), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if _is_number(kind):  # the cells that look like numbers, found column-wise
+        fits = pc.fill_null(
+            pc.match_substring_regex(column, NUMBER_TEXT["int" if pa.types.is_integer(kind) else "float"]), True
+        )
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pc.if_else(fits, column, None).cast(kind), _false(fits)
+    # Anything else, or a number the pattern let through: each distinct value is tried alone.
+    good = [value for value in pc.unique(column).to_pylist() if value is not None and _casts(value, kind)]
+    fits = pc.or_(pc.is_in(column, value_set=pa.array(good, type=column.type)), pc.is_null(column))
+    return pc.if_else(fits, column, None).cast(kind), _false(fits)
 
 
-def write_all_or_none(files: Sequence[tuple[pd.DataFrame, str]]) -> None:
-    """Every file written to a temporary first; only when all are whole are they renamed (or uploaded) into place.
-
-    A crash while writing leaves every previous file as it was; only a crash between two renames
-    (or two uploads) can leave a new file beside an old one.
-    """
-    staged: list[tuple[Path, str]] = []
-    with contextlib.ExitStack() as cleanup:
-        try:
-            for frame, location in files:
-                suffix = _suffix(location)
-                if _is_url(location):
-                    folder = cleanup.enter_context(tempfile.TemporaryDirectory())
-                    local = Path(folder) / f"upload{suffix}"
-                else:
-                    target = Path(location)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    prefix, suffix = _temp_pattern(target)
-                    handle, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
-                    os.close(handle)
-                    local = Path(name)
-                staged.append((local, location))
-                _write_local(frame, local)
-                if not _is_url(location):
-                    os.chmod(local, _file_mode())
-            for local, location in staged:
-                if _is_url(location):
-                    import fsspec
-
-                    filesystem, path = fsspec.core.url_to_fs(location)
-                    filesystem.put_file(str(local), path)
-                else:
-                    os.replace(local, location)
-        except BaseException:
-            for local, location in staged:
-                if not _is_url(location):
-                    local.unlink(missing_ok=True)
-            raise
+def _false(mask: pa.Array) -> np.ndarray:
+    return ~np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def write_atomic(frame: pd.DataFrame, location: str) -> None:
-    """Write a whole file or nothing: temp file + os.replace locally, one upload for a bucket URL."""
-    write_all_or_none([(frame, location)])
+def _is_number(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
 
 
-def read_rows(source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The input's rows, and (CSV) the lines that have more or fewer fields than its header, as quarantine rows.
+def _casts(value: str, kind: pa.DataType) -> bool:
+    try:
+        pa.array([value]).cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
-    Such a line is skipped by the reader, not the whole file refused; its `row` is its position
-    among the data lines (the header is not a row), as for every other quarantined row.
-    """
-    if not source.endswith((".csv", ".csv.gz")):
-        return read_frame(source), pd.DataFrame()
-    malformed: list[dict[str, Any]] = []
 
-    def keep_aside(line: Any) -> str:
+@dataclass
+class Malformed:
+    """CSV lines with the wrong number of fields, set aside by the reader as it meets them."""
+
+    rows: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def handle(self, line: pacsv.InvalidRow) -> str:
         text = (line.text or "")[:200]
-        malformed.append(
-            {
-                ROW_COLUMN: (line.number - 2) if line.number is not None else -1,
-                REASON_COLUMN: f"line {line.number} has {line.actual_columns} fields, "
-                f"the header has {line.expected_columns}: {text}",
-            }
+        # Its position among the data lines (the header, line 1, is not a row), as for every quarantined row.
+        self.rows.append(line.number - 2 if line.number is not None else -1)
+        self.reasons.append(
+            f"line {line.number} has {line.actual_columns} fields, the header has {line.expected_columns}: {text}"
         )
         return "skip"
 
-    with _local_copy(source) as local:
-        table = pacsv.read_csv(
-            local,
-            # One thread: only then does the reader know each line's number.
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=keep_aside),
-            convert_options=pacsv.ConvertOptions(null_values=sorted(MISSING_TOKENS), strings_can_be_null=True),
-        )
-    frame = table.to_pandas()
-    return frame, pd.DataFrame(malformed)
+    def take(self, before: int | None) -> tuple[list[int], list[str]]:
+        """The lines set aside whose row is below `before` (all of them: None), forgotten here."""
+        count = len(self.rows) if before is None else sum(1 for row in self.rows if row < before)
+        taken = self.rows[:count], self.reasons[:count]
+        del self.rows[:count], self.reasons[:count]
+        return taken
 
 
-def _file_rows(frame_rows: int, malformed: pd.DataFrame) -> np.ndarray:
-    """For each row of the frame, its position among the file's data lines (the skipped lines counted)."""
-    skipped = malformed[ROW_COLUMN].to_numpy() if len(malformed) else np.array([], dtype=int)
-    return np.setdiff1d(np.arange(frame_rows + len(skipped)), skipped)[:frame_rows]
+@dataclass
+class Totals:
+    """What a run has counted so far, block by block."""
+
+    rows: int = 0
+    scored: int = 0
+    quarantined: int = 0
+    next_row: int = 0  # the file row of the next row the reader gives (set-aside lines counted)
+    classes: Counter[str] = field(default_factory=Counter)
+    total: float = 0.0  # sum of the predicted values (regression)
+
+
+class Scorer:
+    """One block at a time: the contract's checks, the model's predictions, the quarantine's rows."""
+
+    def __init__(self, session: ort.InferenceSession, card: dict[str, Any], *, text: bool) -> None:
+        self.session, self.card, self.text = session, card, text
+        self.outputs = [node.name for node in session.get_outputs()]
+        self.types = {name: kind for name, kind in contract_types().items() if name in FEATURE_COLUMNS}
+        rules = column_rules()
+        self.rules = None if rules is None else {name: rules[name] for name in FEATURE_COLUMNS}
+        self.totals = Totals()
+
+    def features(self, batch: pa.RecordBatch) -> tuple[pa.Table, dict[str, np.ndarray]]:
+        """The contract's columns typed by the contract, and per column the cells that are not of its type."""
+        columns, unfit = {}, {}
+        for name in FEATURE_COLUMNS:
+            column, kind = batch.column(name), self.types[name]
+            if self.text and kind is not None and kind != column.type:
+                column, bad = parse_text(column, kind)
+                if bad.any():
+                    unfit[name] = bad
+            columns[name] = column
+        return pa.table(columns), unfit
+
+    def findings(self, features: pa.Table) -> Findings:
+        return check_rows(features, labelled=False) if self.rules is None else check(features, self.rules)
+
+    def block(
+        self, batch: pa.RecordBatch, malformed: Malformed, *, last: bool = False
+    ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+        """The block's scored rows, and its quarantined rows with the lines set aside before its end (all: `last`)."""
+        features, unfit = self.features(batch)
+        findings = self.findings(features)
+        reasons = dict(zip(np.flatnonzero(findings.bad).tolist(), findings.reasons, strict=True))
+        unfit_rows = np.logical_or.reduce(list(unfit.values())) if unfit else np.zeros(batch.num_rows, dtype=bool)
+        for index in np.flatnonzero(unfit_rows).tolist():  # a cell not of its type: the row's reasons, as written
+            record = features.slice(index, 1).to_pylist()[0]
+            record.update({name: batch.column(name)[index].as_py() for name, mask in unfit.items() if mask[index]})
+            reasons[index] = "; ".join(str(violation) for violation in find_violations(record, labelled=False))
+        bad = np.zeros(batch.num_rows, dtype=bool)
+        bad[list(reasons)] = True
+        file_rows = self.file_rows(batch.num_rows, malformed)
+        lines = malformed.take(None if last else self.totals.next_row)
+        quarantined = self.quarantined(batch, bad, file_rows, reasons, lines)
+        good = np.flatnonzero(~bad)
+        typed = batch
+        for name in FEATURE_COLUMNS if self.text else ():
+            typed = typed.set_column(typed.schema.get_field_index(name), name, features.column(name).combine_chunks())
+        scored = self.predict(typed.take(pa.array(good)))
+        self.totals.rows += batch.num_rows
+        self.totals.scored += scored.num_rows
+        self.totals.quarantined += int(bad.sum())
+        return scored, quarantined
+
+    def file_rows(self, rows: int, malformed: Malformed) -> np.ndarray:
+        """Each row's position among the file's data lines: the lines set aside keep their own numbers."""
+        start = self.totals.next_row
+        skipped = [row for row in malformed.rows if row >= start]
+        numbers = np.arange(start, start + rows + len(skipped), dtype=np.int64)
+        if skipped:
+            numbers = numbers[~np.isin(numbers, skipped)]
+        numbers = numbers[:rows]
+        if rows:
+            self.totals.next_row = int(numbers[-1]) + 1
+        return numbers
+
+    def quarantined(
+        self, batch: pa.RecordBatch, bad: np.ndarray, file_rows: np.ndarray, reasons: dict[int, str],
+        lines: tuple[list[int], list[str]],
+    ) -> pa.RecordBatch:  # fmt: skip
+        """The bad rows as read, with `row` and `reason`, merged in row order with the lines set aside."""
+        positions = np.flatnonzero(bad)
+        rows, (numbers, why) = batch.take(pa.array(positions, pa.int64())), lines
+        self.totals.quarantined += len(numbers)
+        self.totals.rows += len(numbers)
+        arrays = [pa.array(np.concatenate([file_rows[positions], np.asarray(numbers, dtype=np.int64)]), pa.int64())]
+        arrays += [pa.concat_arrays([column, pa.nulls(len(numbers), column.type)]) for column in rows.columns]
+        arrays.append(pa.array([reasons[index] for index in positions.tolist()] + why, pa.string()))
+        table = pa.Table.from_arrays(arrays, names=[ROW_COLUMN, *batch.schema.names, REASON_COLUMN])
+        if not table.num_rows:
+            return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+        return table.sort_by(ROW_COLUMN).combine_chunks().to_batches()[0]
+
+    def predict(self, rows: pa.RecordBatch) -> pa.RecordBatch:
+        """The rows plus `prediction`: the label and one `probability_<class>` per class, or the predicted value."""
+        classes = [str(label) for label in self.card.get("classes", [])]
+        count = rows.num_rows
+        if count:
+            feed = onnx_feed(pa.Table.from_batches([rows]).select(list(FEATURE_COLUMNS)).to_pandas())
+            results = dict(zip(self.outputs, self.session.run(None, feed), strict=True))
+            first = np.asarray(results[self.outputs[0]]).reshape(count)
+            probabilities = np.asarray(results.get("probabilities", np.zeros((count, 0))))
+        else:
+            first, probabilities = np.array([], dtype=object), np.zeros((0, len(classes)))
+        columns = dict(zip(rows.schema.names, rows.columns, strict=True))
+        if TASK == "regression":
+            columns[PREDICTION_COLUMN] = pa.array(first.astype(np.float64))
+            self.totals.total += float(first.astype(np.float64).sum())
+        else:
+            labels = pa.array(first, pa.string())
+            columns[PREDICTION_COLUMN] = labels
+            counts = pc.value_counts(labels).to_pylist()
+            self.totals.classes.update({str(count["values"]): int(count["counts"]) for count in counts})
+            for position, label in enumerate(classes):
+                values = probabilities[:, position] if probabilities.shape[1] else np.zeros(count)
+                columns[f"{PROBABILITY_PREFIX}{label}"] = pa.array(values.astype(np.float64))
+        return pa.RecordBatch.from_pydict(columns)
+
+    def predicted(self) -> dict[str, float]:
+        """Rows per predicted class, or (regression) the mean predicted value, for the pushed metrics."""
+        if not self.totals.scored:
+            return {}
+        if TASK == "regression":
+            return {"mean": round(self.totals.total / self.totals.scored, 6)}
+        return {label: float(count) for label, count in sorted(self.totals.classes.items())}
 
 
 def publish_champion(model: str, destination: str) -> list[str]:
@@ -347,26 +356,9 @@ def publish_champion(model: str, destination: str) -> list[str]:
     load_champion(model)  # refused unless it matches its card and the contract
     written = []
     for location in (model, _card_location(model)):
-        name = location.rsplit("/", 1)[-1]
-        target = destination.rstrip("/") + "/" + name
-        with _local_copy(location) as local:
-            if _is_url(target):
-                import fsspec
-
-                filesystem, path = fsspec.core.url_to_fs(target)
-                filesystem.put_file(str(local), path)
-            else:
-                folder = Path(target).parent
-                folder.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-                os.close(handle)
-                try:
-                    shutil.copyfile(local, temporary)
-                    os.chmod(temporary, _file_mode())
-                    os.replace(temporary, target)
-                except BaseException:
-                    Path(temporary).unlink(missing_ok=True)
-                    raise
+        target = destination.rstrip("/") + "/" + location.rsplit("/", 1)[-1]
+        with _local_copy(location) as local, staged([target]) as (temporary,):
+            shutil.copyfile(local, temporary)
         written.append(target)
     return written
 
@@ -377,13 +369,72 @@ def default_quarantine(output: str) -> str:
     return f"{stem}.quarantine.csv"
 
 
-def prediction_summary(scored: pd.DataFrame) -> dict[str, float]:
-    """Rows per predicted class, or (regression) the mean predicted value, for the pushed metrics."""
-    if scored.empty:
-        return {}
-    if TASK == "regression":
-        return {"mean": round(float(scored[PREDICTION_COLUMN].astype(float).mean()), 6)}
-    return {str(label): float(count) for label, count in scored[PREDICTION_COLUMN].value_counts().sort_index().items()}
+def _blocks(source: str, columns: list[str], malformed: Malformed) -> Iterator[tuple[pa.RecordBatch, bool]]:
+    """The input's blocks, each with whether it is the last: a CSV's columns all as text (so one bad cell cannot
+    stop the read); then an empty last block, which takes the lines set aside after the last row, and gives an
+    empty input its files' headers."""
+    text = source.endswith((".csv", ".csv.gz"))
+    types: dict[str, pa.DataType | None] = (
+        dict.fromkeys(columns, pa.string()) if text else dict.fromkeys(FEATURE_COLUMNS)
+    )
+    handler = malformed.handle if text else None
+    last = None
+    blocks = iter_batches(  # a CSV's `types` name all its columns already
+        source, types, other_columns=not text, invalid_row=handler, batch_rows=CHUNK_ROWS, block_bytes=CHUNK_BYTES
+    )
+    for batch in blocks:
+        last = batch
+        yield batch, False
+    if last is None:
+        last = pa.RecordBatch.from_pylist([], schema=pa.schema([(name, pa.string()) for name in columns]))
+    yield last.slice(0, 0), True
+
+
+def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quarantine: str | None = None) -> ScoreResult:
+    """Score one file, block by block; the quarantine file is always written (a header only when every row is good)."""
+    started = time.perf_counter()
+    quarantine = quarantine or default_quarantine(output)
+    for location in (output, quarantine):
+        _suffix(location)  # refuse a name we cannot write before any work is done
+    if not is_url(source) and not Path(source).is_file():
+        raise ScoringRefused(f"no input file at {source}")
+    for location in (output, quarantine):
+        try:
+            probe_writable(location)
+        except OSError as error:
+            folder = Path(location).parent
+            raise ScoringRefused(f"cannot write {location}: {error.strerror or error} ({folder})") from error
+        if not is_url(location):
+            remove_stale_temporaries(Path(location))
+    session, card = load_champion(model)
+    try:
+        columns = source_columns(source)
+    except (ValueError, pa.ArrowInvalid) as error:
+        raise ScoringRefused(f"cannot read {source}: {error}") from error
+    check_columns(columns)
+    scorer, malformed = Scorer(session, card, text=source.endswith((".csv", ".csv.gz"))), Malformed()
+    with staged([output, quarantine]) as (output_temporary, quarantine_temporary):
+        output_file, quarantine_file = BatchFile(output_temporary, output), BatchFile(quarantine_temporary, quarantine)
+        try:
+            for batch, last in _blocks(source, columns, malformed):
+                good, bad = scorer.block(batch, malformed, last=last)
+                output_file.write(good)
+                quarantine_file.write(bad)
+        except (SourceError, pa.ArrowInvalid) as error:
+            raise ScoringRefused(f"cannot read {source}: {error}") from error
+        finally:
+            output_file.close()
+            quarantine_file.close()
+    return ScoreResult(
+        rows=scorer.totals.rows,
+        scored=scorer.totals.scored,
+        quarantined=scorer.totals.quarantined,
+        output=output,
+        quarantine=quarantine,
+        model_version=str(card.get("version", "")),
+        seconds=time.perf_counter() - started,
+        predicted=scorer.predicted(),
+    )
 
 
 def score_metrics(result: ScoreResult) -> CollectorRegistry:
@@ -409,41 +460,6 @@ def score_metrics(result: ScoreResult) -> CollectorRegistry:
         result.seconds
     )
     return registry
-
-
-def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quarantine: str | None = None) -> ScoreResult:
-    """Score one file; the quarantine file is always written (empty when every row is good)."""
-    started = time.perf_counter()
-    quarantine = quarantine or default_quarantine(output)
-    for location in (output, quarantine):
-        _suffix(location)  # refuse a name we cannot write before any work is done
-    if not _is_url(source) and not Path(source).is_file():
-        raise ScoringRefused(f"no input file at {source}")
-    for location in (output, quarantine):
-        probe_writable(location)
-        if not _is_url(location):
-            remove_stale_temporaries(Path(location))
-    session, card = load_champion(model)
-    try:
-        frame, malformed = read_rows(source)
-    except (ValueError, pa.ArrowInvalid) as error:
-        raise ScoringRefused(f"cannot read {source}: {error}") from error
-    good, bad = split_rows(frame)
-    if len(malformed):
-        bad[ROW_COLUMN] = _file_rows(len(frame), malformed)[bad[ROW_COLUMN].to_numpy(dtype=int)]
-        bad = pd.concat([bad, malformed], ignore_index=True).sort_values(ROW_COLUMN, ignore_index=True)
-    scored = predict(session, card, good)
-    write_all_or_none([(scored, output), (bad, quarantine)])
-    return ScoreResult(
-        rows=len(frame) + len(malformed),
-        scored=len(scored),
-        quarantined=len(bad),
-        output=output,
-        quarantine=quarantine,
-        model_version=str(card.get("version", "")),
-        seconds=time.perf_counter() - started,
-        predicted=prediction_summary(scored),
-    )
 
 
 def parser() -> argparse.ArgumentParser:

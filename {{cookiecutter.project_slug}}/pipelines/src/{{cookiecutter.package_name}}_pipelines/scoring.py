@@ -14,16 +14,6 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.metrics import (
-    accuracy_score,
-    f1_score,
-    log_loss,
-    mean_absolute_error,
-    r2_score,
-    roc_auc_score,
-    root_mean_squared_error,
-)
 
 from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TASK
 
@@ -33,6 +23,8 @@ DIGITS = 6
 BASELINE_PREFIX = "baseline_"
 # A missing category as the exported ONNX graph takes it (export.py).
 MISSING_CATEGORY = ""
+# scikit-learn is imported by the functions that use it: batch scoring needs only onnx_feed, and
+# importing scikit-learn would be most of its start-up time.
 
 
 def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
@@ -50,6 +42,8 @@ def classification_metrics(truth: pd.Series, probabilities: np.ndarray, classes:
     ROC AUC (`roc_auc_ovr`) is the positive (second) class's for two classes, and the macro mean of
     one-vs-rest AUCs for more; for two classes the two are the same number.
     """
+    from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
+
     codes = range(len(classes))
     actual = label_codes(truth, classes)
     predicted = probabilities.argmax(axis=1)
@@ -67,6 +61,8 @@ def classification_metrics(truth: pd.Series, probabilities: np.ndarray, classes:
 
 def regression_metrics(truth: pd.Series, values: np.ndarray) -> dict[str, float]:
     """Root mean squared error, mean absolute error (both in the target's unit) and R²."""
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
     actual = truth.to_numpy(dtype=float)
     predicted = np.asarray(values, dtype=float).reshape(len(actual))
     return {
@@ -85,6 +81,8 @@ def task_metrics(truth: pd.Series, outputs: np.ndarray, classes: Sequence[str]) 
 
 def prior_probabilities(train_target: pd.Series, rows: int, classes: Sequence[str]) -> np.ndarray:
     """The train split's class priors for each of `rows` rows (scikit-learn's Dummy classifier), one column per class."""
+    from sklearn.dummy import DummyClassifier
+
     actual = label_codes(train_target, classes)
     known = actual >= 0  # a class the train split lacks gets prior 0 (and a log loss to match)
     dummy = DummyClassifier(strategy="prior").fit(np.zeros((int(known.sum()), 1)), actual[known])
@@ -95,6 +93,8 @@ def prior_probabilities(train_target: pd.Series, rows: int, classes: Sequence[st
 
 def mean_values(train_target: pd.Series, rows: int) -> np.ndarray:
     """The train split's mean for each of `rows` rows (scikit-learn's Dummy regressor)."""
+    from sklearn.dummy import DummyRegressor
+
     regressor = DummyRegressor(strategy="mean").fit(np.zeros((len(train_target), 1)), train_target.astype(float))
     return np.asarray(regressor.predict(np.zeros((rows, 1))))
 

@@ -219,9 +219,9 @@ def check(table: pa.Table | pa.RecordBatch, rules: dict[str, ColumnRule] | None 
     return findings
 
 
-def check_rows(table: pa.Table | pa.RecordBatch) -> Findings:
+def check_rows(table: pa.Table | pa.RecordBatch, *, labelled: bool = True) -> Findings:
     """The contract's validators see whole rows: ask core's find_violations() row by row (slow, but exact)."""
-    per_row = [find_violations(row) for row in table.to_pylist()]
+    per_row = [find_violations(row, labelled=labelled) for row in table.to_pylist()]
     findings = Findings(np.array([bool(found) for found in per_row], dtype=bool), [])
     for found in per_row:
         if found:
