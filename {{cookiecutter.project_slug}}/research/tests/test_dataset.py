@@ -253,6 +253,9 @@ def test_the_command_prints_the_column_and_problem_and_fails(
         ("class", "col_class"),
         ("schema", "col_schema"),
         ("Prix (€)", "prix_eur"),
+        ("Value", "col_value"),  # the regression model's output tensor (core's MODEL_OUTPUTS)
+        ("label", "col_label"),
+        ("probabilities", "col_probabilities"),
     ],
 )
 def test_headers_become_identifiers(header: str, name: str) -> None:

@@ -165,7 +165,8 @@ train:
     label: "quoted"
   empty: ~
 register:
-  floor_over_baseline: 0.5
+  beat_baseline:
+    confidence: 0.95
   floor: 0.8   # set for the old data
 """
 
@@ -179,7 +180,7 @@ def test_params_keep_every_untouched_byte() -> None:
         "  floor: null   # set for the old data",
     ]
     assert _load(text)["ingest"]["source"] == "core/data/new data.csv"
-    assert notes == ["register.floor 0.8 was set for the old data: now null (the baseline floor applies)"]
+    assert notes == ["register.floor 0.8 was set for the old data: now null (register.beat_baseline applies)"]
 
 
 @pytest.mark.parametrize("source", ["data/a: b.csv", "data/#1.csv", "yes", "123"])
@@ -231,18 +232,43 @@ def test_the_pool_is_bounded_yet_holds_every_value_gap_and_two_rows_of_each_clas
     assert survey_csv(csv, "label").pool.equals(found.pool)
 
 
-def test_pipeline_outputs_are_ignored_by_git_and_core_data_is_not(tmp_path: Path) -> None:
-    """A failed `make repro` leaves outputs under data/ and models/: `git add -A` must not sweep them in."""
+def _pipeline_outputs() -> dict[str, bool]:
+    """dvc.yaml's outs under data/ and models/, resolved with params.yaml: path -> kept in git (`cache: false`)."""
     params = _load((PROJECT / "params.yaml").read_text(encoding="utf-8"))
-    outputs = [path for path in params["paths"].values() if path.split("/")[0] in {"data", "models"}]
+
+    def resolve(text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            found: Any = params
+            for key in match.group(1).split("."):
+                found = found[key]
+            return str(found)
+
+        return re.sub(r"\$\{([\w.]+)\}", value, text)
+
+    outputs: dict[str, bool] = {}
+    for stage in _load((PROJECT / "dvc.yaml").read_text(encoding="utf-8"))["stages"].values():
+        for out in stage.get("outs", []):
+            (raw, options) = next(iter(out.items())) if isinstance(out, dict) else (out, {})
+            path = resolve(raw)
+            if path.split("/")[0] in {"data", "models"}:
+                outputs[path] = (options or {}).get("cache", True) is False
+    return outputs
+
+
+def test_pipeline_outputs_are_ignored_by_git_and_core_data_is_not(tmp_path: Path) -> None:
+    """A failed `make repro` leaves outputs under data/ and models/: `git add -A` must not sweep them in. An output
+    dvc.yaml keeps in git (`cache: false`, the committed champion without a registry) stays visible to git."""
+    outputs = _pipeline_outputs()
     assert outputs
+    assert not all(outputs.values())
     (tmp_path / ".gitignore").write_bytes((PROJECT / ".gitignore").read_bytes())
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     core_data = "core/src/package_core/data/team.csv"
     for path in [*outputs, core_data]:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text("x")
+        (tmp_path / path).mkdir(parents=True, exist_ok=True)
+        (tmp_path / path / "file").write_text("x")
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True
     )
-    assert sorted(line[3:] for line in status.stdout.splitlines()) == [".gitignore", core_data]
+    kept = [f"{path}/file" for path, in_git in outputs.items() if in_git]
+    assert sorted(line[3:] for line in status.stdout.splitlines()) == sorted([".gitignore", core_data + "/file", *kept])

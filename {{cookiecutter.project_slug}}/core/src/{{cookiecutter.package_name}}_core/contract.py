@@ -62,6 +62,9 @@ def _bounds(field: FieldInfo) -> tuple[float, float]:
 
 _TARGET_FIELD = LabelledRecord.model_fields[TARGET]
 
+# The exported model's output tensors, per task (pipelines' export writes them, the service reads them). The ONNX
+# graph's inputs and outputs share one namespace, so no feature may take one of these names (make dataset avoids them).
+MODEL_OUTPUTS: dict[str, tuple[str, ...]] = {"classification": ("label", "probabilities"), "regression": ("value",)}
 TARGET_CLASSES: tuple[str, ...] = _categories(_TARGET_FIELD) if TASK == "classification" else ()
 FEATURE_COLUMNS: tuple[str, ...] = tuple(Features.model_fields)
 CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
+    MODEL_OUTPUTS,
     OPTIONAL_COLUMNS,
     TARGET,
     TASK,
@@ -45,9 +46,10 @@ from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+# The card's description of each of core's MODEL_OUTPUTS, per task.
+_OUTPUT_TYPES = {"label": "string [N]", "probabilities": "float [N, classes]", "value": "float [N, 1]"}
 OUTPUTS: dict[str, dict[str, str]] = {
-    "classification": {"label": "string [N]", "probabilities": "float [N, classes]"},
-    "regression": {"value": "float [N, 1]"},
+    task: {name: _OUTPUT_TYPES[name] for name in names} for task, names in MODEL_OUTPUTS.items()
 }
 # What parity measures, per task: the largest difference of any class probability, or of a predicted value
 # relative to the largest predicted magnitude (float32 keeps about seven significant digits of any value).

@@ -19,6 +19,8 @@ import pandas as pd
 from pydantic import BaseModel
 from slugify import slugify
 
+from {{ cookiecutter.package_name }}_core import MODEL_OUTPUTS
+
 from .errors import ColumnError, SourceError, TargetError
 from .survey import LIMIT, ColumnStats, Survey, read_chunks, read_header, survey
 
@@ -53,7 +55,8 @@ _DAY = (
 DATE = re.compile(rf"^\s*({_DAY})([ t]{_TIME}{_ZONE})?\s*$", re.IGNORECASE)
 TIME_OF_DAY = re.compile(rf"^\s*{_TIME}\s*$", re.IGNORECASE)
 IDENTIFIER_NAME = re.compile(r"^(id|uuid|guid|key|index|row|rownames|row_id)$|_id$")
-RESERVED = frozenset(dir(BaseModel))
+# Names a feature cannot take: pydantic model attributes, and the exported model's output tensors.
+RESERVED = frozenset(dir(BaseModel)) | {name for names in MODEL_OUTPUTS.values() for name in names}
 # Where camelCase words meet (`EngineSize`, `airBags`): a word boundary for the snake_case name.
 CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 

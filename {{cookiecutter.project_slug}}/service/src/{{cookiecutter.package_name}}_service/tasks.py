@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from {{ cookiecutter.package_name }}_core.contract import TARGET_CLASSES, TASK
+from {{ cookiecutter.package_name }}_core.contract import MODEL_OUTPUTS, TARGET_CLASSES, TASK
 
 from .errors import ModelLoadError
 
@@ -41,7 +41,7 @@ class Outputs(ABC):
 class ClassOutputs(Outputs):
     """Classification: the `label` output [N] and the `probabilities` output [N, classes], in the card's order."""
 
-    NAMES = ("label", "probabilities")
+    NAMES = MODEL_OUTPUTS["classification"]
 
     def names(self, available: Sequence[str]) -> list[str]:
         if not set(self.NAMES) <= set(available):
@@ -67,7 +67,7 @@ class ValueOutputs(Outputs):
     """Regression: one number per record, shaped [N] or [N, 1], from the output `value` (the pipeline's
     export names it so) or else the model's only or first output."""
 
-    NAME = "value"
+    (NAME,) = MODEL_OUTPUTS["regression"]
 
     def names(self, available: Sequence[str]) -> list[str]:
         if not available:
