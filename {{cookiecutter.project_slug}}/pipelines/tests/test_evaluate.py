@@ -81,6 +81,7 @@ def reference_metrics(truth: pd.Series, features: pd.DataFrame, model: object) -
     }
 
 
+@pytest.mark.slow  # runs the pipeline up to evaluate (once per module), plots included
 def test_headline_metrics_use_the_whole_test_split(evaluated: Path) -> None:
     p = load_params(evaluated)
     test = pd.read_parquet(p.paths.test)
@@ -94,6 +95,7 @@ def test_headline_metrics_use_the_whole_test_split(evaluated: Path) -> None:
     assert model_metrics == pytest.approx({name: round(value, 6) for name, value in expected.items()}, abs=1e-6)
 
 
+@pytest.mark.slow  # runs the pipeline up to evaluate (once per module), plots included
 def test_the_baseline_is_a_dummy_model_fitted_on_the_train_split(evaluated: Path) -> None:
     p = load_params(evaluated)
     train, test = pd.read_parquet(p.paths.train), pd.read_parquet(p.paths.test)
@@ -112,6 +114,7 @@ def test_the_baseline_is_a_dummy_model_fitted_on_the_train_split(evaluated: Path
         assert better, (name, metrics[name], baseline[name])
 
 
+@pytest.mark.slow  # runs the pipeline up to evaluate (once per module), plots included
 def test_plot_data_is_bounded_in_points(evaluated: Path) -> None:
     p = load_params(evaluated)
     plots = p.paths.reports / "plots"
@@ -144,6 +147,7 @@ def test_plot_data_is_bounded_in_points(evaluated: Path) -> None:
         assert (plots / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # runs the pipeline up to evaluate (once per module), plots included
 def test_a_rerun_gives_the_same_sample_and_the_same_files(evaluated: Path) -> None:
     plots = load_params(evaluated).paths.reports / "plots"
     before = {path.name: path.read_bytes() for path in plots.glob("*.csv")}

@@ -56,6 +56,7 @@ def test_a_fitted_model_of_every_family_round_trips(
     )
 
 
+@pytest.mark.slow  # every family, as classifier and regressor: eight fits
 def test_the_trusted_types_are_exactly_those_the_families_need(
     valid_frame: pd.DataFrame, small_models: dict[str, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,7 +27,7 @@ from {{ cookiecutter.package_name }}_core import (
 )
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.logs import JsonFormatter
-from {{ cookiecutter.package_name }}_service.settings import Settings
+from {{ cookiecutter.package_name }}_service.settings import RECORD_BYTES, Settings
 
 JSON_HEADERS = {"content-type": "application/json"}
 REQUIRED = tuple(name for name in FEATURE_COLUMNS if name not in OPTIONAL_COLUMNS)
@@ -340,3 +340,20 @@ def test_without_a_model_the_service_is_alive_but_not_ready(tmp_path: Path) -> N
         assert_error(response, 503, "model_not_ready")
         assert response.headers["retry-after"]
         assert_error(client.get("/v1/model"), 503, "model_not_ready")
+
+
+def test_the_body_limits_hold_the_contracts_longest_records() -> None:
+    """A record of the contract's longest values fits MAX_RECORD_BYTES, and a full batch of them MAX_BODY_BYTES,
+    however many and however long-named the contract's columns: the defaults grow with the record."""
+    longest = {
+        name: max(CATEGORICAL_COLUMNS[name], key=lambda value: len(value.encode()))
+        if name in CATEGORICAL_COLUMNS
+        else -1.2345678901234567e-308
+        for name in FEATURE_COLUMNS
+    }
+    for ascii_only in (True, False):  # text escaped (`\\u00e9`) or sent as UTF-8
+        record = json.dumps(longest, ensure_ascii=ascii_only).encode()
+        assert len(record) <= RECORD_BYTES <= Settings().max_record_bytes
+        for records in (Settings().max_batch_records, 5000):
+            batch = json.dumps({"records": [longest] * records}, ensure_ascii=ascii_only).encode()
+            assert len(batch) <= Settings(max_batch_records=records).max_body_bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,21 +11,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS
 
-# JSON a number takes at most (`-1.2345678901234567e-308`), and a field's quotes, colon, comma and spaces.
+# JSON a number takes at most (`-1.2345678901234567e-308`), and a field's colon, comma and their spaces.
 _NUMBER_CHARS = 24
-_FIELD_SYNTAX = 6
+_FIELD_SYNTAX = 4
 
 
 def _record_bytes() -> int:
-    """The most bytes one record of the contract takes as JSON: every field named, with its longest value.
-
-    The body limits below scale with it, so a contract of many or long-named columns is not refused as too large.
-    """
+    """The most bytes one record of the contract takes as JSON: every field named, with its longest value, text
+    escaped to ASCII (`\\u00e9`: never shorter than UTF-8). The body limits below scale with it, so a contract of
+    many or long-named columns is not refused as too large."""
     longest = {
-        name: max((len(value.encode()) + 2 for value in values), default=0)
+        name: max((len(json.dumps(value)) for value in values), default=0)
         for name, values in CATEGORICAL_COLUMNS.items()
     }
-    return 2 + sum(len(name.encode()) + _FIELD_SYNTAX + longest.get(name, _NUMBER_CHARS) for name in FEATURE_COLUMNS)
+    fields = (len(json.dumps(name)) + _FIELD_SYNTAX + longest.get(name, _NUMBER_CHARS) for name in FEATURE_COLUMNS)
+    return 2 + sum(fields)
 
 
 RECORD_BYTES = _record_bytes()
