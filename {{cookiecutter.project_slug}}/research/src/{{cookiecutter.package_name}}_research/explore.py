@@ -42,6 +42,8 @@ def load_examples(*, sample: bool = False) -> pd.DataFrame:
 def numeric_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean, spread and range of every numeric contract column: per class, or (regression) with the target's."""
     if TARGET_CLASSES:
+        if not NUMERIC_COLUMNS:  # a contract of categories only: a row per class, no figures
+            return pd.DataFrame(index=pd.Index(sorted(frame[TARGET].dropna().unique()), name=TARGET))
         return frame.groupby(TARGET)[list(NUMERIC_COLUMNS)].agg(["mean", "std", "min", "max"]).round(1)
     return frame[[*NUMERIC_COLUMNS, TARGET]].agg(["mean", "std", "min", "max"]).T.round(1)
 
