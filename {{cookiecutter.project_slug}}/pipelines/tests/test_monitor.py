@@ -37,6 +37,9 @@ from {{ cookiecutter.package_name }}_pipelines.monitor import (
 )
 from {{ cookiecutter.package_name }}_pipelines.publish import JOB_PREFIX
 
+# A shift strong enough that every column the simulation moves drifts on any contract: numbers move by two of their
+# standard deviations and every category's rows go to its last one (the pipeline's 0.15 may not show on a small sample).
+SHIFT = 0.5
 THRESHOLDS: dict[str, Any] = {"psi_threshold": 0.2, "p_value": 0.01, "drift_share_threshold": 0.3}
 
 
@@ -76,7 +79,7 @@ def test_a_batch_compared_with_itself_has_not_drifted(reference: pd.DataFrame) -
 
 def test_the_simulated_batch_drifts_and_still_meets_the_contract(reference: pd.DataFrame) -> None:
     frame = reference
-    batch = simulate_drift(frame, shift=0.15, seed=1)
+    batch = simulate_drift(frame, shift=SHIFT, seed=1)
     assert set(batch.columns) == set(FEATURE_COLUMNS)
     assert not any(find_violations(row, labelled=False) for row in batch.to_dict(orient="records"))
     report = drift_report(frame, batch, **THRESHOLDS)
@@ -92,7 +95,7 @@ def test_the_simulated_batch_drifts_and_still_meets_the_contract(reference: pd.D
 def test_the_verdict_needs_both_psi_and_the_test(reference: pd.DataFrame) -> None:
     """PSI past its line alone, or a significant test alone, is not drift: the rule the chart colours by."""
     frame = reference
-    report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
+    report = drift_report(frame, simulate_drift(frame, shift=SHIFT, seed=1), **THRESHOLDS)
     for result in report["features"].values():
         both = result["psi"] >= THRESHOLDS["psi_threshold"] and result["p_value"] < THRESHOLDS["p_value"]
         assert result["drifted"] is both
@@ -102,7 +105,7 @@ def test_the_verdict_needs_both_psi_and_the_test(reference: pd.DataFrame) -> Non
 
 def test_the_headline_holds_figures_not_the_per_feature_detail(reference: pd.DataFrame) -> None:
     frame = reference
-    labelled = simulate_drift(frame, shift=0.15, seed=1).assign(**{TARGET: frame[TARGET].to_numpy()})
+    labelled = simulate_drift(frame, shift=SHIFT, seed=1).assign(**{TARGET: frame[TARGET].to_numpy()})
     outputs = (frame[TARGET], labelled[TARGET])
     report = drift_report(frame, labelled, **THRESHOLDS, predictions=outputs)
     figures = monitor.headline(report)
@@ -153,7 +156,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, st
 
 def test_the_report_becomes_gauges_the_alerts_read(reference: pd.DataFrame) -> None:
     frame = reference
-    report = drift_report(frame, simulate_drift(frame, shift=0.15, seed=1), **THRESHOLDS)
+    report = drift_report(frame, simulate_drift(frame, shift=SHIFT, seed=1), **THRESHOLDS)
     profile = target_profile(frame)
     registry = drift_metrics(report, profile, monitor.OBSERVED)
     observed = {"source": monitor.OBSERVED}
@@ -181,7 +184,7 @@ def test_the_monitor_run_writes_and_pushes_its_metrics(
 ) -> None:
     frame = reference
     frame.to_parquet(tmp_path / "train.parquet")
-    simulate_drift(frame, shift=0.15, seed=1).to_parquet(tmp_path / "current.parquet")
+    simulate_drift(frame, shift=SHIFT, seed=1).to_parquet(tmp_path / "current.parquet")
     report = monitor.run(
         tmp_path / "train.parquet",
         tmp_path / "current.parquet",
@@ -211,7 +214,7 @@ def test_the_simulated_batch_is_published_as_simulated(
     frame = reference
     frame.to_parquet(tmp_path / "train.parquet")
     frame.to_parquet(tmp_path / "test.parquet")
-    monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.parquet", shift=0.15, seed=1)
+    monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.parquet", shift=SHIFT, seed=1)
     assert monitor.batch_source(tmp_path / "current.parquet") == monitor.SIMULATED
     report = monitor.run(
         tmp_path / "train.parquet",
@@ -237,7 +240,7 @@ def test_the_simulated_batch_is_published_as_simulated(
 def test_the_simulation_refuses_a_file_that_cannot_carry_its_mark(reference: pd.DataFrame, tmp_path: Path) -> None:
     reference.to_parquet(tmp_path / "test.parquet")
     with pytest.raises(StageFailed, match=r"simulate_drift writes Parquet.*current\.csv"):
-        monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.csv", shift=0.15, seed=1)
+        monitor.run_simulation(tmp_path / "test.parquet", tmp_path / "current.csv", shift=SHIFT, seed=1)
     assert not (tmp_path / "current.csv").exists()
 
 
@@ -263,7 +266,7 @@ def test_the_drift_chart_colours_each_bar_by_the_verdict(reference: pd.DataFrame
     assert palette["True"] != palette["False"]
     seen: set[bool] = set()
     # The batch against itself (nothing drifted) and a shifted one (some features drifted): both colours.
-    for batch in (reference, simulate_drift(reference, shift=0.15, seed=1)):
+    for batch in (reference, simulate_drift(reference, shift=SHIFT, seed=1)):
         report = drift_report(reference, batch, **THRESHOLDS)
         write_frame(monitor.detail_frame(report), tmp_path / "features.csv")
         with (tmp_path / "features.csv").open(newline="") as rows:
