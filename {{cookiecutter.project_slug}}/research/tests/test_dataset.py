@@ -303,7 +303,9 @@ def test_a_keep_overrides_a_left_out_column_and_a_drop_leaves_one_out(frame: pd.
     identifier = frame.assign(row_id=[str(n) for n in range(len(frame))])
     assert "row_id" in {left.header for left in _plan(identifier, TARGET).left_out}
     assert "row_id" in {column.name for column in _plan(identifier, TARGET, keep=("row_id",)).features}
-    dropped = _plan(frame, TARGET, drop=(FEATURE_COLUMNS[0],))
+    # A spare measurement, so that dropping a feature leaves one even on a contract of a single feature.
+    spare = frame.assign(spare=[f"{n * 0.37:.2f}" for n in range(len(frame))])
+    dropped = _plan(spare, TARGET, drop=(FEATURE_COLUMNS[0],))
     assert (FEATURE_COLUMNS[0], "DROP") in {(left.header, left.reason) for left in dropped.left_out}
 
 
