@@ -291,7 +291,11 @@ def _param(index: int, case_id: str) -> Any:
     return pytest.param(case_id, id=case_id, marks=pytest.mark.xdist_group(f"shapes-{index % GROUPS}"))
 
 
-@pytest.mark.parametrize("case_id", [_param(index, case_id) for index, case_id in enumerate(CASES)])
+# The order each worker takes its cases in: the refusals (seconds), the real datasets, then the synthetic shapes.
+ORDER = sorted(CASES, key=lambda case_id: (not CASES[case_id].refused, CASES[case_id].kind != "real"))
+
+
+@pytest.mark.parametrize("case_id", [_param(index, case_id) for index, case_id in enumerate(ORDER)])
 def test_a_csv_goes_from_make_dataset_to_a_served_prediction(
     case_id: str, team_project: Project, tmp_path: Path
 ) -> None:
