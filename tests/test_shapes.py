@@ -108,7 +108,7 @@ class Walk:
     def to_prediction(self) -> float | None:
         """Seconds from the CSV to the first served prediction: make dataset, repro, serve, POST (not check)."""
         steps = ("dataset", "repro", "serve", "predict")
-        return sum(self.seconds[s] for s in steps) if all(s in self.seconds for s in steps) else None
+        return round(sum(self.seconds[s] for s in steps), 1) if all(s in self.seconds for s in steps) else None
 
     def row(self) -> dict[str, Any]:
         return {**asdict(self), "to_prediction": self.to_prediction}
