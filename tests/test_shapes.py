@@ -42,8 +42,8 @@ TIMEOUT = 1800
 GROUPS = 2
 REPORT_ENV = "SHAPES_REPORT"
 T = TypeVar("T")
-# make names the verb whose recipe failed: "make: *** [Makefile:47: test] Error 2".
-FAILED_VERB = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[\S+: ([a-z-]+)\] Error", re.MULTILINE)
+# make names the verb whose recipe failed: "make: *** [Makefile:47: test] Error 2" (or "... Terminated").
+FAILED_VERB = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[\S+: ([a-z-]+)\] ", re.MULTILINE)
 # pytest's closing line, with or without its rule of "=" (-q): "3 failed, 250 passed, 2 skipped in 95.1s".
 PYTEST_TOTALS = re.compile(r"^=* ?(\d+ (?:passed|failed|errors?)\b[^\n]*?) in [\d.]+s", re.MULTILINE)
 
@@ -210,6 +210,8 @@ def walk(project: Project, case: Case, folder: Path) -> Walk:
         result.check, failed_tests = check_verdict(timed(result, "check", lambda: project.run("make check", TIMEOUT)))
     except AssertionError as error:
         result.check, failed_tests = check_verdict(str(error))
+        if result.check.startswith("passed"):  # it failed without make naming a verb: say how it ended
+            result.check = f"failed: {failure_tail(error, lines=1)}"
         result.failures.append(f"make check: {result.check}")
     result.failures += [f"  {line}" for line in failed_tests]
 
