@@ -43,6 +43,13 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
+def _prediction(row: dict[str, Any]) -> str:
+    """The served answer: a class as it is, a regression value to four significant digits."""
+    if not row["prediction"]:
+        return "-"
+    return f"{float(row['prediction']):.4g}" if row["task"] == "regression" else str(row["prediction"])
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The tier's rows as a Markdown table, in the tier's order of cases."""
     order = {case: index for index, case in enumerate(CASES)}
@@ -59,7 +66,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['case']} | {row['rows']} × {row['columns']} | {row['task']} | {check} | {row['gate']} | {scores} "
             f"| {_seconds(row['to_prediction'])} | {_seconds(row['seconds'].get('check'))} "
-            f"| {row['prediction'] or '-'} |"
+            f"| {_prediction(row)} |"
         )
     return "\n".join(lines)
 

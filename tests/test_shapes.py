@@ -42,8 +42,8 @@ TIMEOUT = 1800
 GROUPS = 2
 REPORT_ENV = "SHAPES_REPORT"
 T = TypeVar("T")
-# make names the verb whose recipe failed: "make: *** [Makefile:47: test] Error 2".
-FAILED_VERB = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[\S+: ([a-z-]+)\] Error", re.MULTILINE)
+# make names the verb whose recipe failed: "make: *** [Makefile:47: test] Error 2" (or "... Terminated").
+FAILED_VERB = re.compile(r"^make(?:\[\d+\])?: \*\*\* \[\S+: ([a-z-]+)\] ", re.MULTILINE)
 # pytest's closing line, with or without its rule of "=" (-q): "3 failed, 250 passed, 2 skipped in 95.1s".
 PYTEST_TOTALS = re.compile(r"^=* ?(\d+ (?:passed|failed|errors?)\b[^\n]*?) in [\d.]+s", re.MULTILINE)
 
@@ -108,7 +108,7 @@ class Walk:
     def to_prediction(self) -> float | None:
         """Seconds from the CSV to the first served prediction: make dataset, repro, serve, POST (not check)."""
         steps = ("dataset", "repro", "serve", "predict")
-        return sum(self.seconds[s] for s in steps) if all(s in self.seconds for s in steps) else None
+        return round(sum(self.seconds[s] for s in steps), 1) if all(s in self.seconds for s in steps) else None
 
     def row(self) -> dict[str, Any]:
         return {**asdict(self), "to_prediction": self.to_prediction}
@@ -210,6 +210,8 @@ def walk(project: Project, case: Case, folder: Path) -> Walk:
         result.check, failed_tests = check_verdict(timed(result, "check", lambda: project.run("make check", TIMEOUT)))
     except AssertionError as error:
         result.check, failed_tests = check_verdict(str(error))
+        if result.check.startswith("passed"):  # it failed without make naming a verb: say how it ended
+            result.check = f"failed: {failure_tail(error, lines=1)}"
         result.failures.append(f"make check: {result.check}")
     result.failures += [f"  {line}" for line in failed_tests]
 
@@ -291,7 +293,11 @@ def _param(index: int, case_id: str) -> Any:
     return pytest.param(case_id, id=case_id, marks=pytest.mark.xdist_group(f"shapes-{index % GROUPS}"))
 
 
-@pytest.mark.parametrize("case_id", [_param(index, case_id) for index, case_id in enumerate(CASES)])
+# The order each worker takes its cases in: the refusals (seconds), the real datasets, then the synthetic shapes.
+ORDER = sorted(CASES, key=lambda case_id: (not CASES[case_id].refused, CASES[case_id].kind != "real"))
+
+
+@pytest.mark.parametrize("case_id", [_param(index, case_id) for index, case_id in enumerate(ORDER)])
 def test_a_csv_goes_from_make_dataset_to_a_served_prediction(
     case_id: str, team_project: Project, tmp_path: Path
 ) -> None:
