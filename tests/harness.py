@@ -326,8 +326,11 @@ def project_env(python_version: str) -> dict[str, str]:
 
 
 def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout: float = 900) -> str:
-    """Run a command, return its combined output, and fail with that output when it fails."""
-    result = subprocess.run(
+    """Run a command, return its combined output, and fail with that output when it fails.
+
+    The command runs in its own process group: past `timeout` the whole group is killed (make, uv, pytest and its
+    workers), so a hung grandchild cannot hold the output pipe open and stall the test past its timeout."""
+    with subprocess.Popen(
         command,
         cwd=cwd,
         env=dict(env),
@@ -335,11 +338,18 @@ def run(command: Sequence[str] | str, cwd: Path, env: Mapping[str, str], timeout
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"`{command}` failed with exit {result.returncode} in {cwd}:\n{result.stdout[-8000:]}")
-    return result.stdout
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            raise AssertionError(f"`{command}` timed out after {timeout:g} s in {cwd}:\n{output[-8000:]}") from None
+    if process.returncode != 0:
+        raise AssertionError(f"`{command}` failed with exit {process.returncode} in {cwd}:\n{output[-8000:]}")
+    return output
 
 
 class ToolCrashRetried(UserWarning):

@@ -18,6 +18,7 @@ from harness import (
     ToolCrashRetried,
     find_interpreter,
     free_port,
+    run,
     serve,
     setup,
     stop,
@@ -158,3 +159,12 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path: Path) -> None:
     workers = {path.read_text() for path in tmp_path.glob("ran-*")}
     assert len(list(tmp_path.glob("ran-*"))) == 8
     assert len(workers) == 1, f"one group ran on {sorted(workers)}"
+
+
+def test_run_past_its_timeout_kills_the_whole_group_and_says_so(tmp_path: Path) -> None:
+    """A grandchild that holds the output pipe open (a hung pytest worker under make) must not stall the caller."""
+    marker = tmp_path / "grandchild.pid"
+    with pytest.raises(AssertionError, match=r"timed out after 2 s"):
+        run(f"sh -c 'sleep 600 & echo $! > {marker}; wait'", tmp_path, os.environ, timeout=2)
+    state = subprocess.run(["ps", "-o", "stat=", "-p", marker.read_text().strip()], capture_output=True, text=True)
+    assert state.stdout.strip() in {"", "Z"}  # gone, or a zombie left for init to reap
