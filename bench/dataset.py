@@ -130,10 +130,11 @@ def prepared(workdir: Path, project: Path | None, env: dict[str, str]) -> Path:
     return project
 
 
-def clean(project: Path) -> None:
-    """Back to the committed checkout, with no data file and an empty DVC cache (a cold run)."""
+def clean(project: Path, *, ignored_too: bool) -> None:
+    """Back to the committed checkout with no data file; `ignored_too` also empties the DVC cache (a cold run). A bake
+    given with --project keeps its ignored files: its trained models, registry and cache serve the other benches."""
     subprocess.run(["git", "reset", "--hard", "-q"], cwd=project, check=True)
-    subprocess.run(["git", "clean", "-fdxq", "-e", ".venv"], cwd=project, check=True)
+    subprocess.run(["git", "clean", "-fdxq" if ignored_too else "-fdq", "-e", ".venv"], cwd=project, check=True)
 
 
 def main() -> None:
@@ -153,7 +154,7 @@ def main() -> None:
         for megabytes in sizes:
             csv = workdir / f"penguins_{megabytes:g}mb.csv"
             rows = write_csv(csv, megabytes)
-            clean(project)
+            clean(project, ignored_too=args.project is None)
             load = os.getloadavg()[0]
             seconds, cpu, peak, _ = measured(["make", "dataset", f"CSV={csv}", "TARGET=species"], project, env)
             size = csv.stat().st_size
@@ -171,7 +172,7 @@ def main() -> None:
                 f"{key}_rows={rows}",
             ]
             csv.unlink()
-        clean(project)
+        clean(project, ignored_too=args.project is None)
         print(f"summary dataset: {' '.join(figures)} load={os.getloadavg()[0]:.2f}")
 
 

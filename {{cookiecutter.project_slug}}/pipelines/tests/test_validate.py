@@ -195,6 +195,19 @@ class AnnotatedRule(LabelledRecord):
     tag: Annotated[str, AfterValidator(str.strip)] = ""
 
 
+class ColumnNamedType(LabelledRecord):
+    """The contract plus a column named like a key of pydantic-core's schemas (Cars93's `Type` becomes `type`)."""
+
+    type: str = ""
+
+
+def test_a_column_named_type_is_checked_column_wise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "LabelledRecord", ColumnNamedType)
+    rules = validate.column_rules()
+    assert rules is not None
+    assert set(rules) == set(ColumnNamedType.model_fields)
+
+
 @pytest.mark.parametrize("contract", [CrossField, FieldRule, AnnotatedRule], ids=["model", "field", "annotated"])
 def test_a_contract_with_validators_is_checked_row_by_row(
     monkeypatch: pytest.MonkeyPatch, contract: type[LabelledRecord]

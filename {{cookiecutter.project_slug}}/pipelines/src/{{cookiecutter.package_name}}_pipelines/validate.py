@@ -161,7 +161,11 @@ def runs_validator_functions(schema: object) -> bool:
     The schema is pydantic's public `TypeAdapter(...).core_schema`; its `function-*` types are pydantic-core's.
     """
     if isinstance(schema, dict):
-        return schema.get("type") in VALIDATOR_FUNCTIONS or any(map(runs_validator_functions, schema.values()))
+        # A schema's own "type" is a string; a dict of fields may also hold a field named "type" (Cars93's `Type`).
+        kind = schema.get("type")
+        return (isinstance(kind, str) and kind in VALIDATOR_FUNCTIONS) or any(
+            map(runs_validator_functions, schema.values())
+        )
     if isinstance(schema, list | tuple):
         return any(map(runs_validator_functions, schema))
     return False
