@@ -114,7 +114,7 @@ def categorical_drift(reference: pd.Series, current: pd.Series, categories: tupl
     }
 
 
-def judged(result: dict[str, Any], psi_threshold: float, p_value: float) -> dict[str, Any]:
+def with_verdict(result: dict[str, Any], psi_threshold: float, p_value: float) -> dict[str, Any]:
     """One comparison's figures rounded, with the rule's verdict: drifted when PSI >= threshold AND p < p_value."""
     result = {
         **result,
@@ -150,15 +150,17 @@ def drift_report(
     features: dict[str, dict[str, Any]] = {}
     for column in FEATURE_COLUMNS:
         result = column_drift(reference[column], current[column], CATEGORICAL_COLUMNS.get(column))
-        features[column] = judged(result, psi_threshold, p_value)
+        features[column] = with_verdict(result, psi_threshold, p_value)
     drifted = sorted(name for name, result in features.items() if result["drifted"])
     share = len(drifted) / len(features)
     outputs: dict[str, dict[str, Any]] = {}
     classes = TARGET_CLASSES if TASK == "classification" else None
     if predictions is not None:
-        outputs["prediction"] = judged(column_drift(*predictions, classes), psi_threshold, p_value)
+        outputs["prediction"] = with_verdict(column_drift(*predictions, classes), psi_threshold, p_value)
     if TARGET in current.columns and current[TARGET].notna().any():
-        outputs["target"] = judged(column_drift(reference[TARGET], current[TARGET], classes), psi_threshold, p_value)
+        outputs["target"] = with_verdict(
+            column_drift(reference[TARGET], current[TARGET], classes), psi_threshold, p_value
+        )
     return {
         "reference_rows": len(reference),
         "current_rows": len(current),

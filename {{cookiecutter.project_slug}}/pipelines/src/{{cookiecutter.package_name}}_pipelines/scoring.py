@@ -106,17 +106,6 @@ def baseline_outputs(train_target: pd.Series, rows: int, classes: Sequence[str])
     return prior_probabilities(train_target, rows, classes)
 
 
-def classification_baseline(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
-    """Classification metrics of the train split's class priors given for every row of `truth` (its most
-    frequent class as the label)."""
-    return classification_metrics(truth, prior_probabilities(train_target, len(truth), classes), classes)
-
-
-def regression_baseline(train_target: pd.Series, truth: pd.Series) -> dict[str, float]:
-    """Regression metrics of the train split's mean given for every row of `truth`."""
-    return regression_metrics(truth, mean_values(train_target, len(truth)))
-
-
 def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
     """The task's metrics of a Dummy model fitted on the train split's target, on the rows of `truth`."""
     return task_metrics(truth, baseline_outputs(train_target, len(truth), classes), classes)
@@ -148,11 +137,3 @@ def onnx_outputs(session: ort.InferenceSession, feed: dict[str, Any]) -> tuple[n
     first = np.asarray(results[names[0]])
     probabilities = results.get("probabilities")
     return first.reshape(len(first)), None if probabilities is None else np.asarray(probabilities)
-
-
-def onnx_metrics(
-    session: ort.InferenceSession, frame: pd.DataFrame, truth: pd.Series, classes: Sequence[str]
-) -> dict[str, float]:
-    """The task's metrics of an ONNX model on `frame`."""
-    values, probabilities = onnx_outputs(session, onnx_feed(frame))
-    return task_metrics(truth, values if probabilities is None else probabilities, classes)

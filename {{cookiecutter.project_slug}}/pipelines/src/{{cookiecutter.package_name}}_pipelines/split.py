@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}_core import TARGET, TASK
 from .params import Params
 
 
-def split_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def train_test_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Row numbers of the train and test parts.
 
     Classification keeps each class's share in both parts (stratified on the labels' integer codes,
@@ -31,7 +31,7 @@ def split_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np
 
 def run(validated: Path, train: Path, test: Path, test_size: float, seed: int) -> tuple[int, int]:
     table = pq.read_table(validated)
-    train_rows, test_rows = split_rows(table.column(TARGET), test_size, seed)
+    train_rows, test_rows = train_test_rows(table.column(TARGET), test_size, seed)
     for rows, path in ((train_rows, train), (test_rows, test)):
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.take(pa.array(rows)), path)

@@ -253,7 +253,7 @@ def _codes(stats: ColumnStats) -> tuple[str, ...]:
     return tuple(sorted(counts, key=float))
 
 
-def plan(
+def infer_plan(
     found: Survey,
     target: str,
     *,
