@@ -17,10 +17,7 @@ def resolve_source(source: str) -> str:
 
 
 def run(source: str, raw: Path) -> int:
-    """Copy the source's contract columns, typed by the contract, a batch at a time: memory does not grow with rows.
-
-    Other columns of the source stay where they are; the quarantine's `row` points back into it.
-    """
+    """Copy the source's contract columns, typed by the contract, a batch at a time (memory does not grow)."""
     rows = write_batches(iter_contract_batches(resolve_source(source)), raw)
     if rows == 0:
         raise BadInput(f"ingest.source {source!r} has no rows")

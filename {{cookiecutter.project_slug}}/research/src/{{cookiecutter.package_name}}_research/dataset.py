@@ -1,14 +1,8 @@
 """Research (Data Scientists): `make dataset` — make a team's CSV the project's dataset, contract and all.
 
-It reads the CSV in bounded chunks (survey.py), infers the contract (infer.py), keeps the physical
-bounds a person wrote (physical.py), writes it as core's schema.py (render.py), writes the data file
-into core's data/ folder a chunk at a time and tracks it with DVC, writes a sample of it beside it for
-git (sample.py: what the tests read, since a fresh clone has no DVC data), and points params.yaml's
-`ingest.source` at the data file, changing nothing else there.
-Every file is written to a temporary file first and swapped in at the end; any failure restores
-what was there, so a refused CSV leaves the repository as it was. A run under a new file name
-replaces the previous dataset (previous.py): its data file, `.dvc` pointer and sample go, only
-after the new one is written, validated and tracked.
+Surveys the CSV in bounded chunks, infers the contract, writes core's schema.py, the data file (DVC-tracked)
+and its git sample, and points params.yaml's `ingest.source` at it. Every file is swapped in at the end and
+restored on any failure, so a refused CSV changes nothing; a new file name replaces the previous dataset.
 """
 
 from __future__ import annotations
@@ -93,8 +87,7 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 
 def write_data(csv: Path, headers: list[str], plan: Plan, path: Path) -> None:
-    """The data file, a chunk at a time: every column under its contract name, the rows that have a target,
-    cells as they were (MISSING_TOKENS as gaps)."""
+    """The data file, a chunk at a time: the labelled rows, contract names, cells as they were."""
     with path.open("w", encoding="utf-8", newline="") as file:
         for number, chunk in enumerate(read_chunks(csv, headers)):
             labelled_rows(chunk, plan).to_csv(file, index=False, header=number == 0, lineterminator="\n")
@@ -156,8 +149,7 @@ def _yaml_scalar(value: str) -> str:
 
 
 def params_text(text: str, source: str) -> tuple[str, list[str]]:
-    """params.yaml with `ingest.source` set, every other byte as it was (comments, `null`s, quoting), and a line
-    per other value the new data resets."""
+    """params.yaml with `ingest.source` set, every other byte as it was, and a note per value the new data resets."""
     yaml = YAML()
     document: Any = yaml.load(text)
     lines = text.splitlines(keepends=True)
@@ -183,11 +175,8 @@ _IN_MEMORY_BYTES = 16 * 1024 * 1024
 
 @contextmanager
 def all_or_nothing(paths: Sequence[Path]) -> Iterator[None]:
-    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data.
-
-    A small file's bytes are kept in memory (tools such as DVC rewrite .gitignore in place); a large one,
-    the data file, which may be gigabytes and is only ever replaced (`replace_with`), through a hard link.
-    """
+    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data. A large
+    file (the data file, only ever replaced) is kept through a hard link, a small one in memory."""
     saved: dict[Path, bytes | Path | None] = {}
     try:
         for path in paths:
