@@ -74,11 +74,6 @@ def sample_file_name(data_file: str) -> str:
     return f"{Path(data_file).stem}.sample.csv"
 
 
-def labelled_rows(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """The rows that have a target, every column under its contract name, cells as they were."""
-    return frame[frame[plan.target.header] != ""].rename(columns=plan.names)
-
-
 def csv_text(frame: pd.DataFrame) -> str:
     """A CSV file's text: the header, then the rows, cells as they are."""
     buffer = io.StringIO()
@@ -90,7 +85,8 @@ def write_data(csv: Path, headers: list[str], plan: Plan, path: Path) -> None:
     """The data file, a chunk at a time: the labelled rows, contract names, cells as they were."""
     with path.open("w", encoding="utf-8", newline="") as file:
         for number, chunk in enumerate(read_chunks(csv, headers)):
-            labelled_rows(chunk, plan).to_csv(file, index=False, header=number == 0, lineterminator="\n")
+            labelled = chunk[chunk[plan.target.header] != ""].rename(columns=plan.names)
+            labelled.to_csv(file, index=False, header=number == 0, lineterminator="\n")
 
 
 def load_schema(text: str, path: Path) -> types.ModuleType:
@@ -212,12 +208,9 @@ def _keep(path: Path) -> bytes | Path:
 
 def replace(path: Path, text: str) -> bool:
     """Write `text` to `path` through a temporary file in the same folder; False when it was already so."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return True
+    return replace_with(path, temporary)
 
 
 def replace_with(path: Path, temporary: Path) -> bool:
@@ -370,19 +363,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, required=True, help="the team's CSV (header row, one record per row)")
     parser.add_argument("--target", required=True, help="the column to predict (CSV header or its snake_case name)")
     parser.add_argument("--task", choices=["classification", "regression"], help="default: inferred from the target")
-    parser.add_argument("--keep", default="", help="comma-separated columns to keep although they look left-out")
-    parser.add_argument("--drop", default="", help="comma-separated columns to leave out")
-    parser.add_argument("--categorical", default="", help="comma-separated numeric columns that are codes: categories")
-    args = parser.parse_args(argv)
+    parser.add_argument("--keep", type=_names, default=(), help="comma-separated columns to keep though left out")
+    parser.add_argument("--drop", type=_names, default=(), help="comma-separated columns to leave out")
+    parser.add_argument("--categorical", type=_names, default=(), help="comma-separated numeric columns that are codes")
+    arguments = vars(parser.parse_args(argv))  # named as make_dataset's parameters
     try:
-        lines = make_dataset(
-            args.csv,
-            args.target,
-            task=args.task,
-            keep=_names(args.keep),
-            drop=_names(args.drop),
-            categorical=_names(args.categorical),
-        )
+        lines = make_dataset(**arguments)
     except DatasetError as error:
         print(f"make dataset: {error}", file=sys.stderr)
         print("make dataset: nothing was changed", file=sys.stderr)

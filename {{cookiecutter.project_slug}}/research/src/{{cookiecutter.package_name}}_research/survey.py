@@ -149,16 +149,11 @@ class Survey:
     rows_without_target: int = 0
 
 
-def pool_size(columns: int) -> int:
-    """Rows the pool holds for a file of this many columns."""
-    return max(min(POOL_ROWS, POOL_CELLS // max(columns, 1)), 1)
-
-
 def survey(chunks: Iterable[pd.DataFrame], headers: list[str], target: str, *, seed: int = SEED) -> Survey:
     """Gather every column's statistics and the pool over `chunks` (text cells, gaps as "")."""
     columns = {header: ColumnStats() for header in headers}
     result = Survey(headers, target, columns, pd.DataFrame(columns=headers, dtype=str))
-    size, random = pool_size(len(headers)), np.random.default_rng(seed)
+    size, random = max(min(POOL_ROWS, POOL_CELLS // max(len(headers), 1)), 1), np.random.default_rng(seed)
     drawn: pd.DataFrame = result.pool.assign(_key=pd.Series(dtype=float))
     shown: dict[tuple[str, str], int] = {}
     covering: list[pd.DataFrame] = []
