@@ -1,5 +1,6 @@
 """Core (Data Scientists + ML Engineers): the one data contract every area derives from."""
 
+from .card import CARD_NAME, MODEL_NAME, CardError, ModelCard, load_verified
 from .contract import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
@@ -18,9 +19,11 @@ from .contract import (
 from .dataset import MISSING_TOKENS, data_path, iter_records, sample_path
 
 __all__ = [
+    "CARD_NAME",
     "CATEGORICAL_COLUMNS",
     "FEATURE_COLUMNS",
     "MISSING_TOKENS",
+    "MODEL_NAME",
     "MODEL_OUTPUTS",
     "NUMERIC_COLUMNS",
     "NUMERIC_RANGES",
@@ -28,11 +31,14 @@ __all__ = [
     "TARGET",
     "TARGET_CLASSES",
     "TASK",
+    "CardError",
     "Features",
     "LabelledRecord",
+    "ModelCard",
     "Violation",
     "data_path",
     "find_violations",
     "iter_records",
+    "load_verified",
     "sample_path",
 ]
