@@ -251,6 +251,19 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
     assert calls
 
 
+@pytest.mark.skipif(not REQUIRED, reason="the contract has no required field")
+def test_the_key_pre_check_answers_as_pydantic_does(client: TestClient, example: dict[str, Any]) -> None:
+    """A batch's missing and unknown fields, found by core's key_errors, read as pydantic's on one record."""
+    record = {name: value for name, value in example.items() if name != REQUIRED[-1]} | {"unknown": 1}
+    single = client.post("/v1/predict", json=record).json()["detail"]
+    batch = client.post("/v1/predict/batch", json={"records": [record, record]}).json()["detail"]
+    assert [(item["field"], item["type"]) for item in single] == [
+        (REQUIRED[-1], "missing"),
+        ("unknown", "extra_forbidden"),
+    ]
+    assert batch == [{**item, "field": f"records.{index}.{item['field']}"} for index in (0, 1) for item in single]
+
+
 @pytest.mark.parametrize("element", ["{}", "1"])
 def test_a_batch_of_more_values_than_a_full_batch_has_is_refused_by_a_byte_scan(
     big_batch_app: FastAPI, element: str
