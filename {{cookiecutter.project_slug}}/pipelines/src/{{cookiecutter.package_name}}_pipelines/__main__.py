@@ -1,7 +1,7 @@
 """Pipelines (MLOps): command line of the stages — `python -m <package>_pipelines <stage>`.
 
-Each stage reads params.yaml and imports only its own module. A refusal (errors.StageFailed) prints one
-line and exits 1; anything else is a bug and keeps its traceback.
+Each stage reads params.yaml and imports only its own module. A refusal (errors.StageFailed, or core's
+CardError) prints one line and exits 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from {{ cookiecutter.package_name }}_core import CardError
 
 from .errors import StageFailed
 from .params import load_params
@@ -55,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         params = load_params(arguments.params)
         getattr(importlib.import_module(f"{PACKAGE}.{module}"), function)(params)
-    except StageFailed as error:
+    except (StageFailed, CardError) as error:
         print(f"error: {arguments.stage}: {error}", file=sys.stderr)
         return 1
     return 0

@@ -27,17 +27,18 @@ from scipy import stats
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
+    MODEL_NAME,
     NUMERIC_COLUMNS,
     NUMERIC_RANGES,
     TARGET,
     TARGET_CLASSES,
     TASK,
     find_violations,
+    load_verified,
 )
 
 from .errors import StageFailed
 from .files import read_frame, write_frame, write_json
-from .gate import read_verified_folder
 from .params import Params
 from .publish import push, write_textfile
 from .scoring import onnx_feed, onnx_outputs
@@ -307,7 +308,7 @@ def run_simulation(test: Path, current: Path, *, shift: float, seed: int) -> Non
 
 def predict(model: Path, reference: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """The verified champion's output (label or value) on the training rows and on the batch."""
-    onnx_bytes, _ = read_verified_folder(model)
+    onnx_bytes, _ = load_verified(model / MODEL_NAME)
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
 
     def output(frame: pd.DataFrame) -> pd.Series:

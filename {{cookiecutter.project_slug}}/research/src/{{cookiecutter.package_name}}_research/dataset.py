@@ -21,15 +21,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from slugify import slugify
 
 from {{ cookiecutter.package_name }}_core import data_path
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
+from {{ cookiecutter.package_name }}_core.rules import field_rules, violations
 
 from .errors import DatasetError
 from .infer import Plan, Task, infer_plan, survey_csv
@@ -103,20 +103,11 @@ def load_schema(text: str, path: Path) -> types.ModuleType:
 def check_rows(schema: types.ModuleType, frame: pd.DataFrame) -> None:
     """Every row of `frame` (contract names, text cells) must meet the inferred contract; otherwise the
     inference has a bug. It reads the survey's pool: every row of a file that fits in it."""
-    model: type[BaseModel] = schema.LabelledRecord
-    numeric = {
-        name
-        for name, field in model.model_fields.items()
-        if not get_args(field.annotation) or float in get_args(field.annotation)
-    }
-    for index, row in enumerate(frame[list(model.model_fields)].to_dict("records")):
-        record = {
-            name: None if value == "" else float(value) if name in numeric else value for name, value in row.items()
-        }
-        try:
-            model.model_validate(record)
-        except ValidationError as error:
-            raise AssertionError(f"row {index} breaks the inferred contract: {error}") from error
+    rules = field_rules(schema.LabelledRecord)
+    for index, row in enumerate(frame[list(rules)].to_dict("records")):
+        found = violations(schema.LabelledRecord, {name: rules[name].parse(cell) for name, cell in row.items()})
+        if found:
+            raise AssertionError(f"row {index} breaks the inferred contract: {'; '.join(map(str, found))}")
 
 
 # A `key: value  # comment` line of params.yaml: the value is what lies between the key and the comment.
