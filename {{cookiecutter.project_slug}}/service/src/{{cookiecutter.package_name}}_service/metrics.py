@@ -104,15 +104,6 @@ class ServiceMetrics:
         if status >= 400:
             self.errors.labels(route, str(status)).inc()
 
-    def count_prediction(self, answer: Answer) -> None:
-        if self.values is not None:
-            self.values.observe(answer["value"])
-            self.predictions.inc()
-            return
-        label = answer["prediction"]
-        counter = self._class_counters.get(label) or self.predictions.labels(label)
-        counter.inc()
-
     def count_predictions(self, answers: Sequence[Answer]) -> None:
         if self.values is not None:
             for answer in answers:

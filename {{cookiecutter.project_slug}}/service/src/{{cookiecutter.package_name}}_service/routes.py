@@ -140,7 +140,7 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
         except ValidationError as error:
             return validation_error_response(error, max_details)
         answer = await batcher.submit(record)  # a fresh dict: the version is added to it
-        metrics.count_prediction(answer)
+        metrics.count_predictions((answer,))
         answer["model_version"] = batcher.card.version
         return _json(answer)
 
