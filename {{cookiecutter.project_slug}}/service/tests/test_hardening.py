@@ -8,7 +8,6 @@ server and a real socket (slow headers, disconnects, SIGTERM under load).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import re
 import shutil
@@ -24,11 +23,11 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, SecretStr
 from starlette.types import Message
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
+from {{ cookiecutter.package_name }}_core import CARD_NAME, FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.bounds import KEY_SLACK, MAX_KEYS
 from {{ cookiecutter.package_name }}_service.errors import MAX_FIELD_CHARS, ModelLoadError
-from {{ cookiecutter.package_name }}_service.model import CARD_NAME, OnnxModel
+from {{ cookiecutter.package_name }}_service.model import OnnxModel
 from {{ cookiecutter.package_name }}_service.routes import ROUTES
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
@@ -252,6 +251,19 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
     assert detail["field"] == f"records.0.{first_missing}"
     assert detail["type"] not in {"missing", "extra_forbidden"}
     assert calls
+
+
+@pytest.mark.skipif(not REQUIRED, reason="the contract has no required field")
+def test_the_key_pre_check_answers_as_pydantic_does(client: TestClient, example: dict[str, Any]) -> None:
+    """A batch's missing and unknown fields, found by core's key_errors, read as pydantic's on one record."""
+    record = {name: value for name, value in example.items() if name != REQUIRED[-1]} | {"unknown": 1}
+    single = client.post("/v1/predict", json=record).json()["detail"]
+    batch = client.post("/v1/predict/batch", json={"records": [record, record]}).json()["detail"]
+    assert [(item["field"], item["type"]) for item in single] == [
+        (REQUIRED[-1], "missing"),
+        ("unknown", "extra_forbidden"),
+    ]
+    assert batch == [{**item, "field": f"records.{index}.{item['field']}"} for index in (0, 1) for item in single]
 
 
 @pytest.mark.parametrize("element", ["{}", "1"])
@@ -652,13 +664,10 @@ def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy:
     assert_not_ready(model_copy, "model_card.json", "sha256")
 
 
-def test_the_reported_version_comes_from_the_files_hash_not_the_cards_text(model_copy: Path) -> None:
+def test_a_card_whose_version_is_not_its_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
+    """The version the service reports is the hash's first 12 characters: a card that says otherwise is refused."""
     edit_card(model_copy, version="not-the-hash")
-    digest = hashlib.sha256(model_copy.read_bytes()).hexdigest()
-    with TestClient(create_app(Settings(model_path=model_copy, access_log=False))) as client:
-        readiness = wait_loaded(client)
-        assert readiness == {"status": "ready", "model_version": digest[:12]}
-        assert client.get("/v1/model").json()["version"] == digest[:12]
+    assert_not_ready(model_copy, CARD_NAME, "version", "not the sha256")
 
 
 def test_loading_a_tampered_model_directly_raises(model_copy: Path) -> None:

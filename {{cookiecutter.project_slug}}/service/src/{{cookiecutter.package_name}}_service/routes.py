@@ -104,10 +104,10 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
         target=card.target,
         classes=list(card.classes),  # checked against the contract's classes at load
         metrics=card.metrics,
-        parity_max_abs_diff=card.parity_max_abs_diff,
+        parity_max_abs_diff=card.parity.get("max_abs_diff"),
         max_batch_records=state.settings.max_batch_records,
         input_schema=card.input_schema,
-        example=PredictRequest.model_validate(card.example.model_dump()),
+        example=PredictRequest.model_validate(card.example),
     )
 
 
