@@ -63,14 +63,14 @@ def test_every_family_exports_within_the_tasks_tolerance(
 ) -> None:
     model = fit(valid_frame, estimator, seed=0, **small_models[estimator])
     card = export.export_model(model, valid_frame, tmp_path / "m.onnx", tmp_path / "card.json", name="m")
-    assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
-    assert card["task"] == TASK
-    assert card["estimator"] in SUPPORTED[estimator]
-    assert card["classes"] == sorted(TARGET_CLASSES)
-    assert set(card["example"]) == set(card["inputs"]) == set(FEATURE_COLUMNS)
+    assert card.parity[export.PARITY_MEASURE[TASK]] <= TOLERANCE
+    assert card.task == TASK
+    assert card.estimator in SUPPORTED[estimator]
+    assert card.classes == sorted(TARGET_CLASSES)
+    assert set(card.example) == set(card.inputs) == set(FEATURE_COLUMNS)
     # The graph's outputs are exactly what the card promises the service, with the promised shapes.
     outputs = onnx_outputs((tmp_path / "m.onnx").read_bytes(), valid_frame)
-    assert set(outputs) == set(card["outputs"]) == set(export.OUTPUTS[TASK])
+    assert set(outputs) == set(card.outputs) == set(export.OUTPUTS[TASK])
     rows = len(valid_frame)
     if TASK == "classification":
         assert outputs["probabilities"].shape == (rows, len(TARGET_CLASSES))
@@ -94,13 +94,12 @@ def test_gaps_in_optional_columns_export_with_parity(
     gapped = with_gaps(valid_frame)
     model = fit(gapped, estimator, seed=0, **small_models[estimator])
     card = export.export_model(model, gapped, tmp_path / "m.onnx", tmp_path / "card.json", name="m")
-    assert card["parity"][export.PARITY_MEASURE[TASK]] <= TOLERANCE
-    assert card["optional"] == list(FEATURE_COLUMNS)
-    assert card["missing_value"] == {"float": "NaN", "string": ""}
+    assert card.parity[export.PARITY_MEASURE[TASK]] <= TOLERANCE
+    assert card.optional == list(FEATURE_COLUMNS)
+    assert card.missing_value == {"float": "NaN", "string": ""}
     whole = gapped[list(FEATURE_COLUMNS)].head(1).to_dict(orient="records")[0]  # real gaps (if any) read as None
     assert (
-        card["example"]
-        == Features.model_validate({k: None if pd.isna(v) else v for k, v in whole.items()}).model_dump()
+        card.example == Features.model_validate({k: None if pd.isna(v) else v for k, v in whole.items()}).model_dump()
     )
     feed = onnx_feed(gapped)
     for column in CATEGORICAL_COLUMNS:

@@ -33,13 +33,14 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET,
     TASK,
     Features,
+    ModelCard,
     find_violations,
 )
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .converters import register_converters, supported_list
 from .errors import StageFailed
-from .files import read_json, sha256_file, write_json
+from .files import read_json, sha256_file
 from .params import Params
 from .scoring import MISSING_CATEGORY, onnx_feed
 from .trained import load_trained
@@ -172,32 +173,29 @@ def build_card(
     training_rows: int,
     params: dict[str, Any],
     parity: dict[str, float],
-) -> dict[str, Any]:
-    """Everything the service and a reviewer need to know about this model, and nothing time-dependent."""
+) -> ModelCard:
+    """The card of this model (core's ModelCard), with nothing time-dependent in it."""
     digest = hashlib.sha256(onnx_bytes).hexdigest()
-    return {
-        "name": name,
-        # The service and the gate hash model.onnx and refuse it unless it matches `sha256`.
-        "sha256": digest,
-        "version": digest[:12],
-        "contract": contract_fingerprint(),
-        "format": "onnx",
-        "task": TASK,
-        "target": TARGET,
-        "estimator": type(model[-1]).__name__,
-        "classes": [str(label) for label in model.classes_] if TASK == "classification" else [],
-        "metrics": metrics,
-        "training_data": {"sha256": training_data_sha256, "rows": training_rows},
-        "input_schema": Features.model_json_schema(),
-        "inputs": {column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
-        # Columns a record may leave out, and how the graph reads a missing value of each input type.
-        "optional": list(OPTIONAL_COLUMNS),
-        "missing_value": {"float": "NaN", "string": MISSING_CATEGORY},
-        "outputs": OUTPUTS[TASK],
-        "example": example,
-        "params": params,
-        "parity": {measure: round(value, 12) for measure, value in parity.items()},
-    }
+    return ModelCard(
+        name=name,
+        sha256=digest,
+        version=digest[:12],
+        contract=contract_fingerprint(),
+        task=TASK,
+        target=TARGET,
+        estimator=type(model[-1]).__name__,
+        classes=[str(label) for label in model.classes_] if TASK == "classification" else [],
+        metrics=metrics,
+        training_data={"sha256": training_data_sha256, "rows": training_rows},
+        input_schema=Features.model_json_schema(),
+        inputs={column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
+        optional=list(OPTIONAL_COLUMNS),
+        missing_value={"float": "NaN", "string": MISSING_CATEGORY},
+        outputs=OUTPUTS[TASK],
+        example=example,
+        params=params,
+        parity={measure: round(value, 12) for measure, value in parity.items()},
+    )
 
 
 def export_model(
@@ -212,7 +210,7 @@ def export_model(
     training_rows: int = 0,
     params: dict[str, Any] | None = None,
     tolerance: float = 1e-5,
-) -> dict[str, Any]:
+) -> ModelCard:
     """Write the ONNX model and its card; refuse (and write nothing) when parity fails.
 
     `tolerance` bounds the task's parity measure (PARITY_MEASURE): params.yaml `export.max_abs_diff`
@@ -242,7 +240,7 @@ def export_model(
     )
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     onnx_path.write_bytes(onnx_bytes)
-    write_json(card, card_path)
+    card.write(card_path)
     return card
 
 
@@ -257,7 +255,7 @@ def run(
     name: str,
     params: dict[str, Any],
     tolerance: float,
-) -> dict[str, Any]:
+) -> ModelCard:
     model = load_trained(model_path)
     card = export_model(
         model,
@@ -272,7 +270,7 @@ def run(
         tolerance=tolerance,
     )
     measure = PARITY_MEASURE[TASK]
-    print(f"export: {onnx_path} version {card['version']}, parity {measure} {card['parity'][measure]:.1e}")
+    print(f"export: {onnx_path} version {card.version}, parity {measure} {card.parity[measure]:.1e}")
     return card
 
 
