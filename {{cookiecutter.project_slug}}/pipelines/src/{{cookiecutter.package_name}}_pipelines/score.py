@@ -35,7 +35,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from prometheus_client import CollectorRegistry, Gauge
 
-from {{ cookiecutter.package_name }}_core import CARD_NAME, FEATURE_COLUMNS, TASK, CardError, ModelCard, find_violations, load_verified
+from {{ cookiecutter.package_name }}_core import (
+    CARD_NAME,
+    FEATURE_COLUMNS,
+    TASK,
+    CardError,
+    Features,
+    ModelCard,
+    find_violations,
+    load_verified,
+)
 
 from .errors import StageFailed
 from .files import (
@@ -233,8 +242,7 @@ class Scorer:
         self.session, self.card, self.text = session, card, text
         self.outputs = [node.name for node in session.get_outputs()]
         self.types = {name: kind for name, kind in contract_types().items() if name in FEATURE_COLUMNS}
-        rules = column_rules()
-        self.rules = None if rules is None else {name: rules[name] for name in FEATURE_COLUMNS}
+        self.rules = column_rules(Features)
         self.totals = Totals()
 
     def features(self, batch: pa.RecordBatch) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -250,7 +258,7 @@ class Scorer:
         return pa.table(columns), unfit
 
     def findings(self, features: pa.Table) -> Findings:
-        return check_rows(features, labelled=False) if self.rules is None else check(features, self.rules)
+        return check_rows(features, Features) if self.rules is None else check(features, self.rules)
 
     def block(
         self, batch: pa.RecordBatch, malformed: Malformed, *, last: bool = False
