@@ -131,10 +131,9 @@ def to_onnx(model: Pipeline) -> bytes:
 def parity(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, float]:
     """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE).
 
-    The graph reads numbers as float32, so each row is compared with the trained model's answer on the record as it is
-    and on its float32 rounding, whichever is closer: a tree split exactly at a record's value (a midpoint of the data's
-    own decimals) answers the record like the graph, and one between two values float32 cannot tell apart answers the
-    rounded value like it. A conversion error is a difference from both.
+    The graph reads numbers as float32, so a row's difference is the smaller of two: from the trained model's answer on
+    the record as it is (a tree split exactly at a record's value, e.g. 10.59) and on its float32 rounding (a split
+    between two values float32 cannot tell apart).
     """
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     numbers = [column for column in FEATURE_COLUMNS if column not in CATEGORICAL_COLUMNS]
