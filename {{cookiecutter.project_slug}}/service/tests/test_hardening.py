@@ -616,7 +616,7 @@ def test_a_tampered_model_file_leaves_the_service_not_ready(model_copy: Path) ->
 def test_a_card_of_the_wrong_shape_leaves_the_service_failed_not_loading(model_copy: Path, changes: Any) -> None:
     """The card keeps the model's sha256: only its shape is wrong. It must end as "failed", with a reason."""
     edit_card(model_copy, **changes)
-    assert_not_ready(model_copy, "model_card.json")
+    assert_not_ready(model_copy, CARD_NAME)
 
 
 def test_a_model_trained_for_the_other_task_is_refused(model_copy: Path) -> None:
@@ -661,7 +661,7 @@ def test_a_model_that_cannot_score_its_example_is_refused(model_copy: Path, monk
 
 def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
     edit_card(model_copy, sha256=None)
-    assert_not_ready(model_copy, "model_card.json", "sha256")
+    assert_not_ready(model_copy, CARD_NAME, "sha256")
 
 
 def test_a_card_whose_version_is_not_its_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
