@@ -278,13 +278,13 @@ import json, sys
 import pyarrow.parquet as pq
 from {package}_core import FEATURE_COLUMNS, TARGET
 from {package}_pipelines.scoring import classification_metrics
-from {package}_pipelines.split import split_rows
+from {package}_pipelines.split import train_test_rows
 from {package}_pipelines.train import fit
 
 table = pq.read_table("data/validated/records.parquet")
 frame = table.to_pandas()
 def part(test_size, seed):
-    train, test = split_rows(table.column(TARGET), test_size, seed)
+    train, test = train_test_rows(table.column(TARGET), test_size, seed)
     return frame.iloc[train], frame.iloc[test]
 def f1(model, rows):
     probabilities = model.predict_proba(rows[list(FEATURE_COLUMNS)])

@@ -289,6 +289,36 @@ def team_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return Project(root, env)
 
 
+# What a run leaves for the team to commit beside dvc.lock (the metrics JSON); DVC's outputs are git-ignored.
+COMMITTED_OUTPUTS = {"dvc.lock", "reports/validation.json", "reports/metrics.json", "reports/drift.json"}
+
+
+def changed_paths(root: Path) -> set[str]:
+    """Every path `git add -A` would stage."""
+    return {line[3:] for line in git(root, "status", "--porcelain", "--untracked-files=all").splitlines()}
+
+
+@pytest.mark.xdist_group("shapes-0")
+def test_a_refused_model_leaves_nothing_that_git_add_all_would_sweep_in(team_project: Project) -> None:
+    """A gate that refuses (`register.floor` 2, past a perfect f1_macro) fails `make repro` part-way: DVC takes back
+    the ignore entries of the stages it finished, and the refusal is written to reports/registry.json. Neither may be
+    swept in. It runs first on its worker's fresh bake (the example data): a team's first run, failed."""
+    root = team_project.root
+    params = root / "params.yaml"
+    original = params.read_text(encoding="utf-8")
+    assert "\n  floor: null\n" in original
+    before = changed_paths(root)
+    params.write_text(original.replace("\n  floor: null\n", "\n  floor: 2\n"), encoding="utf-8")
+    try:
+        with pytest.raises(AssertionError, match="the model was not registered"):
+            team_project.run("make repro", timeout=TIMEOUT)
+        assert json.loads((root / "reports" / "registry.json").read_text())["outcome"] == "below_floor"
+        swept = changed_paths(root) - before - {"params.yaml"} - COMMITTED_OUTPUTS
+        assert not swept, f"a failed make repro left files git add -A would commit: {sorted(swept)}"
+    finally:
+        params.write_text(original, encoding="utf-8")
+
+
 def _param(index: int, case_id: str) -> Any:
     return pytest.param(case_id, id=case_id, marks=pytest.mark.xdist_group(f"shapes-{index % GROUPS}"))
 

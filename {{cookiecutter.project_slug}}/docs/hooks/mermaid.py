@@ -1,8 +1,5 @@
-"""Docs (MLOps): mkdocs hook that draws each mermaid diagram as an inline SVG when the site is built.
-
-The pages then need no script and no network to show a diagram (the theme would otherwise fetch
-the mermaid library from a CDN in the reader's browser). mermaidx runs mermaid.js itself, in an
-embedded JavaScript engine installed from the package index: no browser, no Node.js.
+"""Docs (MLOps): mkdocs hook that draws each mermaid diagram as an inline SVG when the site is built, so pages
+need no script and no network (mermaidx runs mermaid.js in an embedded engine: no browser, no Node.js).
 """
 
 from __future__ import annotations

@@ -14,10 +14,13 @@ import yaml
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}_core import (
+    CARD_NAME,
     FEATURE_COLUMNS,
+    MODEL_NAME,
     TARGET,
     TASK,
     LabelledRecord,
+    ModelCard,
     find_violations,
     iter_records,
     sample_path,
@@ -109,7 +112,7 @@ def small_models() -> dict[str, dict[str, Any]]:
     }
 
 
-ExportTo = Callable[..., tuple[Path, Path, dict[str, Any]]]
+ExportTo = Callable[..., tuple[Path, Path, ModelCard]]
 
 
 @pytest.fixture(scope="session")
@@ -142,9 +145,9 @@ def export_to() -> ExportTo:
     """Train on a frame (or on its shuffled target: `weak`) and export to folder/model.onnx + model_card.json,
     with the model's and the baseline's metrics on the frame, as the pipeline does."""
 
-    def export_model(folder: Path, frame: pd.DataFrame, *, weak: bool = False) -> tuple[Path, Path, dict[str, Any]]:
+    def export_model(folder: Path, frame: pd.DataFrame, *, weak: bool = False) -> tuple[Path, Path, ModelCard]:
         folder.mkdir(parents=True, exist_ok=True)
-        onnx_path, card_path = folder / "model.onnx", folder / "model_card.json"
+        onnx_path, card_path = folder / MODEL_NAME, folder / CARD_NAME
         model = train(frame, weak=weak)
         classes = classes_of(model)
         metrics = task_metrics(frame[TARGET], model_outputs(model, frame), classes)

@@ -26,7 +26,7 @@ from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK
 from {{ cookiecutter.package_name }}_pipelines import evaluate
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, load_params
-from {{ cookiecutter.package_name }}_pipelines.scoring import classification_baseline, classification_metrics
+from {{ cookiecutter.package_name }}_pipelines.scoring import classification_metrics, prior_probabilities
 from {{ cookiecutter.package_name }}_pipelines.trained import load_trained
 
 
@@ -204,6 +204,7 @@ def test_binary_classification_has_one_roc_curve_and_scikit_learns_metrics() -> 
         abs=1e-6,
     )
     # The prior baseline: the train part's class shares for every row, so ROC AUC 0.5.
-    baseline = classification_baseline(truth.iloc[:100], truth.iloc[100:], classes)
+    rest = truth.iloc[100:]
+    baseline = classification_metrics(rest, prior_probabilities(truth.iloc[:100], len(rest), classes), classes)
     assert baseline["roc_auc_ovr"] == 0.5
     assert baseline["accuracy"] == round(float((truth.iloc[100:] == truth.iloc[:100].mode()[0]).mean()), 6)

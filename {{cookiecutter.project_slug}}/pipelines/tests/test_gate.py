@@ -9,7 +9,6 @@ mechanics regardless of quality), and thresholds set relative to the scores meas
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import TARGET, TASK
+from {{ cookiecutter.package_name }}_core import TARGET, TASK, CardError, ModelCard, load_verified
+from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.bootstrap import MAX_ROWS, paired_bootstrap, resampled_metric
 from {{ cookiecutter.package_name }}_pipelines.gate import (
@@ -28,9 +28,7 @@ from {{ cookiecutter.package_name }}_pipelines.gate import (
     check_shippable,
     decide,
     judge,
-    read_verified,
 )
-from {{ cookiecutter.package_name }}_pipelines.integrity import IntegrityError, verify
 from {{ cookiecutter.package_name }}_pipelines.params import DIRECTIONS, PERFECT, BeatBaseline, Register, load_params
 from {{ cookiecutter.package_name }}_pipelines.scoring import (
     baseline_outputs,
@@ -39,8 +37,8 @@ from {{ cookiecutter.package_name }}_pipelines.scoring import (
     regression_metrics,
 )
 
-Model = tuple[bytes, dict[str, Any]]
-ExportTo = Callable[..., tuple[Path, Path, dict[str, Any]]]
+Model = tuple[bytes, ModelCard]
+ExportTo = Callable[..., tuple[Path, Path, ModelCard]]
 # Each task's first metric of params.py's table; no absolute floor, no baseline check unless a test sets one.
 METRICS = {task: next(iter(metrics)) for task, metrics in DIRECTIONS.items()}
 RULE = Register(metric=METRICS, beat_baseline=BeatBaseline(confidence=None), floor=None, min_improvement=0.0)
@@ -389,14 +387,14 @@ def frame(valid_frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def strong(frame: pd.DataFrame, export_to: ExportTo, tmp_path_factory: pytest.TempPathFactory) -> Model:
     onnx_path, card_path, _ = export_to(tmp_path_factory.mktemp("strong"), frame)
-    return read_verified(onnx_path, card_path)
+    return load_verified(onnx_path, card_path)
 
 
 @pytest.fixture(scope="module")
 def weak(frame: pd.DataFrame, export_to: ExportTo, tmp_path_factory: pytest.TempPathFactory) -> Model:
     """Trained on the shuffled target: no better than the baseline, the kind of model a gate must stop."""
     onnx_path, card_path, _ = export_to(tmp_path_factory.mktemp("weak"), frame, weak=True)
-    return read_verified(onnx_path, card_path)
+    return load_verified(onnx_path, card_path)
 
 
 def gate(challenger: Model, champion: Model | None, frame: pd.DataFrame, **rule: Any) -> Any:
@@ -413,8 +411,8 @@ def gate(challenger: Model, champion: Model | None, frame: pd.DataFrame, **rule:
 def test_decide_scores_the_onnx_model_and_the_baseline_on_the_rows(strong: Model, frame: pd.DataFrame) -> None:
     decision = gate(strong, None, frame)
     card = strong[1]
-    assert decision.challenger_score == pytest.approx(card["metrics"][METRIC], rel=1e-3, abs=1e-3)
-    assert decision.baseline_score == pytest.approx(card["metrics"][f"baseline_{METRIC}"], rel=1e-6)
+    assert decision.challenger_score == pytest.approx(card.metrics[METRIC], rel=1e-3, abs=1e-3)
+    assert decision.baseline_score == pytest.approx(card.metrics[f"baseline_{METRIC}"], rel=1e-6)
     with_check = gate(strong, None, frame, beat_baseline=BeatBaseline(confidence=0.95, resamples=200))
     assert with_check.scored_resamples == 200
     assert with_check.baseline_share is not None
@@ -468,7 +466,7 @@ def test_a_lower_is_better_metric_uses_its_direction(strong: Model, weak: Model,
 
 
 def test_a_champion_of_another_contract_does_not_compete(strong: Model, weak: Model, frame: pd.DataFrame) -> None:
-    other_contract = (strong[0], {**strong[1], "contract": "0" * 64})
+    other_contract = (strong[0], strong[1].model_copy(update={"contract": "0" * 64}))
     decision = gate(weak, other_contract, frame)
     assert (decision.outcome, decision.champion_score) == ("new_line", None)
     assert "do not compete" in decision.reason
@@ -477,12 +475,11 @@ def test_a_champion_of_another_contract_does_not_compete(strong: Model, weak: Mo
 def test_a_model_whose_bytes_differ_from_its_card_is_refused(
     tmp_path: Path, frame: pd.DataFrame, export_to: ExportTo
 ) -> None:
-    onnx_path, card_path, card = export_to(tmp_path, frame)
+    onnx_path, card_path, _ = export_to(tmp_path, frame)
     onnx_path.write_bytes(onnx_path.read_bytes() + b"\0")
-    with pytest.raises(IntegrityError, match="was changed after export"):
-        read_verified(onnx_path, card_path)
-    with pytest.raises(IntegrityError, match="has no sha256"):
-        verify(onnx_path, {key: value for key, value in card.items() if key != "sha256"})
+    with pytest.raises(CardError, match="does not match its card") as refused:
+        load_verified(onnx_path, card_path)
+    assert (refused.value.file, refused.value.field) == (onnx_path.name, "sha256")
 
 
 def test_the_metric_must_belong_to_its_task(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -510,10 +507,9 @@ def test_the_card_records_the_model_hash_and_the_contract(
     tmp_path: Path, frame: pd.DataFrame, export_to: ExportTo
 ) -> None:
     onnx_path, card_path, _ = export_to(tmp_path, frame)
-    card = json.loads(card_path.read_text())
-    verify(onnx_path, card)
-    assert card["version"] == card["sha256"][:12]
-    assert len(card["contract"]) == 64
+    _, card = load_verified(onnx_path, card_path)
+    assert card.version == card.sha256[:12]
+    assert card.contract == contract_fingerprint()
 
 
 def test_the_champion_is_scored_on_the_rows_not_taken_from_its_card(
@@ -521,29 +517,23 @@ def test_the_champion_is_scored_on_the_rows_not_taken_from_its_card(
 ) -> None:
     """A card's recorded metrics (from another split, or edited) never decide: both models are scored here."""
     perfect, worst = PERFECT[METRIC], PERFECT[METRIC] - BETTER * 1e6
-    flattering = (weak[0], {**weak[1], "metrics": {**weak[1]["metrics"], METRIC: perfect}})
-    modest = (strong[0], {**strong[1], "metrics": {**strong[1]["metrics"], METRIC: worst}})
+    flattering = (weak[0], weak[1].model_copy(update={"metrics": {**weak[1].metrics, METRIC: perfect}}))
+    modest = (strong[0], strong[1].model_copy(update={"metrics": {**strong[1].metrics, METRIC: worst}}))
     assert gate(strong, flattering, frame).outcome == "promoted"
     assert gate(weak, modest, frame).outcome == "kept"
-
-
-def test_a_card_that_names_another_version_is_refused(tmp_path: Path, frame: pd.DataFrame, export_to: ExportTo) -> None:
-    onnx_path, _, card = export_to(tmp_path, frame)
-    with pytest.raises(IntegrityError, match="names version 'other'"):
-        verify(onnx_path, {**card, "version": "other"})
 
 
 def test_only_a_champion_of_this_contract_that_beat_its_baseline_may_ship(strong: Model) -> None:
     """`make champion` has the card's metrics, not the rows: better than the baseline there, and the absolute floor."""
     card, rule = strong[1], RULE.model_copy(update={"beat_baseline": DEFAULT})
-    metrics = card["metrics"]
+    metrics = card.metrics
     baseline = metrics[f"baseline_{METRIC}"]
     better = round(baseline + BETTER * 0.01, 6)
-    shippable = {**card, "metrics": {**metrics, METRIC: better}}
+    shippable = card.model_copy(update={"metrics": {**metrics, METRIC: better}})
     check_shippable(shippable, rule)
     with pytest.raises(NotShippable, match="trained for data contract 000000000000"):
-        check_shippable({**shippable, "contract": "0" * 64}, rule)
-    tied = {**card, "metrics": {**metrics, METRIC: baseline}}
+        check_shippable(shippable.model_copy(update={"contract": "0" * 64}), rule)
+    tied = card.model_copy(update={"metrics": {**metrics, METRIC: baseline}})
     with pytest.raises(NotShippable, match=rf"the champion's {METRIC}={baseline} misses the floor: no better than"):
         check_shippable(tied, rule)
     check_shippable(tied, RULE)  # register.beat_baseline.confidence null: not checked
@@ -552,4 +542,4 @@ def test_only_a_champion_of_this_contract_that_beat_its_baseline_may_ship(strong
         check_shippable(shippable, rule.model_copy(update={"floor": stricter}))
     without = {name: value for name, value in metrics.items() if name != f"baseline_{METRIC}"}
     with pytest.raises(NotShippable, match=f"records no {METRIC} and baseline_{METRIC}"):
-        check_shippable({**card, "metrics": without}, rule)
+        check_shippable(card.model_copy(update={"metrics": without}), rule)

@@ -32,7 +32,7 @@ from {{ cookiecutter.package_name }}_research.errors import (
 from {{ cookiecutter.package_name }}_research.infer import (
     Plan,
     default_task,
-    plan,
+    infer_plan,
     read_csv,
     snake_name,
     survey_frame,
@@ -69,7 +69,7 @@ def _csv(frame: pd.DataFrame, tmp_path: Path, name: str = "team data.csv") -> Pa
 
 def _plan(frame: pd.DataFrame, target: str, **options: Any) -> Plan:
     """The plan `make dataset` makes of `frame` (text cells, gaps as "")."""
-    return plan(survey_frame(frame, target), target, **options)
+    return infer_plan(survey_frame(frame, target), target, **options)
 
 
 def test_the_inferred_contract_covers_the_hand_written_one(frame: pd.DataFrame) -> None:

@@ -20,8 +20,8 @@ from {{ cookiecutter.package_name }}_research.errors import ColumnError, SourceE
 from {{ cookiecutter.package_name }}_research.infer import (
     Column,
     contract_names,
+    infer_plan,
     observed_bounds,
-    plan,
     survey_csv,
     survey_frame,
     why_left_out,
@@ -145,8 +145,8 @@ def test_a_few_whole_numbers_are_flagged_as_possible_codes_and_categorical_makes
         }
     )
     found = survey_frame(frame, "target")
-    assert plan(found, "target").codes == {"sex": ("1.0", "2.0")}
-    as_codes = plan(found, "target", categorical=("sex",))
+    assert infer_plan(found, "target").codes == {"sex": ("1.0", "2.0")}
+    as_codes = infer_plan(found, "target", categorical=("sex",))
     sex = next(column for column in as_codes.features if column.name == "sex")
     assert (sex.kind, sex.categories) == ("categorical", ("1.0", "2.0"))
     assert as_codes.codes == {}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}_core import TARGET, TARGET_CLASSES, sample_path
-from {{ cookiecutter.package_name }}_research.infer import Plan, plan, read_csv, survey_frame
+from {{ cookiecutter.package_name }}_research.infer import Plan, infer_plan, read_csv, survey_frame
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS, TARGET_BINS, sample_rows
 
 # Each task's target: the contract's own, or (for the other task) a synthetic column added to its sample,
@@ -38,7 +38,7 @@ def _large(target: str) -> pd.DataFrame:
 
 
 def _plan(frame: pd.DataFrame, task: str) -> Plan:
-    return plan(survey_frame(frame, TARGETS[task]), TARGETS[task], task=task)  # type: ignore[arg-type]
+    return infer_plan(survey_frame(frame, TARGETS[task]), TARGETS[task], task=task)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=list(TARGETS))

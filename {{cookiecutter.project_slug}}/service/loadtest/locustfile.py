@@ -1,11 +1,11 @@
-"""Service (ML Engineers): load test for a deployed service (staging, a real cluster) with Locust.
+"""Service (ML Engineers): the load test, with Locust, for a deployed service or `make serve` on this machine.
 
+    make bench                                   # the service on 127.0.0.1:$(PORT), headless, a summary table
     uvx locust -f service/loadtest/locustfile.py --host https://model-api.staging.example.com
 
-Locust is not a dependency of the workspace: run it with `uvx` (or `pip install locust`) from
-any machine that may load that host. Each simulated user first reads `/v1/model` for a valid
-record, then mixes single predictions, batches and health checks. For a quick figure on your
-own machine use `make bench`, which drives the service on loopback instead.
+Locust is not a dependency of the workspace: it runs with `uvx` (or `pip install locust`) from any
+machine that may load that host. Each simulated user first reads `/v1/model` for a valid record,
+then mixes single predictions, batches (of at most the service's MAX_BATCH_RECORDS) and health checks.
 
 Nothing here names the dataset: the record is the model card's example, and the invalid one
 breaks one field found in the card's input schema and expects that field, and that reason, back.
@@ -41,6 +41,7 @@ class ModelApiUser(FastHttpUser):
     wait_time = between(0.0, MAX_WAIT_SECONDS)
     record: dict[str, Any]
     batch: dict[str, Any]
+    batch_size: int
     invalid: tuple[dict[str, Any], str, str]
 
     def on_start(self) -> None:
@@ -51,7 +52,8 @@ class ModelApiUser(FastHttpUser):
                 return
             card = response.json()
             self.record = card["example"]
-        self.batch = {"records": [self.record] * BATCH_SIZE}
+        self.batch_size = min(BATCH_SIZE, card["max_batch_records"])
+        self.batch = {"records": [self.record] * self.batch_size}
         self.invalid = broken(self.record, card["input_schema"])
 
     @task(20)
@@ -63,9 +65,9 @@ class ModelApiUser(FastHttpUser):
     @task(2)
     def predict_batch(self) -> None:
         with self.client.post(
-            "/v1/predict/batch", json=self.batch, name=f"/v1/predict/batch ({BATCH_SIZE})", catch_response=True
+            "/v1/predict/batch", json=self.batch, name=f"/v1/predict/batch ({self.batch_size})", catch_response=True
         ) as response:
-            if response.status_code != 200 or len(response.json()["predictions"]) != BATCH_SIZE:
+            if response.status_code != 200 or len(response.json()["predictions"]) != self.batch_size:
                 response.failure(f"unexpected answer {response.status_code}")
 
     @task(1)

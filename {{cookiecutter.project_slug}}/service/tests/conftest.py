@@ -43,7 +43,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     import pandas as pd
     from sklearn.model_selection import train_test_split
 
-    from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, TASK, find_violations, iter_records
+    from {{ cookiecutter.package_name }}_core import (
+        CARD_NAME,
+        FEATURE_COLUMNS,
+        MODEL_NAME,
+        TARGET,
+        TASK,
+        find_violations,
+        iter_records,
+    )
     from {{ cookiecutter.package_name }}_core.features import build_model
     from {{ cookiecutter.package_name }}_pipelines.export import export_model
 
@@ -54,9 +62,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     model = build_model().fit(train[list(FEATURE_COLUMNS)], train[TARGET])
     score = float(model.score(test[list(FEATURE_COLUMNS)], test[TARGET]))  # accuracy or R², by task
     folder = tmp_path_factory.mktemp("models")
-    card = export_model(model, test, folder / "model.onnx", folder / "model_card.json", metrics={"score": score})
-    assert card["sha256"] == hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
-    return Trained(model=model, test_frame=test, onnx_path=folder / "model.onnx", card=card)
+    card = export_model(model, test, folder / MODEL_NAME, folder / CARD_NAME, metrics={"score": score}).model_dump()
+    assert card["sha256"] == hashlib.sha256((folder / MODEL_NAME).read_bytes()).hexdigest()
+    return Trained(model=model, test_frame=test, onnx_path=folder / MODEL_NAME, card=card)
 
 
 @pytest.fixture(scope="session")

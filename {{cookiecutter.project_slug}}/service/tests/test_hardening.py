@@ -8,7 +8,6 @@ server and a real socket (slow headers, disconnects, SIGTERM under load).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import re
 import shutil
@@ -18,16 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, SecretStr
 from starlette.types import Message
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
+from {{ cookiecutter.package_name }}_core import CARD_NAME, FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.bounds import KEY_SLACK, MAX_KEYS
 from {{ cookiecutter.package_name }}_service.errors import MAX_FIELD_CHARS, ModelLoadError
-from {{ cookiecutter.package_name }}_service.model import CARD_NAME, OnnxModel
+from {{ cookiecutter.package_name }}_service.model import OnnxModel
+from {{ cookiecutter.package_name }}_service.routes import ROUTES
 from {{ cookiecutter.package_name }}_service.settings import Settings
 from {{ cookiecutter.package_name }}_service.state import DRAINING
 
@@ -252,6 +253,19 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
     assert calls
 
 
+@pytest.mark.skipif(not REQUIRED, reason="the contract has no required field")
+def test_the_key_pre_check_answers_as_pydantic_does(client: TestClient, example: dict[str, Any]) -> None:
+    """A batch's missing and unknown fields, found by core's key_errors, read as pydantic's on one record."""
+    record = {name: value for name, value in example.items() if name != REQUIRED[-1]} | {"unknown": 1}
+    single = client.post("/v1/predict", json=record).json()["detail"]
+    batch = client.post("/v1/predict/batch", json={"records": [record, record]}).json()["detail"]
+    assert [(item["field"], item["type"]) for item in single] == [
+        (REQUIRED[-1], "missing"),
+        ("unknown", "extra_forbidden"),
+    ]
+    assert batch == [{**item, "field": f"records.{index}.{item['field']}"} for index in (0, 1) for item in single]
+
+
 @pytest.mark.parametrize("element", ["{}", "1"])
 def test_a_batch_of_more_values_than_a_full_batch_has_is_refused_by_a_byte_scan(
     big_batch_app: FastAPI, element: str
@@ -449,6 +463,28 @@ def test_with_api_keys_probes_metrics_and_docs_stay_open_and_the_schema_says_so(
     assert "security" not in schema["paths"]["/healthz"]["get"]
 
 
+def test_a_dependency_added_to_any_route_runs(app: FastAPI) -> None:
+    """No route answers without running its dependencies: one added to every route refuses every request.
+
+    `include_router` serves each route with its own route class and the added dependency, so a route
+    class that skipped dependencies (and with them the API keys) would answer here instead of refusing.
+    """
+    ran: list[tuple[str, str]] = []
+
+    async def refuse(request: Request) -> None:
+        ran.append((request.method, request.url.path))
+        raise HTTPException(418, "the added dependency ran")
+
+    wrapped = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)  # only the app's own routes
+    wrapped.include_router(app.router, dependencies=[Depends(refuse)])
+    routes = [(method, route.path) for route in app.routes if isinstance(route, APIRoute) for method in route.methods]
+    assert set(ROUTES) <= {path for _, path in routes}
+    with TestClient(wrapped) as client:
+        for method, path in routes:
+            assert client.request(method, path, content=b"{}").status_code == 418, (method, path)
+    assert ran == routes
+
+
 def test_api_keys_can_come_from_a_file_and_a_broken_file_stops_the_start(tmp_path: Path) -> None:
     keys = tmp_path / "API_KEYS"
     keys.write_text("file-key-1,\nfile-key-2\n")
@@ -628,13 +664,10 @@ def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy:
     assert_not_ready(model_copy, "model_card.json", "sha256")
 
 
-def test_the_reported_version_comes_from_the_files_hash_not_the_cards_text(model_copy: Path) -> None:
+def test_a_card_whose_version_is_not_its_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
+    """The version the service reports is the hash's first 12 characters: a card that says otherwise is refused."""
     edit_card(model_copy, version="not-the-hash")
-    digest = hashlib.sha256(model_copy.read_bytes()).hexdigest()
-    with TestClient(create_app(Settings(model_path=model_copy, access_log=False))) as client:
-        readiness = wait_loaded(client)
-        assert readiness == {"status": "ready", "model_version": digest[:12]}
-        assert client.get("/v1/model").json()["version"] == digest[:12]
+    assert_not_ready(model_copy, CARD_NAME, "version", "not the sha256")
 
 
 def test_loading_a_tampered_model_directly_raises(model_copy: Path) -> None:

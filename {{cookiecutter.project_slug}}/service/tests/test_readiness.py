@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }}_core import CARD_NAME
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 from {{ cookiecutter.package_name }}_service import create_app
-from {{ cookiecutter.package_name }}_service.model import CARD_NAME, REFUSED
+from {{ cookiecutter.package_name }}_service.model import REFUSED
 from {{ cookiecutter.package_name }}_service.settings import Settings
 
 # What the gate writes when it refuses a model (pipelines' gate.py): the numbers are the record's own.

@@ -1,5 +1,6 @@
 """Core (Data Scientists + ML Engineers): the one data contract every area derives from."""
 
+from .card import CARD_NAME, MODEL_NAME, CardError, ModelCard, load_verified
 from .contract import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
@@ -7,6 +8,7 @@ from .contract import (
     NUMERIC_COLUMNS,
     NUMERIC_RANGES,
     OPTIONAL_COLUMNS,
+    RULES,
     TARGET,
     TARGET_CLASSES,
     TASK,
@@ -18,21 +20,27 @@ from .contract import (
 from .dataset import MISSING_TOKENS, data_path, iter_records, sample_path
 
 __all__ = [
+    "CARD_NAME",
     "CATEGORICAL_COLUMNS",
     "FEATURE_COLUMNS",
     "MISSING_TOKENS",
+    "MODEL_NAME",
     "MODEL_OUTPUTS",
     "NUMERIC_COLUMNS",
     "NUMERIC_RANGES",
     "OPTIONAL_COLUMNS",
+    "RULES",
     "TARGET",
     "TARGET_CLASSES",
     "TASK",
+    "CardError",
     "Features",
     "LabelledRecord",
+    "ModelCard",
     "Violation",
     "data_path",
     "find_violations",
     "iter_records",
+    "load_verified",
     "sample_path",
 ]

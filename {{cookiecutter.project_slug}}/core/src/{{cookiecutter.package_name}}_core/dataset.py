@@ -13,13 +13,11 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from .contract import CATEGORICAL_COLUMNS, TARGET, TARGET_CLASSES
+from .contract import RULES
+from .rules import MISSING_TOKENS
 from .schema import DATA_FILE, SAMPLE_FILE
 
-# The project's one missing-value convention: a CSV cell that is exactly one of these is a gap, in every
-# reader (core's rows, research's inference, the pipeline's Arrow and pandas readers). "None" is a value:
-# a category such as "no airbags: None" is data. `make dataset` writes every gap as "".
-MISSING_TOKENS = frozenset({"", "#N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"})
+__all__ = ["MISSING_TOKENS", "data_path", "iter_records", "sample_path"]
 
 
 def data_path() -> Path:
@@ -32,24 +30,9 @@ def sample_path() -> Path:
     return Path(__file__).with_name("data") / SAMPLE_FILE
 
 
-# Columns whose values stay text even when they look like numbers (a category "4" is not the number 4).
-_TEXT_COLUMNS = frozenset(CATEGORICAL_COLUMNS) | ({TARGET} if TARGET_CLASSES else set())
-
-
-def _parse(column: str, value: str) -> str | float | None:
-    if value in MISSING_TOKENS:
-        return None
-    if column in _TEXT_COLUMNS:
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        return value
-
-
 def iter_records(*, sample: bool = False) -> Iterator[dict[str, str | float | None]]:
     """Rows of the data file (or, `sample=True`, of its sample in git) as dicts: numbers as floats, categories as
     text, gaps as None. Tests read the sample: it is in every checkout, the data file only after `dvc pull`."""
     with (sample_path() if sample else data_path()).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            yield {column: _parse(column, value) for column, value in row.items()}
+            yield {column: RULES[column].parse(value) if column in RULES else value for column, value in row.items()}

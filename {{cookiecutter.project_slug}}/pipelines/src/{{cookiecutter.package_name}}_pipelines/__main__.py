@@ -1,9 +1,7 @@
 """Pipelines (MLOps): command line of the stages — `python -m <package>_pipelines <stage>`.
 
-DVC calls one stage per command (see dvc.yaml); every stage reads params.yaml from the
-working directory. Only the stage's own module is imported, so a stage pays for the
-libraries it uses and no others. A refusal (a StageFailed of errors.py) prints one line,
-`error: <stage>: <what is wrong>`, and exits 1; any other exception is a bug and keeps its traceback.
+Each stage reads params.yaml and imports only its own module. A refusal (errors.StageFailed, or core's
+CardError) prints one line and exits 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +12,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from {{ cookiecutter.package_name }}_core import CardError
 
 from .errors import StageFailed
 from .params import load_params
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         params = load_params(arguments.params)
         getattr(importlib.import_module(f"{PACKAGE}.{module}"), function)(params)
-    except StageFailed as error:
+    except (StageFailed, CardError) as error:
         print(f"error: {arguments.stage}: {error}", file=sys.stderr)
         return 1
     return 0

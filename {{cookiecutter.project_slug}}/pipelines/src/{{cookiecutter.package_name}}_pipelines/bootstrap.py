@@ -1,17 +1,9 @@
 """Pipelines (MLOps): the gate's paired bootstrap — is the challenger clearly better than the baseline on these rows?
 
-Each resample draws the test rows with replacement (seeded) and scores the challenger and the
-baseline on the same drawn rows, so both share the split's luck and only their difference counts.
-The share of resamples on which the challenger is strictly better is a one-sided answer to
-"better than the baseline, beyond this split's noise?" (params.yaml `register.beat_baseline`).
-
-Vectorised with numpy: a chunk of resamples is one [resamples, rows] index array and each metric
-is computed along its rows, for every metric of params.py's table. A split of more than
-`MAX_ROWS` rows is first cut to a seeded sample of `MAX_ROWS` rows, so the cost stays bounded;
-a smaller sample is noisier, so the check only loses power on a huge split, never its level.
-A resample on which the metric is undefined is skipped for both models and left out of the
-share: ROC AUC needs both classes (binary) or every class (one-vs-rest) among the drawn rows,
-R² needs drawn targets that vary. `Bootstrap.scored` says how many resamples counted.
+Each seeded resample scores both models on the same drawn rows; the share on which the challenger is
+strictly better answers params.yaml's `register.beat_baseline`. Vectorised over chunks of resamples, on at
+most MAX_ROWS rows; a resample where the metric is undefined (AUC without both classes, R² of a constant
+target) is left out of the share (`Bootstrap.scored`).
 """
 
 from __future__ import annotations
@@ -124,11 +116,8 @@ def _r2(truth: Floats, values: Floats) -> Callable[[Indices], Floats]:
 def resampled_metric(
     metric: str, truth: NDArray[np.generic], outputs: NDArray[np.generic]
 ) -> Callable[[Indices], Floats]:
-    """A function from drawn row indices [resamples, rows] to `metric` on each resample (NaN: undefined).
-
-    `truth` holds class codes 0..K-1 (classification) or values (regression); `outputs` holds a
-    model's probabilities [rows, K] or its values [rows].
-    """
+    """Drawn row indices [resamples, rows] -> `metric` per resample (NaN: undefined). `truth`: class codes or values;
+    `outputs`: probabilities [rows, K] or values [rows]."""
     if metric in ("rmse", "mae", "r2"):
         actual = np.asarray(truth, dtype=np.float64)
         values = np.asarray(outputs, dtype=np.float64).reshape(len(actual))

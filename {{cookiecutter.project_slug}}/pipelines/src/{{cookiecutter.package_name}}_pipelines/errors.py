@@ -1,8 +1,6 @@
-"""Pipelines (MLOps): the failures a stage raises on purpose; the CLI prints their message once, not a traceback.
+"""Pipelines (MLOps): the failures a stage raises on purpose; the CLI prints `error: <stage>: <message>`, no traceback.
 
-Anything else a stage raises is a bug, and the CLI lets it through with its traceback. A message
-names what is wrong and where to look, but not the stage: the CLI prefixes it (`error: <stage>: ...`).
-Each stage module subclasses these for its own refusals (ContractError, ParityError, BelowFloor, ...).
+Anything else a stage raises is a bug and keeps its traceback.
 """
 
 

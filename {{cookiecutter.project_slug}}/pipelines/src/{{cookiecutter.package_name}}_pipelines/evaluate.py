@@ -1,11 +1,7 @@
-"""Pipelines (MLOps): evaluate — metrics JSON, PNG plots a person can open offline, and DVC plot data, per task.
+"""Pipelines (MLOps): evaluate — metrics JSON, offline PNG plots and DVC plot data, per task.
 
-One prediction over the whole test split gives the headline metrics and the task's plots
-(classification: ROC curves and the confusion matrix; regression: residuals and predicted
-against actual); the baseline's metrics (a Dummy model fitted on the train split) sit beside
-them for the gate's floor. Everything else costs a constant: permutation importance runs on a
-seeded sample of at most `evaluate.importance_rows` rows, and the plot data holds at most
-`evaluate.plot_points` points.
+One prediction over the test split gives the metrics and plots, beside the baseline's metrics; permutation
+importance and plot data read bounded seeded samples (`evaluate.importance_rows`, `evaluate.plot_points`).
 """
 
 from __future__ import annotations
@@ -51,11 +47,7 @@ def thin(curve: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def roc_points(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str], limit: int) -> pd.DataFrame:
-    """ROC curves over the whole split, at most `limit` points each, long format (class, fpr, tpr).
-
-    Two classes: the positive (second) class's curve alone, the other is its mirror image.
-    More: one one-vs-rest curve per class.
-    """
+    """ROC curves (class, fpr, tpr) of at most `limit` points: the positive class's for two classes, else one-vs-rest."""
     shown = [len(classes) - 1] if len(classes) == 2 else range(len(classes))
     parts = []
     for index in shown:
@@ -85,10 +77,7 @@ IMPORTANCE_LABEL = {
 
 
 def feature_importance(model: Pipeline, frame: pd.DataFrame, seed: int, rows: int) -> pd.DataFrame:
-    """Permutation importance on a seeded sample of at most `rows` test rows, in the contract's column names.
-
-    Ten shuffles of each column cost ten predictions per column: on the sample they take constant time.
-    """
+    """Permutation importance (ten shuffles per column) on a seeded sample of at most `rows` test rows."""
     sample = frame.iloc[sample_rows(len(frame), rows, seed)]
     result = permutation_importance(
         model,

@@ -33,13 +33,14 @@ from {{ cookiecutter.package_name }}_core import (
     TARGET,
     TASK,
     Features,
+    ModelCard,
     find_violations,
 )
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .converters import register_converters, supported_list
 from .errors import StageFailed
-from .files import read_json, sha256_file, write_json
+from .files import read_json, sha256_file
 from .params import Params
 from .scoring import MISSING_CATEGORY, onnx_feed
 from .trained import load_trained
@@ -128,24 +129,26 @@ def to_onnx(model: Pipeline) -> bytes:
 
 
 def parity(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, float]:
-    """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE)."""
+    """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE).
+
+    The graph reads numbers as float32, so each row is compared with the trained model's answer on the record as it is
+    and on its float32 rounding, whichever is closer: a tree split exactly at a record's value (a midpoint of the data's
+    own decimals) answers the record like the graph, and one between two values float32 cannot tell apart answers the
+    rounded value like it. A conversion error is a difference from both.
+    """
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    # The graph takes every number as float32: both models are compared on the values it can receive. Otherwise a
-    # tree's split between two float64 values that float32 cannot tell apart (HistGradientBoosting places its
-    # thresholds in float64) counts as a conversion error, though no float32 input could show the difference.
     numbers = [column for column in FEATURE_COLUMNS if column not in CATEGORICAL_COLUMNS]
-    features = (
-        frame[list(FEATURE_COLUMNS)]
-        .astype(dict.fromkeys(numbers, np.float32))
-        .astype(dict.fromkeys(numbers, np.float64))
-    )
+    records = frame[list(FEATURE_COLUMNS)]
+    rounded = records.astype(dict.fromkeys(numbers, np.float32)).astype(dict.fromkeys(numbers, np.float64))
     if TASK == "classification":
         (probabilities,) = session.run(["probabilities"], onnx_feed(frame))
-        return {"max_abs_diff": float(np.max(np.abs(np.asarray(probabilities) - model.predict_proba(features))))}
+        rows = [np.max(np.abs(probabilities - model.predict_proba(x)), axis=1) for x in (records, rounded)]
+        return {"max_abs_diff": float(np.max(np.minimum(*rows)))}
     (values,) = session.run(["value"], onnx_feed(frame))
-    expected = np.asarray(model.predict(features), dtype=np.float64)
-    difference = float(np.max(np.abs(np.asarray(values, dtype=np.float64)[:, 0] - expected)))
-    scale = float(np.max(np.abs(expected)))
+    served = np.asarray(values, dtype=np.float64)[:, 0]
+    expected = [np.asarray(model.predict(x), dtype=np.float64) for x in (records, rounded)]
+    difference = float(np.max(np.minimum(*(np.abs(served - e) for e in expected))))
+    scale = float(np.max(np.abs(expected[0])))
     return {"max_abs_diff": difference, "max_rel_diff": difference / scale if scale > 0 else difference}
 
 
@@ -170,32 +173,29 @@ def build_card(
     training_rows: int,
     params: dict[str, Any],
     parity: dict[str, float],
-) -> dict[str, Any]:
-    """Everything the service and a reviewer need to know about this model, and nothing time-dependent."""
+) -> ModelCard:
+    """The card of this model (core's ModelCard), with nothing time-dependent in it."""
     digest = hashlib.sha256(onnx_bytes).hexdigest()
-    return {
-        "name": name,
-        # The service and the gate hash model.onnx and refuse it unless it matches `sha256`.
-        "sha256": digest,
-        "version": digest[:12],
-        "contract": contract_fingerprint(),
-        "format": "onnx",
-        "task": TASK,
-        "target": TARGET,
-        "estimator": type(model[-1]).__name__,
-        "classes": [str(label) for label in model.classes_] if TASK == "classification" else [],
-        "metrics": metrics,
-        "training_data": {"sha256": training_data_sha256, "rows": training_rows},
-        "input_schema": Features.model_json_schema(),
-        "inputs": {column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
-        # Columns a record may leave out, and how the graph reads a missing value of each input type.
-        "optional": list(OPTIONAL_COLUMNS),
-        "missing_value": {"float": "NaN", "string": MISSING_CATEGORY},
-        "outputs": OUTPUTS[TASK],
-        "example": example,
-        "params": params,
-        "parity": {measure: round(value, 12) for measure, value in parity.items()},
-    }
+    return ModelCard(
+        name=name,
+        sha256=digest,
+        version=digest[:12],
+        contract=contract_fingerprint(),
+        task=TASK,
+        target=TARGET,
+        estimator=type(model[-1]).__name__,
+        classes=[str(label) for label in model.classes_] if TASK == "classification" else [],
+        metrics=metrics,
+        training_data={"sha256": training_data_sha256, "rows": training_rows},
+        input_schema=Features.model_json_schema(),
+        inputs={column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
+        optional=list(OPTIONAL_COLUMNS),
+        missing_value={"float": "NaN", "string": MISSING_CATEGORY},
+        outputs=OUTPUTS[TASK],
+        example=example,
+        params=params,
+        parity={measure: round(value, 12) for measure, value in parity.items()},
+    )
 
 
 def export_model(
@@ -210,7 +210,7 @@ def export_model(
     training_rows: int = 0,
     params: dict[str, Any] | None = None,
     tolerance: float = 1e-5,
-) -> dict[str, Any]:
+) -> ModelCard:
     """Write the ONNX model and its card; refuse (and write nothing) when parity fails.
 
     `tolerance` bounds the task's parity measure (PARITY_MEASURE): params.yaml `export.max_abs_diff`
@@ -240,7 +240,7 @@ def export_model(
     )
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     onnx_path.write_bytes(onnx_bytes)
-    write_json(card, card_path)
+    card.write(card_path)
     return card
 
 
@@ -255,7 +255,7 @@ def run(
     name: str,
     params: dict[str, Any],
     tolerance: float,
-) -> dict[str, Any]:
+) -> ModelCard:
     model = load_trained(model_path)
     card = export_model(
         model,
@@ -270,7 +270,7 @@ def run(
         tolerance=tolerance,
     )
     measure = PARITY_MEASURE[TASK]
-    print(f"export: {onnx_path} version {card['version']}, parity {measure} {card['parity'][measure]:.1e}")
+    print(f"export: {onnx_path} version {card.version}, parity {measure} {card.parity[measure]:.1e}")
     return card
 
 

@@ -179,11 +179,8 @@ def _csv_column_name(source: str, message: str) -> str:
 
 
 def iter_contract_batches(source: str) -> Iterator[pa.RecordBatch]:
-    """The contract's columns of a CSV or Parquet source, typed by the contract, a bounded batch at a time.
-
-    A missing column or a value that is not of its column's type stops the read with the
-    column's name (and in a CSV, the bad value), so nothing is half-ingested.
-    """
+    """The contract's columns of a source, typed by the contract, a bounded batch at a time; a missing column or a
+    value not of its type stops the read naming the column (and in a CSV, the value)."""
     yield from iter_batches(source, contract_types())
 
 
@@ -196,13 +193,9 @@ def iter_batches(
     batch_rows: int | None = None,
     block_bytes: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The columns `types` names (all of the source's with `other_columns`) of a CSV or Parquet source, a bounded
-    batch at a time: a CSV `block_bytes` at a time (core's MISSING_TOKENS are gaps), a Parquet file `batch_rows` (by default
-    CSV_BLOCK_BYTES and BATCH_ROWS).
-
-    A type None lets Arrow infer it (a CSV) or keeps the stored one (Parquet); `invalid_row` is Arrow's
-    handler of a CSV line with the wrong number of fields ("skip" sets it aside; by default it stops the read).
-    """
+    """The columns `types` names (all with `other_columns`) of a CSV or Parquet source, a bounded batch at a time
+    (MISSING_TOKENS are gaps). A type None is inferred or kept; `invalid_row` is Arrow's handler of a CSV line
+    with the wrong number of fields (by default it stops the read)."""
     if source.endswith((".parquet", ".pq")):
         yield from _parquet_batches(source, types, other_columns=other_columns, batch_rows=batch_rows or BATCH_ROWS)
         return
@@ -258,13 +251,9 @@ def probe_writable(location: str) -> None:
 
 @contextmanager
 def staged(locations: Sequence[str]) -> Iterator[list[Path]]:
-    """A local temporary path for each location (local path or bucket URL), put into place together.
-
-    The block writes the temporaries; when it ends cleanly each is renamed over its target (or uploaded
-    as one object), in order, with the umask's mode; a temporary the block removed is not put anywhere.
-    If the block raises, every temporary is removed and every previous file stays as it was: only a
-    crash between two renames (or uploads) can leave a new file beside an old one.
-    """
+    """A local temporary for each location (path or bucket URL); when the block ends cleanly each is renamed over
+    (or uploaded to) its target, in order, with the umask's mode, unless the block removed it. If the block
+    raises, every temporary goes and every previous file stays."""
     with contextlib.ExitStack() as cleanup:
         temporaries: list[Path] = []
         try:
@@ -315,10 +304,7 @@ class BatchFile:
 
 
 def write_batches(batches: Iterator[pa.RecordBatch], path: Path) -> int:
-    """Stream record batches into one Parquet file; the file appears only when every batch was written.
-
-    No rows write nothing (an existing file stays as it was), so a failed or empty run loses nothing.
-    """
+    """Stream record batches into one Parquet file, which appears only when every batch was written (no rows: no file)."""
     with staged([str(path)]) as (temporary,):
         written = BatchFile(temporary, "parquet")
         try:
@@ -331,10 +317,15 @@ def write_batches(batches: Iterator[pa.RecordBatch], path: Path) -> int:
     return written.rows
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all (through a temporary beside it)."""
+    with staged([str(path)]) as (temporary,):
+        temporary.write_text(text, encoding="utf-8")
+
+
 def write_json(data: Any, path: Path) -> None:
     """Stable, diff-friendly JSON (sorted keys) so reruns produce identical bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def read_json(path: Path) -> Any:

@@ -22,19 +22,18 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
-from {{ cookiecutter.package_name }}_core import TARGET, TASK
+from {{ cookiecutter.package_name }}_core import CARD_NAME, MODEL_NAME, TARGET, TASK, ModelCard
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .bootstrap import Bootstrap, paired_bootstrap
 from .errors import StageFailed
-from .files import read_json, sha256_file, write_json
-from .integrity import verify
+from .files import sha256_file, write_json
 from .params import Params, Register
 from .scoring import BASELINE_PREFIX, baseline_outputs, label_codes, onnx_feed, onnx_outputs, task_metrics
 
 Outcome = Literal["first", "new_line", "promoted", "kept", "below_floor"]
-MODEL_FILE = "model.onnx"
-CARD_FILE = "model_card.json"
+# A model as the gate reads it: its ONNX bytes and its card, verified one against the other (core's load_verified).
+Verified = tuple[bytes, ModelCard]
 
 
 class BelowFloor(StageFailed):
@@ -76,22 +75,11 @@ class Decision:
         return {**asdict(self), "promoted": self.promoted}
 
 
-def read_verified(onnx_path: Path, card_path: Path) -> tuple[bytes, dict[str, Any]]:
-    """The ONNX bytes and the card, after checking one against the other."""
-    card: dict[str, Any] = read_json(card_path)
-    verify(onnx_path, card)
-    return onnx_path.read_bytes(), card
-
-
-def read_verified_folder(folder: Path) -> tuple[bytes, dict[str, Any]]:
-    return read_verified(folder / MODEL_FILE, folder / CARD_FILE)
-
-
 class NotShippable(StageFailed):
     """A verified champion that must still not ship: another data contract, or below the floor."""
 
 
-def check_shippable(card: dict[str, Any], rule: Register) -> None:
+def check_shippable(card: ModelCard, rule: Register) -> None:
     """What `make champion` adds to the hash check: the model fits this code's contract and clears the floors.
 
     The card records the evaluate stage's metrics (the model's and its baseline's, on the same test split):
@@ -100,14 +88,13 @@ def check_shippable(card: dict[str, Any], rule: Register) -> None:
     review (git) or by the registry, and its model bytes by the sha256 just verified.
     """
     contract = contract_fingerprint()
-    if card.get("contract") != contract:
+    if card.contract != contract:
         raise NotShippable(
-            f"the champion was trained for data contract {str(card.get('contract'))[:12]}, this code's contract is "
+            f"the champion was trained for data contract {card.contract[:12]}, this code's contract is "
             f"{contract[:12]}: run the pipeline so the gate decides on this contract"
         )
-    metrics = card.get("metrics", {})
     metric = rule.task_metric
-    value, baseline = metrics.get(metric), metrics.get(f"{BASELINE_PREFIX}{metric}")
+    value, baseline = card.metrics.get(metric), card.metrics.get(f"{BASELINE_PREFIX}{metric}")
     if value is None or baseline is None:
         raise NotShippable(
             f"the champion's card records no {metric} and {BASELINE_PREFIX}{metric}: it cannot be checked "
@@ -128,8 +115,8 @@ def check_shippable(card: dict[str, Any], rule: Register) -> None:
 def install(onnx_path: Path, card_path: Path, folder: Path) -> None:
     """Copy a verified model and its card into `folder`, as the files the service and the image use."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(onnx_path, folder / MODEL_FILE)
-    shutil.copyfile(card_path, folder / CARD_FILE)
+    shutil.copyfile(onnx_path, folder / MODEL_NAME)
+    shutil.copyfile(card_path, folder / CARD_NAME)
 
 
 def model_outputs(onnx_bytes: bytes, frame: pd.DataFrame) -> np.ndarray:
@@ -171,22 +158,24 @@ def _versus_baseline(
 
 def decide(
     *,
-    challenger: tuple[bytes, dict[str, Any]],
-    champion: tuple[bytes, dict[str, Any]] | None,
+    challenger: Verified,
+    champion: Verified | None,
     frame: pd.DataFrame,
     train_target: pd.Series,
     evaluation_data_sha256: str,
     rule: Register,
+    other_contract: str | None = None,
 ) -> Decision:
-    """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule."""
+    """Score both models and the baseline (fitted on `train_target`) on `frame`; apply params.yaml's `register` rule.
+
+    `other_contract`: with no champion here, the contract of another line's champion (the challenger starts a new line).
+    """
     challenger_bytes, challenger_card = challenger
-    contract = str(challenger_card["contract"])
-    classes = [str(label) for label in challenger_card.get("classes", [])]
-    champion_contract = str(champion[1].get("contract")) if champion else None
+    contract, classes = challenger_card.contract, challenger_card.classes
+    champion_contract = champion[1].contract if champion else other_contract
     champion_score: float | None = None
     if champion and champion_contract == contract:
-        champion_classes = [str(label) for label in champion[1].get("classes", [])]
-        champion_score = score(champion[0], frame, rule.task_metric, champion_classes)
+        champion_score = score(champion[0], frame, rule.task_metric, champion[1].classes)
     return judge(
         truth=frame[TARGET],
         challenger=model_outputs(challenger_bytes, frame),
@@ -278,15 +267,18 @@ def judge(
     )
 
 
-def challenge(p: Params, champion: tuple[bytes, dict[str, Any]] | None) -> Decision:
-    """The exported challenger (verified) against `champion`, on this run's test split, by params.yaml's rule."""
+def challenge(
+    p: Params, challenger: Verified, champion: Verified | None, other_contract: str | None = None
+) -> Decision:
+    """The exported `challenger` against `champion`, on this run's test split, by params.yaml's rule."""
     return decide(
-        challenger=read_verified(p.paths.onnx, p.paths.card),
+        challenger=challenger,
         champion=champion,
         frame=pd.read_parquet(p.paths.test),
         train_target=pd.read_parquet(p.paths.train, columns=[TARGET])[TARGET],
         evaluation_data_sha256=sha256_file(p.paths.test),
         rule=p.register_,
+        other_contract=other_contract,
     )
 
 

@@ -1,8 +1,4 @@
-"""Pipelines (MLOps): `make metrics` — the last run's headline figures in a few lines, read from reports/.
-
-`dvc metrics show` prints every figure of every report, one column each. This prints what a person acts on:
-the gate's metric against the baseline, the gate's decision, the rows kept, and drift.
-"""
+"""Pipelines (MLOps): `make metrics` — the last run's headline figures from reports/, in a few lines."""
 
 from __future__ import annotations
 

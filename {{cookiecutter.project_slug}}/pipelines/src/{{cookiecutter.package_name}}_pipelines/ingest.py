@@ -9,19 +9,11 @@ from .files import iter_contract_batches, write_batches
 from .params import Params, source_forms
 
 
-def resolve_source(source: str) -> str:
-    """A local CSV/Parquet path, or a URL (params.py checks that DVC can track its form)."""
-    if "://" not in source and not Path(source).exists():
-        raise MissingInput(f"ingest.source {source!r} does not exist; use {source_forms()}")
-    return source
-
-
 def run(source: str, raw: Path) -> int:
-    """Copy the source's contract columns, typed by the contract, a batch at a time: memory does not grow with rows.
-
-    Other columns of the source stay where they are; the quarantine's `row` points back into it.
-    """
-    rows = write_batches(iter_contract_batches(resolve_source(source)), raw)
+    """Copy the source's contract columns, typed by the contract, a batch at a time (memory does not grow)."""
+    if "://" not in source and not Path(source).exists():  # a URL's form is checked by params.py
+        raise MissingInput(f"ingest.source {source!r} does not exist; use {source_forms()}")
+    rows = write_batches(iter_contract_batches(source), raw)
     if rows == 0:
         raise BadInput(f"ingest.source {source!r} has no rows")
     print(f"ingest: {rows} rows from {source} -> {raw}")

@@ -1,21 +1,9 @@
 """Pipelines (MLOps): monitor — drift of a current batch against the training data: features, prediction, target.
 
-Each feature gets a population stability index (PSI) and a statistical test (two-sample
-Kolmogorov-Smirnov for numbers, chi-squared for categories, from scipy). A feature has
-drifted when both agree: PSI at or above its threshold and the test significant, which keeps
-tiny-but-significant shifts on large batches from paging anyone (and a small batch's noisy PSI
-from doing so either). The model's output is compared the same way: the champion's predictions
-on the training rows against its predictions on the batch (the predicted class, or the predicted
-value for regression); so is the target when the batch carries one (labels that arrived later).
-
-reports/drift.json holds the headline figures (`dvc metrics show`); the per-feature detail goes
-to reports/drift/ (features.csv, the chart drift.png and report.json). The outcome is also a
-metric: drift share, dataset drift, PSI per feature and of the prediction, and the training
-target's profile (class mix, or mean and spread) go to reports/drift/metrics.prom and, with
-PUSHGATEWAY_URL set, to the Pushgateway, where the alerts read them. The drift figures carry a
-`source` label: "simulated" for the batch simulate_drift made (marked in its Parquet metadata),
-"observed" for any other file, and the alerts ignore simulated batches, so the example's drifted
-sample never pages anyone.
+A column drifted when its population stability index (PSI) reaches its threshold AND its test (KS for
+numbers, chi-squared for categories) is significant, so neither a tiny shift on a large batch nor a small
+batch's noisy PSI pages anyone. Reports go to reports/drift*, gauges to metrics.prom and the Pushgateway,
+labelled `source`: "simulated" for simulate_drift's batch (which the alerts ignore), else "observed".
 """
 
 from __future__ import annotations
@@ -39,17 +27,18 @@ from scipy import stats
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
+    MODEL_NAME,
     NUMERIC_COLUMNS,
     NUMERIC_RANGES,
     TARGET,
     TARGET_CLASSES,
     TASK,
     find_violations,
+    load_verified,
 )
 
 from .errors import StageFailed
 from .files import read_frame, write_frame, write_json
-from .gate import read_verified_folder
 from .params import Params
 from .publish import push, write_textfile
 from .scoring import onnx_feed, onnx_outputs
@@ -72,29 +61,29 @@ def psi(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
+def _figures(kind: str, psi: float = 0.0, statistic: float = 0.0, p_value: float = 1.0) -> dict[str, Any]:
+    """One comparison's figures (the defaults: nothing to compare, so no drift)."""
+    test = "ks" if kind == "numeric" else "chi2"
+    return {"kind": kind, "psi": psi, "test": test, "statistic": statistic, "p_value": p_value}
+
+
 def numeric_drift(reference: pd.Series, current: pd.Series, bins: int = 10) -> dict[str, Any]:
     """PSI over the reference's deciles and the KS test; missing values (an optional column's gaps) are left out."""
     reference, current = reference.dropna(), current.dropna()
     if reference.empty or current.empty:  # a column missing in every row of one batch: nothing to compare
-        return {"kind": "numeric", "psi": 0.0, "test": "ks", "statistic": 0.0, "p_value": 1.0}
+        return _figures("numeric")
     edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
     edges[0], edges[-1] = -np.inf, np.inf
     expected = np.histogram(reference, edges)[0] / len(reference)
     actual = np.histogram(current, edges)[0] / len(current)
     test = stats.ks_2samp(reference, current)
-    return {
-        "kind": "numeric",
-        "psi": psi(expected, actual),
-        "test": "ks",
-        "statistic": float(test.statistic),
-        "p_value": float(test.pvalue),
-    }
+    return _figures("numeric", psi(expected, actual), float(test.statistic), float(test.pvalue))
 
 
 def categorical_drift(reference: pd.Series, current: pd.Series, categories: tuple[str, ...]) -> dict[str, Any]:
     """PSI over the categories and the chi-squared test of the two batches' counts (missing values left out)."""
     if not reference.notna().any() or not current.notna().any():
-        return {"kind": "categorical", "psi": 0.0, "test": "chi2", "statistic": 0.0, "p_value": 1.0}
+        return _figures("categorical")
     ref_counts = reference.value_counts().reindex(categories, fill_value=0).to_numpy()
     cur_counts = current.value_counts().reindex(categories, fill_value=0).to_numpy()
     observed = np.vstack([ref_counts, cur_counts])
@@ -105,16 +94,12 @@ def categorical_drift(reference: pd.Series, current: pd.Series, categories: tupl
     else:
         result = stats.chi2_contingency(observed)
         statistic, p_value = float(result.statistic), float(result.pvalue)
-    return {
-        "kind": "categorical",
-        "psi": psi(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum()),
-        "test": "chi2",
-        "statistic": statistic,
-        "p_value": p_value,
-    }
+    return _figures(
+        "categorical", psi(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum()), statistic, p_value
+    )
 
 
-def judged(result: dict[str, Any], psi_threshold: float, p_value: float) -> dict[str, Any]:
+def with_verdict(result: dict[str, Any], psi_threshold: float, p_value: float) -> dict[str, Any]:
     """One comparison's figures rounded, with the rule's verdict: drifted when PSI >= threshold AND p < p_value."""
     result = {
         **result,
@@ -142,23 +127,22 @@ def drift_report(
     drift_share_threshold: float,
     predictions: tuple[pd.Series, pd.Series] | None = None,
 ) -> dict[str, Any]:
-    """Every feature's drift, the prediction's (reference, current) and the target's when `current` has it.
-
-    The drift share and the dataset verdict count the contract's features only: the prediction and
-    the target are reported beside them, each with its own verdict by the same rule.
-    """
+    """Every feature's drift (the share and dataset verdict count these only), and beside them the prediction's
+    (reference, current) and the target's when `current` has it, each with its own verdict."""
     features: dict[str, dict[str, Any]] = {}
     for column in FEATURE_COLUMNS:
         result = column_drift(reference[column], current[column], CATEGORICAL_COLUMNS.get(column))
-        features[column] = judged(result, psi_threshold, p_value)
+        features[column] = with_verdict(result, psi_threshold, p_value)
     drifted = sorted(name for name, result in features.items() if result["drifted"])
     share = len(drifted) / len(features)
     outputs: dict[str, dict[str, Any]] = {}
     classes = TARGET_CLASSES if TASK == "classification" else None
     if predictions is not None:
-        outputs["prediction"] = judged(column_drift(*predictions, classes), psi_threshold, p_value)
+        outputs["prediction"] = with_verdict(column_drift(*predictions, classes), psi_threshold, p_value)
     if TARGET in current.columns and current[TARGET].notna().any():
-        outputs["target"] = judged(column_drift(reference[TARGET], current[TARGET], classes), psi_threshold, p_value)
+        outputs["target"] = with_verdict(
+            column_drift(reference[TARGET], current[TARGET], classes), psi_threshold, p_value
+        )
     return {
         "reference_rows": len(reference),
         "current_rows": len(current),
@@ -197,8 +181,7 @@ def detail_frame(report: dict[str, Any]) -> pd.DataFrame:
 
 
 def target_profile(train: pd.DataFrame) -> dict[str, float]:
-    """What served predictions are compared with: each class's share of the training rows, or (regression)
-    the training target's mean and standard deviation."""
+    """Each class's share of the training rows, or the target's mean and spread: what served predictions face."""
     if TARGET not in train.columns or train.empty:
         return {}
     if TASK == "regression":
@@ -219,57 +202,48 @@ def batch_source(path: Path | str) -> str:
 def drift_metrics(report: dict[str, Any], profile: dict[str, float], source: str) -> CollectorRegistry:
     """The report as Prometheus gauges (names and labels as the alerting rules and the dashboard read them)."""
     registry = CollectorRegistry()
-    Gauge(
-        "model_drift_share", "Share of contract features that drifted in the last batch.", ["source"], registry=registry
-    ).labels(source).set(report["drift_share"])
-    Gauge(
-        "model_dataset_drift",
-        "1 when the drift share is above monitor.drift_share_threshold.",
-        ["source"],
-        registry=registry,
-    ).labels(source).set(int(report["dataset_drift"]))
+    per_batch = [
+        ("model_drift_share", "Share of contract features that drifted in the last batch.", report["drift_share"]),
+        (
+            "model_dataset_drift",
+            "1 when the drift share is above monitor.drift_share_threshold.",
+            report["dataset_drift"],
+        ),
+    ]
+    if prediction := report["outputs"].get("prediction"):
+        per_batch += [
+            (
+                "model_prediction_psi",
+                "PSI of the model's output on the batch against its output on the training rows.",
+                prediction["psi"],
+            ),
+            (
+                "model_prediction_drift",
+                "1 when the model's output drifted (PSI over monitor.psi_threshold and test below monitor.p_value).",
+                prediction["drifted"],
+            ),
+        ]
+    for name, about, value in per_batch:
+        Gauge(name, about, ["source"], registry=registry).labels(source).set(float(value))
     psi_gauge = Gauge(
         "model_feature_psi", "Population stability index per feature.", ["feature", "source"], registry=registry
     )
     for name, result in report["features"].items():
         psi_gauge.labels(name, source).set(result["psi"])
-    if "prediction" in report["outputs"]:
-        prediction = report["outputs"]["prediction"]
-        Gauge(
-            "model_prediction_psi",
-            "PSI of the model's output on the batch against its output on the training rows.",
-            ["source"],
-            registry=registry,
-        ).labels(source).set(prediction["psi"])
-        Gauge(
-            "model_prediction_drift",
-            "1 when the model's output drifted (PSI over monitor.psi_threshold and test below monitor.p_value).",
-            ["source"],
-            registry=registry,
-        ).labels(source).set(int(prediction["drifted"]))
-    if TASK == "regression":
-        target = Gauge(
-            "model_training_target", "The training target's mean and standard deviation.", ["stat"], registry=registry
-        )
-        for stat, value in profile.items():
-            target.labels(stat).set(value)
-    else:
-        share_gauge = Gauge(
-            "model_training_class_share", "Share of each class in the training data.", ["class"], registry=registry
-        )
-        for label, share in profile.items():
-            share_gauge.labels(label).set(share)
+    name, about, label = (
+        ("model_training_target", "The training target's mean and standard deviation.", "stat")
+        if TASK == "regression"
+        else ("model_training_class_share", "Share of each class in the training data.", "class")
+    )
+    profile_gauge = Gauge(name, about, [label], registry=registry)
+    for key, value in profile.items():
+        profile_gauge.labels(key).set(value)
     return registry
 
 
 def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
-    """A batch that looks like a later season's data, from the contract alone: every numeric column moved up
-    by `shift` x 4 of its standard deviations (kept inside the contract's range), and a `2 x shift` share
-    of each categorical column's rows moved to its last category.
-
-    Deterministic for a seed; missing values stay missing, and every row still satisfies the contract,
-    so the monitor sees drift, not bad data.
-    """
+    """A seeded drifted batch that still meets the contract: numbers moved up `shift` x 4 standard deviations
+    (within range), a `2 x shift` share of each category column moved to its last category, gaps kept."""
     rng = np.random.default_rng(seed)
     batch = test[list(FEATURE_COLUMNS)].copy()
     for column in NUMERIC_COLUMNS:
@@ -295,8 +269,7 @@ def simulate_drift(test: pd.DataFrame, shift: float, seed: int) -> pd.DataFrame:
 
 
 def save_plot(report: dict[str, Any], path: Path) -> None:
-    """PSI and the test's p-value side by side, each with its line; a bar is red when the rule says drifted
-    (PSI at or past its line AND p-value below its line), so a bar past one line alone stays blue."""
+    """PSI and the test's p-value side by side, each with its line; a bar is red when the rule says drifted."""
     detail = detail_frame(report).iloc[::-1]
     names = [
         name if part == "feature" else f"[{name}]" for name, part in zip(detail["column"], detail["part"], strict=True)
@@ -335,7 +308,7 @@ def run_simulation(test: Path, current: Path, *, shift: float, seed: int) -> Non
 
 def predict(model: Path, reference: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """The verified champion's output (label or value) on the training rows and on the batch."""
-    onnx_bytes, _ = read_verified_folder(model)
+    onnx_bytes, _ = load_verified(model / MODEL_NAME)
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
 
     def output(frame: pd.DataFrame) -> pd.Series:

@@ -26,15 +26,8 @@ DIRECTIONS: dict[str, dict[str, Direction]] = {
     },
     "regression": {"rmse": "minimize", "mae": "minimize", "r2": "maximize"},
 }
-PERFECT: dict[str, float] = {
-    "accuracy": 1.0,
-    "f1_macro": 1.0,
-    "roc_auc_ovr": 1.0,
-    "log_loss": 0.0,
-    "rmse": 0.0,
-    "mae": 0.0,
-    "r2": 1.0,
-}
+# Every metric here is perfect at 1 (a share, R²) or at 0 (a loss, an error).
+PERFECT = {name: 1.0 if way == "maximize" else 0.0 for task in DIRECTIONS.values() for name, way in task.items()}
 
 
 class _Section(BaseModel):
@@ -54,16 +47,9 @@ class Paths(_Section):
     reports: Path
 
 
-# The URL schemes DVC tracks as a stage dependency, with the DVC plugin each needs (the bake's cloud brings its
-# own: s3, gs or azure; http comes with DVC). A URL of another scheme, or whose plugin is not installed, would
-# stop `dvc repro` with "No such file or directory" before the ingest stage runs.
-DVC_URL_PLUGINS: dict[str, str] = {
-    "http": "dvc_http",
-    "https": "dvc_http",
-    "s3": "dvc_s3",
-    "gs": "dvc_gs",
-    "azure": "dvc_azure",
-}
+# The URL schemes DVC tracks as a stage dependency, and the plugin each needs: any other would stop `dvc repro`
+# with "No such file or directory" before the ingest stage runs.
+DVC_URL_PLUGINS = {"http": "dvc_http", "https": "dvc_http", "s3": "dvc_s3", "gs": "dvc_gs", "azure": "dvc_azure"}
 
 
 def tracked_schemes() -> list[str]:

@@ -1,11 +1,7 @@
 """Pipelines (MLOps): `make plots` — the pipeline's charts in dvc_plots/index.html, drawn offline, each once.
 
-The charts come from `dvc plots show --json` (DVC's public output: each plot dvc.yaml declares, as a
-Vega-Lite spec filled with the workspace's data). A declared plot whose data the last run did not write
-(the other task's charts: evaluate writes only the contract's task's) is named, not drawn. The page is
-pipelines/plots/page.html, whose charts draw with `vega.js` from the page's folder: this module writes
-that file from the pinned vl-convert-python (a dev dependency that bundles Vega, Vega-Lite and
-Vega-Embed; nothing is downloaded), with the Vega-Lite major the specs' `$schema` declares.
+The charts are `dvc plots show --json`'s Vega-Lite specs; a declared plot the last run wrote no data for is
+named, not drawn. The page's vega.js comes from the pinned vl-convert-python bundle: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StageFailed
+from .files import write_text
 
 SCRIPT = "vega.js"
 # What the bundle leaves global: the page calls vegaEmbed (which compiles Vega-Lite itself) for each chart.
@@ -35,11 +32,8 @@ class PlotsPageError(StageFailed):
 
 
 def charts(shown: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """(plot name -> its Vega-Lite spec, the names of plots without data) from `dvc plots show --json`'s output.
-
-    A plot without data is one whose data file is not in the workspace (DVC lists it with no entry and a
-    FileNotFoundError); any other error (a file without the plot's field, a bad dvc.yaml) is refused.
-    """
+    """(plot name -> Vega-Lite spec, names of plots whose data file is absent) from `dvc plots show --json`;
+    any other DVC error (a file without the plot's field, a bad dvc.yaml) is refused."""
     if "data" not in shown:
         problems = "; ".join(str(error.get("msg")) for error in shown.get("errors", [])) or "no DVC project here"
         raise PlotsPageError(f"DVC read no plots: {problems}")
@@ -133,13 +127,6 @@ def page_html(template: str, drawn: Mapping[str, Mapping[str, object]]) -> str:
     """page.html with its `{plot_divs}` (DVC's placeholder name) replaced by the charts, in dvc.yaml's order."""
     divs = "\n".join(chart_html(name, spec) for name, spec in drawn.items())
     return template.replace("{refresh_tag}", "").replace("{plot_divs}", divs)
-
-
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,21 +7,23 @@ the promotion. CI builds the service image from this folder after `make champion
 
 from __future__ import annotations
 
+from {{ cookiecutter.package_name }}_core import CARD_NAME, MODEL_NAME, load_verified
+
 from .errors import StageFailed
-from .files import read_json
-from .gate import CARD_FILE, challenge, check_shippable, install, read_verified_folder, report
+from .gate import challenge, check_shippable, install, report
 from .params import Params
 
 
 def stage(p: Params) -> None:
     """The `register` stage: gate the challenger against the committed champion, write reports/registry.json."""
     folder = p.paths.champion
-    champion = read_verified_folder(folder) if (folder / CARD_FILE).exists() else None
-    decision = challenge(p, champion)
+    champion = load_verified(folder / MODEL_NAME) if (folder / CARD_NAME).exists() else None
+    challenger = load_verified(p.paths.onnx, p.paths.card)
+    decision = challenge(p, challenger, champion)
     record = {
         **decision.record(),
-        "challenger_version": read_json(p.paths.card)["version"],
-        "champion_version": champion[1]["version"] if champion else None,
+        "challenger_version": challenger[1].version,
+        "champion_version": champion[1].version if champion else None,
     }
     report(record, decision, p.paths.reports / "registry.json")
     if decision.promoted:
@@ -32,8 +34,8 @@ def stage(p: Params) -> None:
 def champion_stage(p: Params) -> None:
     """`make champion`: check the committed champion (hash, contract, floor) before an image is built from it."""
     folder = p.paths.champion
-    if not (folder / CARD_FILE).exists():
+    if not (folder / CARD_NAME).exists():
         raise StageFailed(f"{folder} holds no champion: run `make repro` and commit {folder}")
-    _, card = read_verified_folder(folder)
+    _, card = load_verified(folder / MODEL_NAME)
     check_shippable(card, p.register_)
-    print(f"champion: {card['name']} version {card['version']} in {folder}, verified against its card")
+    print(f"champion: {card.name} version {card.version} in {folder}, verified against its card")

@@ -19,20 +19,12 @@ import onnx
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from {{ cookiecutter.package_name }}_core import CARD_NAME, MODEL_NAME, CardError, load_verified
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import StageFailed
 from .files import read_json
-from .gate import (
-    CARD_FILE,
-    MODEL_FILE,
-    challenge,
-    check_shippable,
-    install,
-    read_verified_folder,
-    report,
-)
-from .integrity import IntegrityError
+from .gate import Verified, challenge, check_shippable, install, report
 from .params import Params
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -72,9 +64,7 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def fetch_champion(
-    client: MlflowClient, line: str, alias: str, folder: Path
-) -> tuple[str, tuple[bytes, dict[str, Any]]] | None:
+def fetch_champion(client: MlflowClient, line: str, alias: str, folder: Path) -> tuple[str, Verified] | None:
     """The alias holder's version and its verified ONNX bytes and card, downloaded into `folder`; None if no holder."""
     try:
         holder = client.get_model_version_by_alias(line, alias)
@@ -85,46 +75,46 @@ def fetch_champion(
             run_id=holder.run_id, artifact_path=DEPLOY_ARTIFACTS, dst_path=str(folder)
         )
     except (MlflowException, OSError) as error:
-        raise IntegrityError(
+        raise NoChampion(
             f"'{alias}' of {line} (version {holder.version}) has no deploy artefacts to verify: {error}"
         ) from error
-    onnx_bytes, card = read_verified_folder(Path(local))
+    onnx_bytes, card = load_verified(Path(local) / MODEL_NAME)
     # The artefact store holds the files; the registry holds the hash they were registered with.
     # Both must agree, so write access to the artefact store alone cannot choose what ships.
     registered = holder.tags.get(SHA256_TAG)
-    if registered != card["sha256"] or holder.tags.get(CONTRACT_TAG) != card.get("contract"):
-        raise IntegrityError(
-            f"'{alias}' of {line} (version {holder.version}): the downloaded model (sha256 {card['sha256'][:12]}…) "
-            f"is not the one registered (sha256 {str(registered)[:12]}…); it is refused"
+    if registered != card.sha256 or holder.tags.get(CONTRACT_TAG) != card.contract:
+        raise CardError(
+            MODEL_NAME,
+            "sha256",
+            f"'{alias}' of {line} (version {holder.version}): the downloaded model (sha256 {card.sha256[:12]}...) "
+            f"is not the one registered (sha256 {str(registered)[:12]}...); it is refused",
         )
     return str(holder.version), (onnx_bytes, card)
 
 
-def other_line_champion(client: MlflowClient, model_name: str, line: str, alias: str) -> dict[str, Any] | None:
-    """The card of the newest other contract's champion, when this contract's line has none yet."""
+def other_line_contract(client: MlflowClient, model_name: str, line: str, alias: str) -> str | None:
+    """The contract of the newest other line's champion, when this contract's line has none yet."""
     for model in client.search_registered_models(filter_string=f"name LIKE '{model_name}-%'"):
         if model.name == line or alias not in (model.aliases or {}):
             continue
-        holder = client.get_model_version_by_alias(model.name, alias)
-        return {"contract": holder.tags.get(CONTRACT_TAG), "version": holder.tags.get(SHA256_TAG, "")[:12]}
+        return str(client.get_model_version_by_alias(model.name, alias).tags.get(CONTRACT_TAG))
     return None
 
 
 def stage(p: Params) -> None:
     """The `register` stage: decide, log the run and the decision, register, move the alias, install the champion."""
-    rule, card = p.register_, read_json(p.paths.card)
+    rule, challenger = p.register_, load_verified(p.paths.onnx, p.paths.card)
+    card = challenger[1]
     mlflow.set_tracking_uri(tracking_uri())
     mlflow.set_experiment(p.export.model_name)
     client = MlflowClient()
-    line = line_name(p.export.model_name, card["contract"])
+    line = line_name(p.export.model_name, card.contract)
     with tempfile.TemporaryDirectory() as scratch:
         held = fetch_champion(client, line, rule.alias, Path(scratch))
-        if held is not None:
-            decision = challenge(p, held[1])
-        else:  # a new contract's first model: say so when another contract's line has a champion
-            previous = other_line_champion(client, p.export.model_name, line, rule.alias)
-            decision = challenge(p, (b"", previous) if previous else None)
-        with mlflow.start_run(run_name=f"{p.export.model_name}-{card['version']}") as active:
+        # A new contract's first model: say so when another contract's line has a champion.
+        other = None if held else other_line_contract(client, p.export.model_name, line, rule.alias)
+        decision = challenge(p, challenger, held[1] if held else None, other)
+        with mlflow.start_run(run_name=f"{p.export.model_name}-{card.version}") as active:
             mlflow.log_params(flatten(p.model_dump(mode="json", by_alias=True, exclude={"paths"})))
             mlflow.log_metrics(read_json(p.paths.reports / "metrics.json"))
             mlflow.log_metrics(
@@ -136,13 +126,13 @@ def stage(p: Params) -> None:
                 mlflow.log_metric("gate.champion_score", decision.champion_score)
             mlflow.set_tags(
                 {
-                    "model_card.version": card["version"],
-                    "training_data.sha256": card["training_data"]["sha256"],
-                    "contract": card["contract"],
+                    "model_card.version": card.version,
+                    "training_data.sha256": card.training_data.sha256,
+                    "contract": card.contract,
                     "gate.outcome": decision.outcome,
                 }
             )
-            mlflow.log_dict(card, "model_card.json")
+            mlflow.log_dict(card.model_dump(mode="json"), CARD_NAME)
             mlflow.log_dict(decision.record(), "gate_decision.json")
             plots = p.paths.reports / "plots"
             if plots.is_dir():
@@ -159,8 +149,8 @@ def stage(p: Params) -> None:
                     save_as_external_data=False,
                 )
                 version = str(info.registered_model_version)
-                client.set_model_version_tag(line, version, CONTRACT_TAG, card["contract"])
-                client.set_model_version_tag(line, version, SHA256_TAG, card["sha256"])
+                client.set_model_version_tag(line, version, CONTRACT_TAG, card.contract)
+                client.set_model_version_tag(line, version, SHA256_TAG, card.sha256)
         if decision.promoted and version is not None:
             client.set_registered_model_alias(line, rule.alias, version)
         record = {
@@ -178,8 +168,8 @@ def stage(p: Params) -> None:
             install(p.paths.onnx, p.paths.card, p.paths.champion)
         elif held is not None:
             install(
-                Path(scratch) / DEPLOY_ARTIFACTS / MODEL_FILE,
-                Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
+                Path(scratch) / DEPLOY_ARTIFACTS / MODEL_NAME,
+                Path(scratch) / DEPLOY_ARTIFACTS / CARD_NAME,
                 p.paths.champion,
             )
         report(record, decision, p.paths.reports / "registry.json")
@@ -212,9 +202,9 @@ def champion_stage(p: Params) -> None:
         version, (_, card) = held
         check_shippable(card, p.register_)
         install(
-            Path(scratch) / DEPLOY_ARTIFACTS / MODEL_FILE,
-            Path(scratch) / DEPLOY_ARTIFACTS / CARD_FILE,
+            Path(scratch) / DEPLOY_ARTIFACTS / MODEL_NAME,
+            Path(scratch) / DEPLOY_ARTIFACTS / CARD_NAME,
             p.paths.champion,
         )
     source = describe(uri)
-    print(f"champion: {line} version {version} (model {card['version']}) from {source} -> {p.paths.champion}, verified")
+    print(f"champion: {line} version {version} (model {card.version}) from {source} -> {p.paths.champion}, verified")

@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -36,7 +35,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from prometheus_client import CollectorRegistry, Gauge
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TASK, find_violations
+from {{ cookiecutter.package_name }}_core import (
+    CARD_NAME,
+    FEATURE_COLUMNS,
+    TASK,
+    CardError,
+    Features,
+    ModelCard,
+    find_violations,
+    load_verified,
+)
 
 from .errors import StageFailed
 from .files import (
@@ -47,19 +55,16 @@ from .files import (
     iter_batches,
     normalise_url,
     probe_writable,
-    read_json,
     remove_stale_temporaries,
     source_columns,
     staged,
 )
-from .integrity import IntegrityError, verify
 from .params import Params
 from .publish import push
 from .scoring import onnx_feed
 from .validate import Findings, check, check_rows, column_rules
 
 DEFAULT_MODEL = "models/champion/model.onnx"
-CARD_NAME = "model_card.json"
 # Rows per block of a Parquet input, bytes per block of a CSV one: what one contract check and one
 # model call see, and so what bounds the run's memory (bench/score.py measures it).
 CHUNK_ROWS = 100_000
@@ -117,24 +122,23 @@ def _card_location(model: str) -> str:
     return model.rsplit("/", 1)[0] + "/" + CARD_NAME if "/" in model else CARD_NAME
 
 
-def load_champion(model: str) -> tuple[ort.InferenceSession, dict[str, Any]]:
-    """The ONNX model and its card (model_card.json beside it), refused unless the hashes match."""
+def load_champion(model: str) -> tuple[ort.InferenceSession, ModelCard]:
+    """The ONNX model and its card (CARD_NAME beside it), refused unless the hashes match."""
     card_location = _card_location(model)
     with _local_copy(model) as onnx_path, _local_copy(card_location) as card_path:
         if not onnx_path.is_file():
             raise ScoringRefused(f"no model at {model}: run `make repro` (or pass --model)")
         if not card_path.is_file():
             raise ScoringRefused(f"no model card at {card_location}: the model cannot be verified, so it is not used")
-        card: dict[str, Any] = read_json(card_path)
         try:
-            verify(onnx_path, card, name=model)
-        except IntegrityError as error:
-            raise ScoringRefused(f"{error}; nothing was scored") from error
+            onnx_bytes, card = load_verified(onnx_path, card_path)
+        except CardError as error:
+            raise ScoringRefused(f"{model}: {error}; nothing was scored") from error
         # One intra-op thread, as the service's default: the model is small next to the reading, checking and
         # writing around it, and onnxruntime's spinning thread pool would compete with them for the cores.
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
-        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
     names = {node.name for node in session.get_inputs()}
     if names != set(FEATURE_COLUMNS):
         raise ScoringRefused(f"{model} expects inputs {sorted(names)}, the contract has {sorted(FEATURE_COLUMNS)}")
@@ -234,12 +238,11 @@ class Totals:
 class Scorer:
     """One block at a time: the contract's checks, the model's predictions, the quarantine's rows."""
 
-    def __init__(self, session: ort.InferenceSession, card: dict[str, Any], *, text: bool) -> None:
+    def __init__(self, session: ort.InferenceSession, card: ModelCard, *, text: bool) -> None:
         self.session, self.card, self.text = session, card, text
         self.outputs = [node.name for node in session.get_outputs()]
         self.types = {name: kind for name, kind in contract_types().items() if name in FEATURE_COLUMNS}
-        rules = column_rules()
-        self.rules = None if rules is None else {name: rules[name] for name in FEATURE_COLUMNS}
+        self.rules = column_rules(Features)
         self.totals = Totals()
 
     def features(self, batch: pa.RecordBatch) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -255,7 +258,7 @@ class Scorer:
         return pa.table(columns), unfit
 
     def findings(self, features: pa.Table) -> Findings:
-        return check_rows(features, labelled=False) if self.rules is None else check(features, self.rules)
+        return check_rows(features, Features) if self.rules is None else check(features, self.rules)
 
     def block(
         self, batch: pa.RecordBatch, malformed: Malformed, *, last: bool = False
@@ -315,7 +318,7 @@ class Scorer:
 
     def predict(self, rows: pa.RecordBatch) -> pa.RecordBatch:
         """The rows plus `prediction`: the label and one `probability_<class>` per class, or the predicted value."""
-        classes = [str(label) for label in self.card.get("classes", [])]
+        classes = self.card.classes
         count = rows.num_rows
         if count:
             feed = onnx_feed(pa.Table.from_batches([rows]).select(list(FEATURE_COLUMNS)).to_pandas())
@@ -431,7 +434,7 @@ def score_file(source: str, output: str, *, model: str = DEFAULT_MODEL, quaranti
         quarantined=scorer.totals.quarantined,
         output=output,
         quarantine=quarantine,
-        model_version=str(card.get("version", "")),
+        model_version=card.version,
         seconds=time.perf_counter() - started,
         predicted=scorer.predicted(),
     )
@@ -477,7 +480,7 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--model",
         default=environ("SCORE_MODEL") or DEFAULT_MODEL,
-        help="ONNX model with model_card.json beside it (default: %(default)s; env SCORE_MODEL)",
+        help=f"ONNX model with {CARD_NAME} beside it (default: %(default)s; env SCORE_MODEL)",
     )
     cli.add_argument(
         "--publish-champion",

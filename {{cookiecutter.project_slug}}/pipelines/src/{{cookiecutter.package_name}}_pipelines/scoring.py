@@ -1,9 +1,7 @@
-"""Pipelines (MLOps): the headline metrics of each task, their direction and baseline — one definition for evaluate and the gate.
+"""Pipelines (MLOps): each task's metrics and baseline, and the ONNX feed — one definition for evaluate and the gate.
 
-The contract's TASK picks the metrics: a classifier is scored from its probabilities (accuracy,
-macro F1, ROC AUC, log loss), a regressor from its values (RMSE, MAE, R²). The baseline is
-scikit-learn's Dummy model fitted on the train split's target alone (the class priors, or the
-mean): the gate asks a model to beat it clearly on the test split (params.yaml `register`).
+A classifier is scored from its probabilities, a regressor from its values; the baseline is scikit-learn's
+Dummy model fitted on the train split's target (class priors, or the mean).
 """
 
 from __future__ import annotations
@@ -28,20 +26,12 @@ MISSING_CATEGORY = ""
 
 
 def label_codes(truth: pd.Series, classes: Sequence[str]) -> np.ndarray:
-    """Each label's position in `classes`.
-
-    Metrics compare these integer codes: scikit-learn sorts the labels it is given, and sorting
-    a million strings costs seconds where sorting integers costs milliseconds.
-    """
+    """Each label's position in `classes`: metrics compare integer codes (scikit-learn sorts the labels it gets)."""
     return np.asarray(pd.Categorical(truth, categories=list(classes)).codes)
 
 
 def classification_metrics(truth: pd.Series, probabilities: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
-    """accuracy, macro F1, ROC AUC and log loss; `probabilities` has one column per class.
-
-    ROC AUC (`roc_auc_ovr`) is the positive (second) class's for two classes, and the macro mean of
-    one-vs-rest AUCs for more; for two classes the two are the same number.
-    """
+    """accuracy, macro F1, ROC AUC (the positive class's for two classes, else macro one-vs-rest) and log loss."""
     from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 
     codes = range(len(classes))
@@ -106,28 +96,13 @@ def baseline_outputs(train_target: pd.Series, rows: int, classes: Sequence[str])
     return prior_probabilities(train_target, rows, classes)
 
 
-def classification_baseline(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
-    """Classification metrics of the train split's class priors given for every row of `truth` (its most
-    frequent class as the label)."""
-    return classification_metrics(truth, prior_probabilities(train_target, len(truth), classes), classes)
-
-
-def regression_baseline(train_target: pd.Series, truth: pd.Series) -> dict[str, float]:
-    """Regression metrics of the train split's mean given for every row of `truth`."""
-    return regression_metrics(truth, mean_values(train_target, len(truth)))
-
-
 def baseline_metrics(train_target: pd.Series, truth: pd.Series, classes: Sequence[str]) -> dict[str, float]:
     """The task's metrics of a Dummy model fitted on the train split's target, on the rows of `truth`."""
     return task_metrics(truth, baseline_outputs(train_target, len(truth), classes), classes)
 
 
 def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The ONNX model's inputs for a frame of records: one [N,1] array per contract column.
-
-    A gap (an optional column's missing value) goes in as the exported graph expects it: NaN in a
-    number, MISSING_CATEGORY in a category, for the graph's imputers to fill.
-    """
+    """The ONNX model's inputs: one [N,1] array per contract column, gaps as NaN or MISSING_CATEGORY (imputed)."""
     feed: dict[str, np.ndarray] = {}
     for column in FEATURE_COLUMNS:
         values = frame[[column]]
@@ -139,20 +114,9 @@ def onnx_feed(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def onnx_outputs(session: ort.InferenceSession, feed: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
-    """The model's first output (labels, or values as [N]) and its probabilities [N, classes] when it has them.
-
-    A classifier exported by export.py outputs `label` and `probabilities`; a regressor one `value` [N, 1].
-    """
+    """The model's first output (labels, or values) as [N], and its probabilities [N, classes] if it has them."""
     names = [node.name for node in session.get_outputs()]
     results = dict(zip(names, session.run(None, feed), strict=True))
     first = np.asarray(results[names[0]])
     probabilities = results.get("probabilities")
     return first.reshape(len(first)), None if probabilities is None else np.asarray(probabilities)
-
-
-def onnx_metrics(
-    session: ort.InferenceSession, frame: pd.DataFrame, truth: pd.Series, classes: Sequence[str]
-) -> dict[str, float]:
-    """The task's metrics of an ONNX model on `frame`."""
-    values, probabilities = onnx_outputs(session, onnx_feed(frame))
-    return task_metrics(truth, values if probabilities is None else probabilities, classes)

@@ -15,23 +15,21 @@ from {{ cookiecutter.package_name }}_core import TARGET, TASK
 from .params import Params
 
 
-def split_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers of the train and test parts.
-
-    Classification keeps each class's share in both parts (stratified on the labels' integer codes,
-    no Python object per row); a regression target is continuous, so its rows are shuffled alone.
-    """
-    rows = np.arange(len(target))
+def train_test_rows(target: pa.ChunkedArray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the train and test parts: stratified on the labels' integer codes for classification,
+    shuffled for regression."""
     stratify = None
     if TASK == "classification":
         stratify = pc.dictionary_encode(target).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    train_rows, test_rows = train_test_split(rows, test_size=test_size, random_state=seed, stratify=stratify)
+    train_rows, test_rows = train_test_split(
+        np.arange(len(target)), test_size=test_size, random_state=seed, stratify=stratify
+    )
     return train_rows, test_rows
 
 
 def run(validated: Path, train: Path, test: Path, test_size: float, seed: int) -> tuple[int, int]:
     table = pq.read_table(validated)
-    train_rows, test_rows = split_rows(table.column(TARGET), test_size, seed)
+    train_rows, test_rows = train_test_rows(table.column(TARGET), test_size, seed)
     for rows, path in ((train_rows, train), (test_rows, test)):
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.take(pa.array(rows)), path)

@@ -1,14 +1,8 @@
 """Research (Data Scientists): `make dataset` — make a team's CSV the project's dataset, contract and all.
 
-It reads the CSV in bounded chunks (survey.py), infers the contract (infer.py), keeps the physical
-bounds a person wrote (physical.py), writes it as core's schema.py (render.py), writes the data file
-into core's data/ folder a chunk at a time and tracks it with DVC, writes a sample of it beside it for
-git (sample.py: what the tests read, since a fresh clone has no DVC data), and points params.yaml's
-`ingest.source` at the data file, changing nothing else there.
-Every file is written to a temporary file first and swapped in at the end; any failure restores
-what was there, so a refused CSV leaves the repository as it was. A run under a new file name
-replaces the previous dataset (previous.py): its data file, `.dvc` pointer and sample go, only
-after the new one is written, validated and tracked.
+Surveys the CSV in bounded chunks, infers the contract, writes core's schema.py, the data file (DVC-tracked)
+and its git sample, and points params.yaml's `ingest.source` at it. Every file is swapped in at the end and
+restored on any failure, so a refused CSV changes nothing; a new file name replaces the previous dataset.
 """
 
 from __future__ import annotations
@@ -27,18 +21,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from slugify import slugify
 
 from {{ cookiecutter.package_name }}_core import data_path
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
+from {{ cookiecutter.package_name }}_core.rules import field_rules, violations
 
 from .errors import DatasetError
-from .infer import Plan, Task, plan, survey_csv
+from .infer import Plan, Task, infer_plan, survey_csv
 from .physical import keep_physical, physical_bounds
 from .previous import check_nothing_lost, delete_files, find_previous, stop_tracking
 from .render import formatted, schema_source
@@ -80,11 +74,6 @@ def sample_file_name(data_file: str) -> str:
     return f"{Path(data_file).stem}.sample.csv"
 
 
-def labelled_rows(frame: pd.DataFrame, plan_: Plan) -> pd.DataFrame:
-    """The rows that have a target, every column under its contract name, cells as they were."""
-    return frame[frame[plan_.target.header] != ""].rename(columns=plan_.names)
-
-
 def csv_text(frame: pd.DataFrame) -> str:
     """A CSV file's text: the header, then the rows, cells as they are."""
     buffer = io.StringIO()
@@ -92,12 +81,12 @@ def csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def write_data(csv: Path, headers: list[str], plan_: Plan, path: Path) -> None:
-    """The data file, a chunk at a time: every column under its contract name, the rows that have a target,
-    cells as they were (MISSING_TOKENS as gaps)."""
+def write_data(csv: Path, headers: list[str], plan: Plan, path: Path) -> None:
+    """The data file, a chunk at a time: the labelled rows, contract names, cells as they were."""
     with path.open("w", encoding="utf-8", newline="") as file:
         for number, chunk in enumerate(read_chunks(csv, headers)):
-            labelled_rows(chunk, plan_).to_csv(file, index=False, header=number == 0, lineterminator="\n")
+            labelled = chunk[chunk[plan.target.header] != ""].rename(columns=plan.names)
+            labelled.to_csv(file, index=False, header=number == 0, lineterminator="\n")
 
 
 def load_schema(text: str, path: Path) -> types.ModuleType:
@@ -114,20 +103,11 @@ def load_schema(text: str, path: Path) -> types.ModuleType:
 def check_rows(schema: types.ModuleType, frame: pd.DataFrame) -> None:
     """Every row of `frame` (contract names, text cells) must meet the inferred contract; otherwise the
     inference has a bug. It reads the survey's pool: every row of a file that fits in it."""
-    model: type[BaseModel] = schema.LabelledRecord
-    numeric = {
-        name
-        for name, field in model.model_fields.items()
-        if not get_args(field.annotation) or float in get_args(field.annotation)
-    }
-    for index, row in enumerate(frame[list(model.model_fields)].to_dict("records")):
-        record = {
-            name: None if value == "" else float(value) if name in numeric else value for name, value in row.items()
-        }
-        try:
-            model.model_validate(record)
-        except ValidationError as error:
-            raise AssertionError(f"row {index} breaks the inferred contract: {error}") from error
+    rules = field_rules(schema.LabelledRecord)
+    for index, row in enumerate(frame[list(rules)].to_dict("records")):
+        found = violations(schema.LabelledRecord, {name: rules[name].parse(cell) for name, cell in row.items()})
+        if found:
+            raise AssertionError(f"row {index} breaks the inferred contract: {'; '.join(map(str, found))}")
 
 
 # A `key: value  # comment` line of params.yaml: the value is what lies between the key and the comment.
@@ -156,8 +136,7 @@ def _yaml_scalar(value: str) -> str:
 
 
 def params_text(text: str, source: str) -> tuple[str, list[str]]:
-    """params.yaml with `ingest.source` set, every other byte as it was (comments, `null`s, quoting), and a line
-    per other value the new data resets."""
+    """params.yaml with `ingest.source` set, every other byte as it was, and a note per value the new data resets."""
     yaml = YAML()
     document: Any = yaml.load(text)
     lines = text.splitlines(keepends=True)
@@ -183,11 +162,8 @@ _IN_MEMORY_BYTES = 16 * 1024 * 1024
 
 @contextmanager
 def all_or_nothing(paths: Sequence[Path]) -> Iterator[None]:
-    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data.
-
-    A small file's bytes are kept in memory (tools such as DVC rewrite .gitignore in place); a large one,
-    the data file, which may be gigabytes and is only ever replaced (`replace_with`), through a hard link.
-    """
+    """Restore `paths` (content, or absence) if the block raises: no partial contract, no lost data. A large
+    file (the data file, only ever replaced) is kept through a hard link, a small one in memory."""
     saved: dict[Path, bytes | Path | None] = {}
     try:
         for path in paths:
@@ -223,12 +199,9 @@ def _keep(path: Path) -> bytes | Path:
 
 def replace(path: Path, text: str) -> bool:
     """Write `text` to `path` through a temporary file in the same folder; False when it was already so."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return True
+    return replace_with(path, temporary)
 
 
 def replace_with(path: Path, temporary: Path) -> bool:
@@ -277,18 +250,18 @@ def make_dataset(
     layout = Layout(project)
     options = Options(task, keep, drop, categorical)
     found = survey_csv(csv, target)
-    inferred = plan(found, target, task=task, keep=keep, drop=drop, categorical=categorical)
-    plan_ = keep_physical(inferred, physical_bounds(layout.schema))
+    inferred = infer_plan(found, target, task=task, keep=keep, drop=drop, categorical=categorical)
+    plan = keep_physical(inferred, physical_bounds(layout.schema))
     name = data_file_name(csv)
     data_file = layout.core / "data" / name
     sample_file = data_file.with_name(sample_file_name(name))
-    pool = found.pool.rename(columns=plan_.names)
-    sample_frame = sample_rows(pool, plan_)
+    pool = found.pool.rename(columns=plan.names)
+    sample_frame = sample_rows(pool, plan)
     sample = csv_text(sample_frame)
-    rows, sampled = found.rows - plan_.rows_without_target, len(sample_frame)
+    rows, sampled = found.rows - plan.rows_without_target, len(sample_frame)
     schema_text = formatted(
         schema_source(
-            plan_,
+            plan,
             source=csv.name,
             rows=rows,
             data_file=name,
@@ -302,7 +275,7 @@ def make_dataset(
     schema = load_schema(schema_text, layout.schema)
     check_rows(schema, pool)
     check_rows(schema, sample_frame)
-    classes = plan_.target.categories
+    classes = plan.target.categories
     old, new = contract_fingerprint(), contract_fingerprint(schema.Features, schema.TARGET, classes)
     params, notes = params_text(layout.params.read_text(encoding="utf-8"), str(data_file.relative_to(project)))
     dvc_file, ignore = data_file.with_name(f"{name}.dvc"), data_file.with_name(".gitignore")
@@ -311,7 +284,7 @@ def make_dataset(
     restored = [data_file, sample_file, layout.schema, layout.params, dvc_file, ignore]
     written_data = data_file.with_name(f".{name}.tmp")
     try:
-        write_data(csv, found.headers, plan_, written_data)
+        write_data(csv, found.headers, plan, written_data)
         with all_or_nothing(restored + ([previous.pointer] if previous.pointer else [])):
             changed = [data_file.relative_to(project)] if replace_with(data_file, written_data) else []
             written = ((sample_file, sample), (layout.schema, schema_text), (layout.params, params))
@@ -325,14 +298,14 @@ def make_dataset(
     sampled_from = f"{sampled} of {rows} rows" if sampled < rows else f"all {rows} rows"
     tracked = f"DVC tracks {data_file.relative_to(project)}; git tracks its sample {sample_file.relative_to(project)}"
     notes += [replaced] if replaced else []
-    notes += code_notes(plan_, csv, target, options)
-    return report(plan_, csv, f"{tracked} ({sampled_from}, what the tests read)", changed, notes, old, new)
+    notes += code_notes(plan, csv, target, options)
+    return report(plan, csv, f"{tracked} ({sampled_from}, what the tests read)", changed, notes, old, new)
 
 
-def code_notes(plan_: Plan, csv: Path, target: str, options: Options) -> list[str]:
+def code_notes(plan: Plan, csv: Path, target: str, options: Options) -> list[str]:
     """A line per numeric feature of a few whole numbers, with the exact command that makes it categorical."""
     notes = []
-    for name, values in plan_.codes.items():
+    for name, values in plan.codes.items():
         words = options.words(categorical=(*options.categorical, name))
         command = shlex.join(["make", "dataset", f"CSV={csv}", f"TARGET={target}", *words])
         notes.append(
@@ -342,19 +315,17 @@ def code_notes(plan_: Plan, csv: Path, target: str, options: Options) -> list[st
     return notes
 
 
-def report(
-    plan_: Plan, csv: Path, tracked: str, changed: list[Path], notes: list[str], old: str, new: str
-) -> list[str]:
+def report(plan: Plan, csv: Path, tracked: str, changed: list[Path], notes: list[str], old: str, new: str) -> list[str]:
     """What `make dataset` did and why, then the commands that come next."""
-    lines = [f"make dataset: {csv} -> {plan_.task} of {plan_.target.name!r} with {len(plan_.features)} features"]
-    renamed = {header: name for header, name in plan_.names.items() if header != name}
+    lines = [f"make dataset: {csv} -> {plan.task} of {plan.target.name!r} with {len(plan.features)} features"]
+    renamed = {header: name for header, name in plan.names.items() if header != name}
     lines += [f"  column {header!r} -> {name}" for header, name in renamed.items()]
-    lines += [f"  left out {left.header!r}: {left.reason}" for left in plan_.left_out]
-    optional = [column.name for column in plan_.features if column.optional]
+    lines += [f"  left out {left.header!r}: {left.reason}" for left in plan.left_out]
+    optional = [column.name for column in plan.features if column.optional]
     if optional:
         lines.append(f"  may be missing (imputed by the feature code): {', '.join(optional)}")
-    if plan_.rows_without_target:
-        lines.append(f"  {plan_.rows_without_target} rows without a target value are not in the data file")
+    if plan.rows_without_target:
+        lines.append(f"  {plan.rows_without_target} rows without a target value are not in the data file")
     lines += [f"  {note}" for note in notes]
     wrote = ", ".join(map(str, changed)) or "nothing (already this dataset)"
     lines.append(f"  wrote: {wrote}; {tracked}")
@@ -383,19 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, required=True, help="the team's CSV (header row, one record per row)")
     parser.add_argument("--target", required=True, help="the column to predict (CSV header or its snake_case name)")
     parser.add_argument("--task", choices=["classification", "regression"], help="default: inferred from the target")
-    parser.add_argument("--keep", default="", help="comma-separated columns to keep although they look left-out")
-    parser.add_argument("--drop", default="", help="comma-separated columns to leave out")
-    parser.add_argument("--categorical", default="", help="comma-separated numeric columns that are codes: categories")
-    args = parser.parse_args(argv)
+    parser.add_argument("--keep", type=_names, default=(), help="comma-separated columns to keep though left out")
+    parser.add_argument("--drop", type=_names, default=(), help="comma-separated columns to leave out")
+    parser.add_argument("--categorical", type=_names, default=(), help="comma-separated numeric columns that are codes")
+    arguments = vars(parser.parse_args(argv))  # named as make_dataset's parameters
     try:
-        lines = make_dataset(
-            args.csv,
-            args.target,
-            task=args.task,
-            keep=_names(args.keep),
-            drop=_names(args.drop),
-            categorical=_names(args.categorical),
-        )
+        lines = make_dataset(**arguments)
     except DatasetError as error:
         print(f"make dataset: {error}", file=sys.stderr)
         print("make dataset: nothing was changed", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import pandas as pd
 from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -51,10 +52,8 @@ def numeric_summary(frame: pd.DataFrame) -> pd.DataFrame:
 def category_shares(
     frame: pd.DataFrame, column: str, *, categorical: Collection[str] = tuple(CATEGORICAL_COLUMNS)
 ) -> pd.DataFrame:
-    """Share of each category of `column` within each class; for regression, the target's mean per category.
-
-    `categorical` names the columns that hold categories: the contract's (a test passes its own).
-    """
+    """Share of each category of `column` within each class, or (regression) the target's mean per category;
+    `categorical` names the category columns (the contract's, or a test's own)."""
     if column not in categorical:
         raise KeyError(f"{column!r} is not a categorical contract column; choose one of {sorted(categorical)}")
     if TARGET_CLASSES:
@@ -62,24 +61,20 @@ def category_shares(
     return frame.groupby(column)[TARGET].agg(["count", "mean", "std"]).round(1)
 
 
-def _splitter(folds: int, seed: int) -> KFold | StratifiedKFold:
-    return (StratifiedKFold if TARGET_CLASSES else KFold)(n_splits=folds, shuffle=True, random_state=seed)
+def _cross_validated(model: Any, frame: pd.DataFrame, folds: int, seed: int) -> pd.Series:
+    """SCORING of `model` on the valid rows, over seeded (stratified, for classes) folds."""
+    valid = frame[frame["valid"]]
+    cv = (StratifiedKFold if TARGET_CLASSES else KFold)(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_val_score(model, valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=cv, scoring=SCORING)
+    return pd.Series(scores, name=SCORING)
 
 
 def baseline_scores(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.Series:
     """Cross-validated SCORING of core's training recipe on the valid rows: the number to beat."""
-    valid = frame[frame["valid"]]
-    scores = cross_val_score(
-        build_model(seed=seed), valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=_splitter(folds, seed), scoring=SCORING
-    )
-    return pd.Series(scores, name=SCORING)
+    return _cross_validated(build_model(seed=seed), frame, folds, seed)
 
 
 def guessing_scores(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.Series:
     """The same folds scored by a model that ignores the features (the most frequent class, or the mean)."""
-    valid = frame[frame["valid"]]
     dummy = DummyClassifier(strategy="most_frequent") if TARGET_CLASSES else DummyRegressor(strategy="mean")
-    scores = cross_val_score(
-        dummy, valid[list(FEATURE_COLUMNS)], valid[TARGET], cv=_splitter(folds, seed), scoring=SCORING
-    )
-    return pd.Series(scores, name=SCORING)
+    return _cross_validated(dummy, frame, folds, seed)

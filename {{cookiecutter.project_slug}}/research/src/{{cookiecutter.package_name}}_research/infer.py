@@ -1,9 +1,7 @@
 """Research (Data Scientists): infer a data contract from a CSV — types, ranges, categories, gaps, left-out columns.
 
-Every rule is a named constant here, so a Data Scientist can see (and change) why a column was
-kept, typed or left out. The CSV is read as text, in bounded chunks (survey.py): types, ranges,
-categories and gaps come from every labelled row; the pattern rules (dates, times, identifiers)
-read the survey's seeded pool of rows.
+Every rule is a named constant here, so a Data Scientist can see (and change) why a column was kept,
+typed or left out. Statistics come from every labelled row (survey.py); the pattern rules read its pool.
 """
 
 from __future__ import annotations
@@ -128,22 +126,22 @@ def contract_names(headers: list[str]) -> dict[str, str]:
     return names
 
 
+def _header(headers: list[str], names: dict[str, str], given: str) -> str | None:
+    """The CSV header `given` names, by header or by contract name."""
+    return given if given in headers else next((header for header, name in names.items() if name == given), None)
+
+
 def target_header(headers: list[str], target: str) -> str:
     """The CSV header TARGET names (by header or by contract name), or a TargetError listing the columns."""
-    by_name = {name: header for header, name in contract_names(headers).items()}
-    header = target if target in headers else by_name.get(target)
+    header = _header(headers, contract_names(headers), target)
     if header is None:
         raise TargetError(target, f"not a column of the CSV (columns: {', '.join(headers)})")
     return header
 
 
 def observed_bounds(low: float, high: float) -> tuple[float, float]:
-    """The seen [low, high] widened by RANGE_MARGIN of its span, at least MAGNITUDE_MARGIN of its magnitude,
-    rounded outward to the margin's order of magnitude; never below 0 for non-negative data.
-
-    The margin is at least the span, so the step is never finer than the data's own precision, and the
-    bounds print as the data's numbers do (`0.3`, never `0.30000000000000004`).
-    """
+    """The seen [low, high] widened by RANGE_MARGIN of its span (at least MAGNITUDE_MARGIN of its magnitude),
+    rounded outward to the margin's order of magnitude (`0.3`, not `0.30000000000000004`); >= 0 if the data is."""
     margin = max(RANGE_MARGIN * (high - low), MAGNITUDE_MARGIN * max(abs(low), abs(high))) or 1.0
     digits = -math.floor(math.log10(margin))
     step = 10.0**-digits
@@ -167,9 +165,9 @@ def _categorical(name: str, header: str, stats: ColumnStats, *, optional: bool, 
 
 def _all_different(stats: ColumnStats, pool: pd.Series) -> bool:
     """Every present value differs: exact while the survey counted them, else judged on the pool."""
-    present = pool[pool != ""]
     if stats.counts is not None:
         return len(stats.counts) == stats.present >= MIN_ROWS_FOR_IDENTIFIER
+    present = pool[pool != ""]
     return len(present) >= MIN_ROWS_FOR_IDENTIFIER and present.nunique() == len(present)
 
 
@@ -235,10 +233,9 @@ def target_column(header: str, name: str, stats: ColumnStats, task: Task) -> Col
 
 def _choose(headers: list[str], names: dict[str, str], options: tuple[str, ...], option: str) -> set[str]:
     """CSV headers named in KEEP, DROP or CATEGORICAL, by header or by contract name; an unknown name is an error."""
-    by_name = {name: header for header, name in names.items()}
     chosen: set[str] = set()
     for given in options:
-        header = given if given in headers else by_name.get(given)
+        header = _header(headers, names, given)
         if header is None:
             raise ColumnError(given, f"named in {option} but not a column of the CSV")
         chosen.add(header)
@@ -253,7 +250,7 @@ def _codes(stats: ColumnStats) -> tuple[str, ...]:
     return tuple(sorted(counts, key=float))
 
 
-def plan(
+def infer_plan(
     found: Survey,
     target: str,
     *,

@@ -1,10 +1,7 @@
-"""Research (Data Scientists): physical bounds — the ones a person wrote in schema.py, which `make dataset` keeps.
+"""Research (Data Scientists): the physical bounds a person wrote in schema.py, which `make dataset` keeps.
 
-`make dataset` writes each numeric field's bounds as observed ones (`json_schema_extra={"bounds": "observed"}`),
-widened from the data. A Data Scientist who knows the domain's real limits (a share in [0, 1], a count
->= 0, a pH in [0, 14]) writes them in schema.py and marks the field `"physical"`. A re-run reads those
-marks (schema.py is parsed, not run: it may be hand-edited), keeps the bounds, and refuses data
-outside them rather than widening them.
+A field marked `json_schema_extra={"bounds": "physical"}` keeps its ge/le on a re-run (schema.py is parsed,
+not run), and data outside them is refused rather than widening them.
 """
 
 from __future__ import annotations
@@ -47,34 +44,22 @@ def physical_bounds(schema: Path) -> dict[str, Bounds]:
         arguments = _keywords(node.value)
         extra = arguments.get("json_schema_extra")
         if isinstance(extra, dict) and extra.get("bounds") == "physical":
-            low, high = arguments.get("ge"), arguments.get("le")
-            bounds[node.target.id] = (
-                float(low) if isinstance(low, (int, float)) else None,
-                float(high) if isinstance(high, (int, float)) else None,
-            )
+            ends = (arguments.get("ge"), arguments.get("le"))
+            low, high = (float(end) if isinstance(end, (int, float)) else None for end in ends)
+            bounds[node.target.id] = (low, high)
     return bounds
 
 
 def _kept(column: Column, bounds: Bounds) -> Column:
     """`column` with its physical bounds, or a ColumnError when the data goes beyond one."""
     low, high = bounds
-    seen_low, seen_high = column.seen
+    (seen_low, seen_high), fix = column.seen, "in schema.py: fix the data, or the bound"
     if low is not None and seen_low < low:
-        raise ColumnError(
-            column.header,
-            f"has {seen_low:.15g}, below its physical bound ge={low:.15g} in schema.py: fix the data, or the bound",
-        )
+        raise ColumnError(column.header, f"has {seen_low:.15g}, below its physical bound ge={low:.15g} {fix}")
     if high is not None and seen_high > high:
-        raise ColumnError(
-            column.header,
-            f"has {seen_high:.15g}, above its physical bound le={high:.15g} in schema.py: fix the data, or the bound",
-        )
-    return replace(
-        column,
-        low=-math.inf if low is None else low,
-        high=math.inf if high is None else high,
-        bounds="physical",
-    )
+        raise ColumnError(column.header, f"has {seen_high:.15g}, above its physical bound le={high:.15g} {fix}")
+    low, high = -math.inf if low is None else low, math.inf if high is None else high
+    return replace(column, low=low, high=high, bounds="physical")
 
 
 def keep_physical(plan: Plan, bounds: dict[str, Bounds]) -> Plan:

@@ -1,12 +1,7 @@
 """Research (Data Scientists): the dataset a re-run of `make dataset` replaces — found, checked, then removed.
 
-The contract names one dataset: schema.py's `DATA_FILE` (tracked by DVC through `<file>.dvc`, or in
-git like the bundled example) and `SAMPLE_FILE` (in git), both in core's data/ folder. A run that
-writes a dataset under another name replaces them, so the repository never holds two: it refuses
-up front when removing them would lose changes that neither DVC nor git has recorded, stops DVC
-tracking the old file (`dvc remove`: its `.dvc` pointer and its .gitignore line) only after the new
-dataset is written and tracked, and deletes the old files last. Their bytes stay in DVC's cache and
-in git's history.
+schema.py's DATA_FILE and SAMPLE_FILE name it. A run under another name refuses if removing them would lose
+unrecorded changes, `dvc remove`s the old pointer once the new data is tracked, and deletes the old files last.
 """
 
 from __future__ import annotations
@@ -67,21 +62,12 @@ def declared_files(schema: Path) -> dict[str, str]:
         ) from error
     declared = {}
     for node in tree.body:
-        target, value = (
-            (node.target, node.value)
-            if isinstance(node, ast.AnnAssign)
-            else (node.targets[0], node.value)
-            if isinstance(node, ast.Assign) and len(node.targets) == 1
-            else (None, None)
-        )
-        if (
-            isinstance(target, ast.Name)
-            and target.id in DECLARATIONS
-            and isinstance(value, ast.Constant)
-            and isinstance(value.value, str)
-            and Path(value.value).name == value.value  # a file name in data/, never a path out of it
-        ):
-            declared[target.id] = value.value
+        match node:  # `NAME = "file"` or `NAME: str = "file"`, a file name in data/ (never a path out of it)
+            case (
+                ast.Assign(targets=[ast.Name(id=name)], value=ast.Constant(value=str() as file))
+                | ast.AnnAssign(target=ast.Name(id=name), value=ast.Constant(value=str() as file))
+            ) if name in DECLARATIONS and Path(file).name == file:
+                declared[name] = file
     return declared
 
 
@@ -141,12 +127,8 @@ def has_commit(project: Path) -> bool:
 
 
 def unrecorded(line: str, committed: bool) -> bool:
-    """Whether a `git status --porcelain` line shows a change git has not recorded.
-
-    Untracked (`??`): never recorded, nothing to lose it against. The work tree differing from the index
-    (second letter): unrecorded. The index differing from the last commit (first letter): unrecorded,
-    unless there is no commit yet, when the staged file is all git has (a fresh project after `make setup`).
-    """
+    """Whether a `git status --porcelain` line shows an unrecorded change: the work tree against the index, or
+    the index against the last commit (before any commit the staged file is all git has; `??` was never recorded)."""
     if line.startswith("??"):
         return False
     return line[1] != " " or (committed and line[0] != " ")

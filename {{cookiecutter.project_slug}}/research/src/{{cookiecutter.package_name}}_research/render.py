@@ -1,18 +1,15 @@
-"""Research (Data Scientists): write an inferred contract as core's schema.py — the file a reviewer reads and edits.
-
-The text is built line by line from the plan and then formatted by ruff (the project's formatter),
-so `make lint` passes on it and a second run over the same CSV writes the same bytes.
+"""Research (Data Scientists): write an inferred contract as core's schema.py, formatted by the project's ruff
+(so `make lint` passes and a second run writes the same bytes).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 from .infer import Column, Plan
+from .workspace import run_tool
 
 HEADER = '''"""Core (Data Scientists): the contract's declarations — target, feature columns, types, ranges, categories.
 
@@ -109,15 +106,4 @@ def schema_source(
 
 def formatted(text: str, project: Path, path: Path) -> str:
     """`text` as the project's ruff would format it (its pyproject settings apply through --stdin-filename)."""
-    ruff = shutil.which("ruff")
-    if ruff is None:
-        raise RuntimeError("ruff is not on PATH: run `make setup` (make dataset runs through `uv run`)")
-    result = subprocess.run(
-        [ruff, "format", "--stdin-filename", str(path), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=project,
-        check=True,
-    )
-    return result.stdout
+    return run_tool(project, "ruff", "format", "--stdin-filename", str(path), "-", stdin=text)

@@ -1,10 +1,7 @@
 """Research (Data Scientists): the data's sample in git — the rows every test reads, in any checkout.
 
-`make dataset` tracks a team's data file with DVC, so a fresh clone (CI) has it only after `dvc pull`.
-The sample it writes beside it is committed: a few hundred rows, drawn once with a fixed seed, that keep
-what the tests need from the data — every class in its share, every category and every column's gaps
-where the data has them. Only the contract's columns go into git; identifiers, free text and dates that
-`make dataset` left out stay in the DVC-tracked file.
+A fresh clone has the DVC-tracked data file only after `dvc pull`; the committed sample (a few hundred
+seeded rows, contract columns only) keeps every class in its share, every category and every gap.
 """
 
 from __future__ import annotations
@@ -37,11 +34,8 @@ def _strata(frame: pd.DataFrame, plan: Plan) -> pd.Series:
 
 
 def _covering(frame: pd.DataFrame, plan: Plan, position: pd.Series) -> list[int]:
-    """Rows that together show every category and every gap (empty cell) of the contract's features.
-
-    Each (column, value) is first met at the earliest drawn row holding it; of those rows, one is kept only
-    when it shows something the rows kept before it do not, so one row may stand for several values.
-    """
+    """Rows that together show every category and gap of the contract's features: each (column, value)'s
+    earliest drawn row, kept only when it shows something the rows kept before it do not."""
     categorical = [column.name for column in plan.features if column.kind == "categorical"]
     columns = categorical + [column.name for column in plan.features if column.optional and column.kind == "numeric"]
     wanted: set[tuple[str, str]] = set()
@@ -71,11 +65,8 @@ def _shares(sizes: pd.Series, total: int) -> pd.Series:
 
 
 def sample_rows(frame: pd.DataFrame, plan: Plan, *, rows: int = SAMPLE_ROWS, seed: int = SEED) -> pd.DataFrame:
-    """At most `rows` rows of `frame` (contract names, text cells, gaps as ""), in the data's order.
-
-    First rows that show every category and gap (as many as the budget allows once each stratum has its
-    LEAST_PER_STRATUM rows), then each stratum topped up in proportion to its size, drawn in one seeded order.
-    """
+    """At most `rows` rows of `frame` (contract names, text cells) in the data's order: rows showing every category
+    and gap (within budget once each stratum has LEAST_PER_STRATUM), then strata topped up by size, seeded."""
     columns = [*(column.name for column in plan.features), plan.target.name]
     if len(frame) <= rows:
         return frame[columns]

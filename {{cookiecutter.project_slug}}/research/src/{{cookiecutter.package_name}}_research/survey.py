@@ -1,11 +1,7 @@
-"""Research (Data Scientists): read a CSV of any size in bounded memory — its header, its chunks, its statistics.
+"""Research (Data Scientists): read a CSV of any size in bounded memory — its header, chunks and statistics.
 
-`make dataset` reads a team's CSV twice, a chunk of rows at a time: once here to gather what the
-inference needs, once to write the data file. What is kept is bounded whatever the file's size:
-per column a few counts, the numbers' extent and at most LIMIT distinct values (exact while there
-are that few), plus a seeded sample of the labelled rows (the pool) that the committed sample and
-the pattern rules (dates, identifiers) read. The pool also holds the first rows showing each value
-and each gap, so a rare category or class is never missed. A file smaller than the pool is all pool.
+Per column a few counts, the numbers' extent and at most LIMIT distinct values are kept, plus a seeded
+pool of labelled rows (holding the first rows of each value and gap, so no rare class is missed).
 """
 
 from __future__ import annotations
@@ -41,11 +37,8 @@ _TOKENS = sorted(token for token in MISSING_TOKENS if token)
 
 
 def read_header(path: Path) -> list[str]:
-    """The header row, read as written (pandas would rename a second `alcohol` to `alcohol.1`).
-
-    A SourceError when the file cannot be read as a UTF-8 CSV; a ColumnError naming both headers when
-    two are the same, or when a header is empty (other than the first, an R export's row numbers).
-    """
+    """The header row as written (pandas would rename a second `alcohol` to `alcohol.1`); a SourceError or
+    ColumnError for an unreadable file, a repeated header, or an empty one (other than an R export's first)."""
     if not path.is_file():
         raise SourceError(None, f"{path} does not exist or is not a file")
     try:
@@ -71,10 +64,7 @@ def read_header(path: Path) -> list[str]:
 
 
 def read_chunks(path: Path, headers: list[str], *, cells: int | None = None) -> Iterator[pd.DataFrame]:
-    """The data rows as text cells (gaps, MISSING_TOKENS included, as ""), a bounded chunk at a time.
-
-    Each chunk's index is its rows' position in the file (0 for the first data row).
-    """
+    """The data rows as text cells (MISSING_TOKENS as ""), a bounded chunk at a time, indexed by file position."""
     rows = max((cells or CHUNK_CELLS) // max(len(headers), 1), 1)
     try:
         # index_col=False: a row with more cells than headers is an error (a ParserWarning, made one here),
@@ -115,11 +105,6 @@ class ColumnStats:
     last: float = -math.inf
     not_a_number: str | None = None  # the first present cell that is not a finite number
     counts: dict[str, int] | None = field(default_factory=dict)  # distinct cells (None: more than LIMIT)
-
-    @property
-    def distinct(self) -> int | None:
-        """The number of distinct present cells, or None when there are more than LIMIT."""
-        return None if self.counts is None else len(self.counts)
 
     def add(self, cells: pd.Series) -> None:
         present = cells[cells != ""]
@@ -164,16 +149,11 @@ class Survey:
     rows_without_target: int = 0
 
 
-def pool_size(columns: int) -> int:
-    """Rows the pool holds for a file of this many columns."""
-    return max(min(POOL_ROWS, POOL_CELLS // max(columns, 1)), 1)
-
-
 def survey(chunks: Iterable[pd.DataFrame], headers: list[str], target: str, *, seed: int = SEED) -> Survey:
     """Gather every column's statistics and the pool over `chunks` (text cells, gaps as "")."""
     columns = {header: ColumnStats() for header in headers}
     result = Survey(headers, target, columns, pd.DataFrame(columns=headers, dtype=str))
-    size, random = pool_size(len(headers)), np.random.default_rng(seed)
+    size, random = max(min(POOL_ROWS, POOL_CELLS // max(len(headers), 1)), 1), np.random.default_rng(seed)
     drawn: pd.DataFrame = result.pool.assign(_key=pd.Series(dtype=float))
     shown: dict[tuple[str, str], int] = {}
     covering: list[pd.DataFrame] = []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -16,7 +18,7 @@ from .docs import install_docs
 from .errors import install_error_handlers
 from .logs import configure_logging
 from .metrics import ServiceMetrics
-from .middleware import ObservabilityMiddleware
+from .middleware import ServiceMiddleware
 from .model import OnnxModel
 from .openapi import install_openapi
 from .routes import ROUTES, add_routes
@@ -32,6 +34,13 @@ DESCRIPTION = (
 # Swagger UI's scripts and styles are served from the installed fastapi-offline package: the
 # docs page works without internet and loads nothing from a CDN.
 DOCS_ASSETS = "/docs/assets"
+# A caller's request id is kept only when it is short and plain, so it is safe to log and echo;
+# otherwise a new one (32 hex digits) is made.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def is_safe_request_id(value: str) -> bool:
+    return SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
 def create_app(settings: Settings | None = None, *, model: OnnxModel | None = None) -> FastAPI:
@@ -63,19 +72,21 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         # No call to the public validator service from the docs page.
         swagger_ui_parameters={"validatorUrl": None},
     )
+    add_routes(app, state, batch_model, auth)
     install_docs(app, DOCS_ASSETS)
+    install_openapi(app, [PredictRequest, batch_model])
     app.state.model_state = state
     install_error_handlers(app)
     app.add_middleware(
-        ObservabilityMiddleware,
+        ServiceMiddleware,
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
         access_log=settings.access_log,
+        max_in_flight=settings.max_concurrency,
         metrics_port=settings.metrics_port,
         route_body_bytes={"/v1/predict": settings.max_record_bytes},
-        max_in_flight=settings.max_concurrency,
     )
-    add_routes(app, state, batch_model, auth)
-    install_openapi(app, [PredictRequest, batch_model])
+    # Added last, so outermost: every answer, the 500 and the refusals included, carries X-Request-ID.
+    app.add_middleware(CorrelationIdMiddleware, validator=is_safe_request_id, update_request_header=False)
     return app

@@ -1,29 +1,14 @@
 """Service (ML Engineers): cheap bounds on a body's shape, checked before pydantic validates it.
 
-pydantic-core validates a record key by key and builds one error per unknown key, holding the
-GIL throughout: 1 MB of unknown keys in one record costs it about 0.6 s of CPU, on a worker
-thread or not, and /healthz waits behind it. Any C call that holds the GIL that long starves
-the event loop (it releases the GIL at every syscall and waits for it again), so the checks
-here are cheap first and exact second:
+pydantic-core builds one error per unknown key while holding the GIL (1 MB of them costs about
+0.6 s, and /healthz waits behind it), so a body is bounded cheaply first:
 
-1. Every key is followed by a colon, and every further element of an array or object follows a
-   comma, so two byte scans (under a millisecond per megabyte each) bound the keys and values
-   of a body: one with more than a full batch has is refused (1 MB of `{},` is 330,000 records,
-   whose parse alone would take 0.1 s).
-2. Then every JSON object is counted as the standard parser builds it (duplicated keys
-   included, which pydantic would also walk): an object of more keys than a record has fields
-   (plus a little slack, so a typo is still named by pydantic), or more records than
-   MAX_BATCH_RECORDS, is refused. This parse is bounded by step 1.
-
-3. In a batch, the records' keys are compared with the contract's fields: missing (required)
-   and unknown fields are answered from here (the first MAX_ERROR_DETAILS, and the count), as pydantic
-   would name them. Bounded records can still make many errors — 1,000 records of 14 unknown
-   keys are 20,000, about 0.3 s of pydantic's time — and a set comparison per record costs
-   microseconds. Types and ranges are checked by pydantic once every record has the right keys.
-
-All answer 422 before pydantic sees the body; pydantic then only ever validates bounded records.
-(A batch whose string values hold many colons could be refused by step 1; the contract's
-categories hold none, and the bound allows KEY_SLACK colons per record beyond its fields.)
+1. Byte scans count colons (keys) and commas (values): a body with more than a full batch is refused.
+2. Each JSON object is counted as it is parsed: one with more keys than a record has fields (plus
+   KEY_SLACK, so a typo is still named) is refused.
+3. A batch's records' keys are compared with the contract's fields by core's `key_errors` (its
+   rules): missing and unknown fields answered here, as pydantic would name them. Types and ranges
+   are pydantic's, once every record has the right keys.
 """
 
 from __future__ import annotations
@@ -31,20 +16,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic_core import PydanticKnownError
+
+from {{ cookiecutter.package_name }}_core.rules import key_errors
+
 from .errors import ServiceError
 from .schemas import ErrorDetail, PredictRequest
 
 # Keys beyond the contract's fields that pydantic may still see and name (typos, stale fields).
 KEY_SLACK = 8
-FIELDS = tuple(PredictRequest.model_fields)
-FIELD_SET = frozenset(FIELDS)
-# The contract's optional fields may be left out; the others must be there.
-REQUIRED = tuple(name for name, field in PredictRequest.model_fields.items() if field.is_required())
-REQUIRED_SET = frozenset(REQUIRED)
-MAX_KEYS = len(FIELDS) + KEY_SLACK
-# pydantic's own messages for the same errors, so a reply reads the same whoever found them.
-MISSING = "Field required"
-EXTRA = "Extra inputs are not permitted"
+MAX_KEYS = len(PredictRequest.model_fields) + KEY_SLACK
 
 
 class ShapeError(ServiceError, ValueError):
@@ -100,23 +81,19 @@ def check_record(body: bytes) -> None:
 
 
 def _field_errors(records: list[Any], limit: int) -> tuple[list[ErrorDetail], int]:
-    """The records' missing and unknown fields, in body order: the first `limit`, and how many in all."""
+    """The records' missing and unknown fields, in body order: the first `limit`, and how many in all.
+    The reason is pydantic's text for the error type, so a reply reads the same whoever found it."""
     details: list[ErrorDetail] = []
     count = 0
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             continue  # not an object: pydantic names it (one error)
-        keys = record.keys()
-        if keys == FIELD_SET or REQUIRED_SET <= keys <= FIELD_SET:
-            continue  # the right keys: pydantic checks the values
-        missing = [name for name in REQUIRED if name not in record]
-        extra = [name for name in record if name not in FIELD_SET]
-        count += len(missing) + len(extra)
-        for name, reason, kind in [(n, MISSING, "missing") for n in missing] + [
-            (n, EXTRA, "extra_forbidden") for n in extra
-        ]:
-            if len(details) < limit:
-                details.append(ErrorDetail(field=f"records.{index}.{name}", reason=reason, type=kind))
+        errors = key_errors(PredictRequest, record)
+        count += len(errors)
+        details += [
+            ErrorDetail(field=f"records.{index}.{name}", reason=PydanticKnownError(kind).message(), type=kind)
+            for name, kind in errors[: limit - len(details)]
+        ]
     return details, count
 
 

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextvars import ContextVar
 from typing import Literal, TextIO
 
 import structlog
+from asgi_correlation_id import correlation_id
 from structlog.stdlib import ProcessorFormatter
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 LogFormat = Literal["auto", "json", "console"]
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+# The request being served (asgi-correlation-id sets it from X-Request-ID, or makes one); None outside a request.
+request_id_var = correlation_id
 
 
 def _add_request_id(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     """The id given explicitly (the access log passes it in `extra=`), else the request being served."""
     if not event.get("request_id"):
-        event["request_id"] = request_id_var.get()
+        event["request_id"] = request_id_var.get() or "-"
     return event
 
 

@@ -12,12 +12,8 @@ no NaN, so the pipeline's export makes its category imputers look for "" (its ca
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import hmac
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -25,77 +21,25 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
-from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}_core.contract import (
+from {{ cookiecutter.package_name }}_core import (
+    CARD_NAME,
     CATEGORICAL_COLUMNS,
     NUMERIC_COLUMNS,
     OPTIONAL_COLUMNS,
     TASK,
+    CardError,
     Features,
+    ModelCard,
+    load_verified,
 )
 from {{ cookiecutter.package_name }}_core.fingerprint import contract_fingerprint
 
 from .errors import ModelLoadError
 from .tasks import OUTPUTS, Answer
 
-CARD_NAME = "model_card.json"
 ONNX_TYPES = {"float": "tensor(float)", "string": "tensor(string)"}
 MISSING_CATEGORY = ""
-
-
-def _reason(error: Exception) -> str:
-    """An error's reason without the file path that OSError and friends put in their message."""
-    if isinstance(error, OSError):
-        return error.strerror or type(error).__name__
-    if isinstance(error, ValidationError):  # the card's example: field and reason, no docs URL
-        return "; ".join(
-            f"example.{'.'.join(map(str, item['loc'])) or 'record'}: {item['msg']}"
-            for item in error.errors(include_url=False)[:3]
-        )
-    if isinstance(error, KeyError):
-        return f"missing field {error}"
-    return str(error)
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-@dataclass(frozen=True)
-class ModelCard:
-    """The parts of the pipeline's model card that the service reads."""
-
-    name: str
-    version: str
-    sha256: str
-    task: str
-    target: str
-    classes: tuple[str, ...]
-    metrics: dict[str, float]
-    input_schema: dict[str, Any]
-    example: Features
-    parity_max_abs_diff: float | None
-
-    @classmethod
-    def read(cls, path: Path) -> ModelCard:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
-                name=str(data["name"]),
-                version=str(data["version"]),
-                sha256=str(data["sha256"]).lower(),
-                # Cards written before regression existed name no task: they are classifiers.
-                task=str(data.get("task", "classification")),
-                target=str(data["target"]),
-                classes=tuple(str(label) for label in data.get("classes", [])),
-                metrics={str(key): float(value) for key, value in data.get("metrics", {}).items()},
-                input_schema=dict(data["input_schema"]),
-                example=Features.model_validate(data["example"]),
-                parity_max_abs_diff=_optional_float(data.get("parity", {}).get("max_abs_diff")),
-            )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:  # any shape of bad JSON
-            raise ModelLoadError(f"cannot read the model card {path.name}: {_reason(error)}") from error
 
 
 # The gate's outcome when it refuses a model (pipelines' gate.py writes it to reports/registry.json).
@@ -143,34 +87,24 @@ class OnnxModel:
         self.card = card
         if card.task != TASK:
             raise ModelLoadError(f"the model was trained for {card.task}; the contract's task is {TASK}")
+        try:
+            example = card.example_features()
+        except CardError as error:
+            raise ModelLoadError(str(error)) from error
         self._output_names = self._check_signature()
         try:
-            outputs = self.run(self.feed([card.example]))
+            outputs = self.run(self.feed([example]))
         except Exception as error:  # onnxruntime raises its own types; the reason is the type, never a path
             raise ModelLoadError(f"the model cannot score its card's example: {type(error).__name__}") from error
-        OUTPUTS.check(outputs, card.classes)
+        OUTPUTS.check(outputs, tuple(card.classes))
 
     @classmethod
     def load(cls, path: Path, *, threads: int = 1) -> OnnxModel:
-        """Read the ONNX file and its sibling card; fail with a clear message if they do not fit.
-
-        The file is read once and hashed: its SHA-256 must equal the card's `sha256` (a model
-        swapped or altered after the pipeline exported it is refused), and the version the
-        service reports is derived from that hash, never copied from the card's text. The
-        session is built from the very bytes that were hashed.
-        """
-        card = ModelCard.read(path.with_name(CARD_NAME))
+        """The ONNX file and its sibling card, verified by core's `load_verified`; the session runs the hashed bytes."""
         try:
-            onnx_bytes = path.read_bytes()
-        except OSError as error:
-            raise ModelLoadError(f"cannot read the ONNX model {path.name}: {_reason(error)}") from error
-        digest = hashlib.sha256(onnx_bytes).hexdigest()
-        if not hmac.compare_digest(digest, card.sha256):
-            raise ModelLoadError(
-                f"the ONNX model {path.name} does not match its card: sha256 {digest[:12]}..., "
-                f"the card says {card.sha256[:12]}... (altered or swapped after export)"
-            )
-        card = dataclasses.replace(card, version=digest[:12])
+            onnx_bytes, card = load_verified(path)
+        except CardError as error:  # its message names files by name, never by path
+            raise ModelLoadError(str(error)) from error
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -219,4 +153,4 @@ class OnnxModel:
 
     def predict(self, records: Sequence[Features]) -> list[Answer]:
         """One answer per record, as the API sends it (without the model version)."""
-        return OUTPUTS.answers(self.run(self.feed(records)), self.card.classes)
+        return OUTPUTS.answers(self.run(self.feed(records)), tuple(self.card.classes))

@@ -1,7 +1,10 @@
 """Service (ML Engineers): the endpoints — predict, batch, health, readiness, model card and metrics.
 
-Health, readiness, the model card and metrics are ordinary FastAPI routes. The two prediction
-routes are `RawRoute`s, for the reason given on that class.
+Every route is an ordinary FastAPI route: its dependencies (the API keys) run. The two prediction
+routes take the `Request` and validate the body from its bytes with pydantic-core in one pass,
+then return a finished JSON response: bench/peers.py measures that against a route with a model
+parameter and a response model ("ours, ordinary route"). Their body schemas are documented through
+`openapi_extra` (`openapi.py` adds the models to the components).
 """
 
 from __future__ import annotations
@@ -9,22 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from {{ cookiecutter.package_name }}_core.contract import TASK
 
-from .auth import CHALLENGE, UNAUTHORIZED, ApiKeys
+from .auth import ApiKeys
 from .bounds import ShapeError, check_batch, check_record
-from .errors import error_response, validation_error_response
+from .errors import NotReady, UnsupportedMediaType, error_response, validation_error_response
 from .model import OnnxModel
 from .schemas import (
     BatchRequest,
@@ -40,10 +41,8 @@ from .state import DRAINING, ModelState
 
 JSON = "application/json"
 ROUTES = ("/v1/predict", "/v1/predict/batch", "/healthz", "/readyz", "/v1/model", "/metrics")
-Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
-# Batch bodies above OFFLOAD_BODY_BYTES are validated and scored here, off the event loop, so
-# /healthz and single predictions keep answering while a large or hostile batch is processed.
-# Two threads: pydantic holds the GIL while it validates, onnxruntime releases it while it scores.
+# Batch bodies above OFFLOAD_BODY_BYTES are validated and scored on these threads, off the event
+# loop, so /healthz and single predictions keep answering while a large or hostile batch is processed.
 BATCH_THREADS = 2
 
 
@@ -68,36 +67,21 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def request_body(model: type[PredictRequest] | type[BatchRequest]) -> dict[str, Any]:
-    """OpenAPI for a body the endpoint parses itself; `openapi.py` adds the schema to the components."""
+def request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body the endpoint validates itself; `openapi.py` adds the schema to the components."""
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {"requestBody": {"required": True, "content": {JSON: {"schema": schema}}}}
 
 
-def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether the Content-Type is JSON (`application/json` or `application/<x>+json`, any parameters)."""
-    for name, value in headers:
-        if name == b"content-type":
-            media = value.partition(b";")[0].strip().lower()
-            return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
-    return False
+async def require_json(request: Request) -> None:
+    """Refuse a body not sent as JSON (`application/json` or `application/<x>+json`, any parameters)."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not (media == JSON or (media.startswith("application/") and media.endswith("+json"))):
+        raise UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.")
 
 
 def _json(payload: Any) -> Response:
     return Response(to_json(payload), media_type=JSON)
-
-
-def _not_ready(state: ModelState) -> Response:
-    reason = state.failure or "The model is still loading."
-    return error_response(503, reason, headers={"Retry-After": "5"})
-
-
-def _unauthorized() -> Response:
-    return error_response(401, UNAUTHORIZED, headers=CHALLENGE)
-
-
-def _unsupported_media_type() -> Response:
-    return error_response(415, "Send the body as JSON with `Content-Type: application/json`.")
 
 
 def _shape_error(error: ShapeError) -> Response:
@@ -113,75 +97,32 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
         target=card.target,
         classes=list(card.classes),  # checked against the contract's classes at load
         metrics=card.metrics,
-        parity_max_abs_diff=card.parity_max_abs_diff,
+        parity_max_abs_diff=card.parity.get("max_abs_diff"),
         max_batch_records=state.settings.max_batch_records,
         input_schema=card.input_schema,
-        example=PredictRequest.model_validate(card.example.model_dump()),
+        example=PredictRequest.model_validate(card.example),
     )
-
-
-class RawRoute(APIRoute):
-    """An endpoint that takes the request and returns a finished response: the two prediction routes.
-
-    Why: they are the hot path. An ordinary FastAPI route solves its dependencies, parses the
-    body to a dict (`json.loads`), validates that into the model, then validates and serialises
-    the answer again through the response model. Here pydantic-core validates straight from
-    the bytes in one pass and the answer is serialised once. Measured with the same app, model
-    and micro-batcher on one 2-core machine (the template's bench/peers.py, row "ours, ordinary
-    route"): 1.2x to 2.2x the single-record throughput of the ordinary route, median 1.7x over
-    alternating rounds. FastAPI still documents the route — request body, response model,
-    errors, security — but calls the endpoint directly, so the endpoint itself checks the API
-    key, the content type and the body.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
-        return endpoint
 
 
 def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest], auth: ApiKeys) -> None:
-    """Register the endpoints. Batches are scored by a small thread pool of the app's own; its idle
-    threads end with the process (uvicorn lets in-flight requests finish before that)."""
+    """Register the endpoints; batches are scored by a small thread pool of the app's own."""
     metrics = state.metrics
     settings = state.settings
     max_details = settings.max_error_details
-    offload_bytes = settings.offload_body_bytes
     protected = [Depends(auth.dependency)] if auth.enabled else []
     protected_errors = AUTH_ERRORS if auth.enabled else {}
     executor = ThreadPoolExecutor(max_workers=BATCH_THREADS, thread_name_prefix="batch")
+    prediction: dict[str, Any] = {
+        "dependencies": [*protected, Depends(require_json)],
+        "responses": {**BODY_ERRORS, **protected_errors},
+    }
 
-    first_routes = 0
-
-    def raw_route(path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
-        """Register a RawRoute ahead of the docs' and the others: routes are matched in order, these are hot."""
-
-        def register(endpoint: Endpoint) -> Endpoint:
-            nonlocal first_routes
-            app.router.add_api_route(
-                path, endpoint, methods=["POST"], route_class_override=RawRoute, dependencies=protected, **options
-            )
-            app.router.routes.insert(first_routes, app.router.routes.pop())
-            first_routes += 1
-            return endpoint
-
-        return register
-
-    @raw_route(
-        "/v1/predict",
-        response_model=PredictResponse,
-        summary="Score one record",
-        responses={**BODY_ERRORS, **protected_errors},
-        openapi_extra=request_body(PredictRequest),
-    )
+    @app.post("/v1/predict", response_model=PredictResponse, summary="Score one record",
+              openapi_extra=request_body(PredictRequest), **prediction)  # fmt: skip
     async def predict(request: Request) -> Response:
-        headers = request.scope["headers"]
-        if not auth.allows(headers):
-            return _unauthorized()
-        if not is_json(headers):
-            return _unsupported_media_type()
         batcher = state.batcher
         if batcher is None:
-            return _not_ready(state)
+            raise NotReady(state.failure)
         body = await request.body()  # at most MAX_RECORD_BYTES (middleware.py)
         try:
             check_record(body)
@@ -208,24 +149,14 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
         metrics.batch_records.observe(len(records))
         return _json({"predictions": predictions, "model_version": model.card.version})
 
-    @raw_route(
-        "/v1/predict/batch",
-        response_model=BatchResponse,
-        summary="Score up to MAX_BATCH_RECORDS records",
-        responses={**BODY_ERRORS, **protected_errors},
-        openapi_extra=request_body(batch_model),
-    )
+    @app.post("/v1/predict/batch", response_model=BatchResponse, summary="Score up to MAX_BATCH_RECORDS records",
+              openapi_extra=request_body(batch_model), **prediction)  # fmt: skip
     async def predict_batch(request: Request) -> Response:
-        headers = request.scope["headers"]
-        if not auth.allows(headers):
-            return _unauthorized()
-        if not is_json(headers):
-            return _unsupported_media_type()
         model = state.model
         if model is None:
-            return _not_ready(state)
+            raise NotReady(state.failure)
         body = await request.body()
-        if len(body) <= offload_bytes:
+        if len(body) <= settings.offload_body_bytes:
             return score_batch(model, body)
         # The thread runs in a copy of this context, so its error replies carry the request id.
         work = functools.partial(contextvars.copy_context().run, score_batch, model, body)
@@ -252,27 +183,15 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
         response.status_code = 503
         return Readiness(status="failed" if state.failure else "loading", reason=state.failure)
 
-    # Probes and load balancers may ask with HEAD: same answer, no body (uvicorn drops it).
+    # Probes and load balancers may ask with HEAD: the same answer, without a body.
     app.add_api_route("/healthz", healthz, methods=["HEAD"], response_model=Health, include_in_schema=False)
-    app.add_api_route(
-        "/readyz",
-        readyz,
-        methods=["HEAD"],
-        response_model=Readiness,
-        response_model_exclude_none=True,
-        include_in_schema=False,
-    )
+    app.add_api_route("/readyz", readyz, methods=["HEAD"], response_model=Readiness, include_in_schema=False)
 
-    @app.get(
-        "/v1/model",
-        response_model=ModelInfo,
-        summary="The served model's card",
-        responses={**NOT_READY, **protected_errors},
-        dependencies=protected,
-    )
+    @app.get("/v1/model", response_model=ModelInfo, summary="The served model's card",
+             responses={**NOT_READY, **protected_errors}, dependencies=protected)  # fmt: skip
     async def model_card() -> ModelInfo:
         if state.model is None:
-            raise HTTPException(503, state.failure or "The model is still loading.", headers={"Retry-After": "5"})
+            raise NotReady(state.failure)
         return _model_info(state, state.model)
 
     @app.get(
