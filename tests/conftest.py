@@ -25,13 +25,26 @@ def baked(cookies_session) -> BakeCache:  # noqa: ANN001 - pytest-cookies' fixtu
 _TIMINGS: dict[str, dict[str, float]] = {}
 
 
+# The dataset-shape tier's cases (tests/test_shapes.py): one line each, passed or failed, in CI's output.
+_SHAPES: dict[str, str] = {}
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
     seconds = {name[len("seconds_") :]: value for name, value in report.user_properties if name.startswith("seconds_")}
-    if seconds and report.when == "call":
+    if seconds:
         _TIMINGS[report.nodeid] = seconds
+    for name, value in report.user_properties:
+        if name == "shape_case":
+            _SHAPES[report.nodeid] = str(value)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's TerminalReporter
+    if _SHAPES:
+        terminalreporter.section("dataset shapes (one line per case, reported not asserted)")
+        for _, line in sorted(_SHAPES.items()):
+            terminalreporter.write_line(line)
     if _TIMINGS:
         terminalreporter.section("time to green (seconds, reported not asserted)")
         for nodeid, seconds in sorted(_TIMINGS.items()):

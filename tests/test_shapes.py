@@ -113,6 +113,17 @@ class Walk:
     def row(self) -> dict[str, Any]:
         return {**asdict(self), "to_prediction": self.to_prediction}
 
+    def line(self) -> str:
+        """The case in one line of the run's summary: check, gate and both scores, seconds to the prediction."""
+        scores = (
+            "" if self.challenger is None else f" {self.metric} {self.challenger:.3f} vs baseline {self.baseline:.3f}"
+        )
+        check = self.check if self.dataset == "ok" else f"dataset {self.dataset}"
+        seconds = "" if self.to_prediction is None else f"; CSV to prediction {self.to_prediction:.1f} s"
+        return (
+            f"{self.case} ({self.rows}x{self.columns}, {self.task}): check {check}; gate {self.gate}{scores}{seconds}"
+        )
+
 
 def timed(walk: Walk, step: str, action: Callable[[], T]) -> T:
     """Run one step of the walk, recording its seconds even when it fails."""
@@ -261,10 +272,12 @@ def walk(project: Project, case: Case, folder: Path) -> Walk:
     return result
 
 
-def publish(result: Walk) -> None:
-    """Print the case's row (shown with -rA or on failure) and append it to $SHAPES_REPORT when set."""
+def publish(result: Walk, record_property: Callable[[str, object], None]) -> None:
+    """Print the case's row (shown with -rA or on failure), append it to $SHAPES_REPORT when set, and hand its
+    line to the run's summary (tests/conftest.py prints one line per case, passed or failed)."""
     line = json.dumps(result.row(), ensure_ascii=False)
     print(line)
+    record_property("shape_case", result.line())
     destination = os.environ.get(REPORT_ENV)
     if destination:
         with open(destination, "a", encoding="utf-8") as handle:  # one short line per write: appends do not interleave
@@ -332,8 +345,8 @@ ORDER = sorted(CASES, key=lambda case_id: (not CASES[case_id].refused, CASES[cas
 
 @pytest.mark.parametrize("case_id", [_param(index, case_id) for index, case_id in enumerate(ORDER)])
 def test_a_csv_goes_from_make_dataset_to_a_served_prediction(
-    case_id: str, team_project: Project, tmp_path: Path
+    case_id: str, team_project: Project, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     result = walk(team_project, CASES[case_id], tmp_path)
-    publish(result)
+    publish(result, record_property)
     assert not result.failures, f"{case_id}:\n" + "\n".join(result.failures)

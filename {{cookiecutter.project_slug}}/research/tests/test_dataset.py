@@ -11,6 +11,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -48,6 +49,10 @@ from {{ cookiecutter.package_name }}_research.infer import (
 )
 from {{ cookiecutter.package_name }}_research.previous import declared_files
 from {{ cookiecutter.package_name }}_research.sample import SAMPLE_ROWS
+
+# The slow tier (`make test-slow`): a test that runs `make dataset` to its end runs DVC, a second or more a command.
+# The fast tier keeps the inference and every refusal, which stop before DVC.
+runs_dvc = pytest.mark.slow
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -88,6 +93,7 @@ def test_the_inferred_contract_covers_the_hand_written_one(frame: pd.DataFrame) 
             assert set(cells) == set(column.categories)
 
 
+@runs_dvc
 def test_a_run_writes_contract_data_and_params_and_a_second_run_changes_nothing(
     project: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -340,18 +346,43 @@ def _first_and_second(frame: pd.DataFrame, tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-def test_a_run_under_another_name_replaces_the_previous_dataset(
-    project: Path, frame: pd.DataFrame, tmp_path: Path
-) -> None:
-    layout = Layout(project)
-    folder = layout.core / "data"
-    current = {folder / name for name in declared_files(layout.schema).values()}
-    first, second = _first_and_second(frame, tmp_path)
-    first_name, second_name = dataset.data_file_name(first), dataset.data_file_name(second)
+@dataclass(frozen=True)
+class FirstRun:
+    """The fresh project after one `make dataset` of `csv` (the first of `_first_and_second`), and its report."""
 
-    lines = make_dataset(first, TARGET, project=project)
-    assert not any(path.exists() for path in current)  # the dataset the project had is replaced too
-    assert any(line.startswith("  replaced the previous dataset ") for line in lines)
+    project: Path
+    csv: Path
+    lines: list[str]
+
+
+@pytest.fixture(scope="module")
+def first_run(fresh_project: Path, tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+    """One first run shared by the module: each DVC command costs about a second, a copy milliseconds.
+    Tests never write here (see `after_first`)."""
+    folder = tmp_path_factory.mktemp("first")
+    project = Path(shutil.copytree(fresh_project, folder / "project", symlinks=True))
+    first, _ = _first_and_second(read_csv(sample_path()), folder)
+    return FirstRun(project, first, make_dataset(first, TARGET, project=project))
+
+
+@pytest.fixture
+def after_first(first_run: FirstRun, tmp_path: Path) -> Path:
+    """A test's own copy of the project after the first run (uncommitted, as `make dataset` leaves it)."""
+    return Path(shutil.copytree(first_run.project, tmp_path / "after first", symlinks=True))
+
+
+@runs_dvc
+def test_a_run_under_another_name_replaces_the_previous_dataset(
+    fresh_project: Path, first_run: FirstRun, after_first: Path, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    project, layout = after_first, Layout(after_first)
+    folder = layout.core / "data"
+    had = set(declared_files(Layout(fresh_project).schema).values())
+    _, second = _first_and_second(frame, tmp_path)
+    first_name, second_name = dataset.data_file_name(first_run.csv), dataset.data_file_name(second)
+
+    assert not any((folder / name).exists() for name in had)  # the dataset the project had is replaced too
+    assert any(line.startswith("  replaced the previous dataset ") for line in first_run.lines)
     _git(project, "add", "--all")
     _git(project, "commit", "--quiet", "-m", "first dataset")
 
@@ -386,12 +417,18 @@ def _refuse_dvc_remove(project: Path, previous: object) -> None:
     raise WorkspaceError(None, "`dvc remove` failed")
 
 
+@runs_dvc
 @pytest.mark.parametrize("how", ["a refused CSV", "dvc failing after the new dataset is written"])
 def test_a_failed_second_run_leaves_the_first_dataset_intact(
-    how: str, project: Path, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    how: str,
+    first_run: FirstRun,
+    after_first: Path,
+    frame: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    first, second = _first_and_second(frame, tmp_path)
-    make_dataset(first, TARGET, project=project)
+    project = after_first
+    _, second = _first_and_second(frame, tmp_path)
     before = _snapshot(project)
     if how == "a refused CSV":
         _csv(_target_cells(frame, [""]), tmp_path, second.name)
@@ -402,20 +439,21 @@ def test_a_failed_second_run_leaves_the_first_dataset_intact(
     with pytest.raises(expected[0], match=expected[1]):
         make_dataset(second, TARGET, project=project)
     assert _snapshot(project) == before
-    assert all(path.is_file() for path in _dataset_files(project, dataset.data_file_name(first)))
+    assert all(path.is_file() for path in _dataset_files(project, dataset.data_file_name(first_run.csv)))
 
 
+@runs_dvc
 @pytest.mark.parametrize(
     "change", ["data file changed since dvc add", "sample changed since the commit", "schema.py does not parse"]
 )
 def test_a_replacement_that_would_lose_changes_is_refused_and_changes_nothing(
-    change: str, project: Path, frame: pd.DataFrame, tmp_path: Path
+    change: str, first_run: FirstRun, after_first: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
-    first, second = _first_and_second(frame, tmp_path)
-    make_dataset(first, TARGET, project=project)
+    project = after_first
+    _, second = _first_and_second(frame, tmp_path)
     _git(project, "add", "--all")
     _git(project, "commit", "--quiet", "-m", "first dataset")
-    data = Layout(project).core / "data" / dataset.data_file_name(first)
+    data = Layout(project).core / "data" / dataset.data_file_name(first_run.csv)
     sample = data.with_name(dataset.sample_file_name(data.name))
     edited, reason = {
         "data file changed since dvc add": (data, "modified since DVC recorded it"),
@@ -434,6 +472,7 @@ def test_a_replacement_that_would_lose_changes_is_refused_and_changes_nothing(
 # --- a first run, codes, physical bounds, bounded reading ------------------------------------
 
 
+@runs_dvc
 def test_a_first_run_before_any_commit_replaces_the_staged_dataset(
     project: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -445,13 +484,14 @@ def test_a_first_run_before_any_commit_replaces_the_staged_dataset(
     assert (Layout(project).core / "data" / dataset.data_file_name(first)).is_file()
 
 
+@runs_dvc
 def test_before_any_commit_a_file_changed_after_staging_is_refused(
-    project: Path, frame: pd.DataFrame, tmp_path: Path
+    first_run: FirstRun, after_first: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
-    first, second = _first_and_second(frame, tmp_path)
-    make_dataset(first, TARGET, project=project)
+    project = after_first
+    _, second = _first_and_second(frame, tmp_path)
     _git(project, "add", "--all")
-    sample = Layout(project).core / "data" / dataset.sample_file_name(dataset.data_file_name(first))
+    sample = Layout(project).core / "data" / dataset.sample_file_name(dataset.data_file_name(first_run.csv))
     sample.write_text(sample.read_text() + "\n")
     before = _snapshot(project)
     with pytest.raises(WorkspaceError, match="changed since git last recorded it") as refused:
@@ -464,6 +504,7 @@ def _codes_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(group_code=[("1", "2", "2")[index % 3] for index in range(len(frame))])
 
 
+@runs_dvc
 def test_whole_number_codes_are_flagged_with_the_command_that_makes_them_categorical(
     project: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -494,17 +535,17 @@ def _mark_physical(schema: Path, name: str, low: float, high: float) -> None:
     schema.write_text(text[:start] + field + text[end:])
 
 
+@runs_dvc
 def test_physical_bounds_are_kept_by_a_rerun_and_data_beyond_them_is_refused(
-    project: Path, frame: pd.DataFrame, tmp_path: Path
+    first_run: FirstRun, after_first: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
-    csv = _csv(frame, tmp_path)
-    make_dataset(csv, TARGET, project=project)
+    project, csv = after_first, first_run.csv  # the first run is of `frame`
     layout = Layout(project)
     inferred = _plan(frame, TARGET)
     column = next((column for column in inferred.features if column.kind == "numeric"), None)
     if column is None:  # the contract has no numeric feature: one of its own
         frame = frame.assign(amount=[str(index % 7) for index in range(len(frame))])
-        csv = _csv(frame, tmp_path)
+        csv = _csv(frame, tmp_path, first_run.csv.name)
         make_dataset(csv, TARGET, project=project)
         column = next(column for column in _plan(frame, TARGET).features if column.name == "amount")
     low, high = column.seen
@@ -521,12 +562,11 @@ def test_physical_bounds_are_kept_by_a_rerun_and_data_beyond_them_is_refused(
     assert _snapshot(project) == before
 
 
+@runs_dvc
 def test_a_file_read_in_small_chunks_gives_the_same_data_file_and_contract(
-    fresh_project: Path, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_project: Path, first_run: FirstRun, frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    csv = _csv(frame, tmp_path)
-    whole = Path(shutil.copytree(fresh_project, tmp_path / "whole", symlinks=True))
-    make_dataset(csv, TARGET, project=whole)
+    csv, whole = first_run.csv, first_run.project  # the first run read `frame` whole
     monkeypatch.setattr(survey, "CHUNK_CELLS", 3 * len(frame.columns))  # three rows at a time
     monkeypatch.setattr(survey, "POOL_ROWS", 20)
     chunked = Path(shutil.copytree(fresh_project, tmp_path / "chunked", symlinks=True))
