@@ -14,7 +14,6 @@ from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
     MODEL_NAME,
-    NUMERIC_COLUMNS,
     TARGET,
     TARGET_CLASSES,
     TASK,
@@ -141,7 +140,7 @@ def test_a_missing_file_is_refused_by_name(model: Path, missing: str) -> None:
 
 def test_an_example_that_breaks_the_contract_is_refused(model: Path) -> None:
     _, card = load_verified(model)
-    column = (NUMERIC_COLUMNS or CATEGORICAL_COLUMNS)[0]
+    column = FEATURE_COLUMNS[0]  # a list is no value of any field kind
     broken = card.model_copy(update={"example": {**card.example, column: [1]}})
     with pytest.raises(CardError) as refused:
         broken.example_features()
