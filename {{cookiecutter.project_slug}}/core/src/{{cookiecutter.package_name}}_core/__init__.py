@@ -1,6 +1,6 @@
 """Core (Data Scientists + ML Engineers): the one data contract every area derives from."""
 
-from .card import CARD_NAME, MODEL_NAME, CardError, ModelCard, load_verified
+from .card import CARD_NAME, MISSING_CATEGORY, MODEL_NAME, CardError, ModelCard, load_verified
 from .contract import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
@@ -24,6 +24,7 @@ __all__ = [
     "CARD_NAME",
     "CATEGORICAL_COLUMNS",
     "FEATURE_COLUMNS",
+    "MISSING_CATEGORY",
     "MISSING_TOKENS",
     "MODEL_NAME",
     "MODEL_OUTPUTS",

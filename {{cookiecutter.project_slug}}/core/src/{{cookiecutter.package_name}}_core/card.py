@@ -18,6 +18,8 @@ from .contract import Features
 
 CARD_NAME = "model_card.json"
 MODEL_NAME = "model.onnx"
+# A gap in a category column, as the graph's imputer sees it and the card's missing_value records it.
+MISSING_CATEGORY = ""
 HEX_SHA256 = r"^[0-9a-f]{64}$"
 
 

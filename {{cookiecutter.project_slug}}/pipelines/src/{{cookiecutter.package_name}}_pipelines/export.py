@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
     FEATURE_COLUMNS,
+    MISSING_CATEGORY,
     MODEL_OUTPUTS,
     OPTIONAL_COLUMNS,
     TARGET,
@@ -42,7 +43,7 @@ from .converters import register_converters, supported_list
 from .errors import StageFailed
 from .files import read_json, sha256_file
 from .params import Params
-from .scoring import MISSING_CATEGORY, onnx_feed
+from .scoring import onnx_feed
 from .trained import load_trained
 
 # Pinned so the same model always serialises to the same bytes on every supported runtime.

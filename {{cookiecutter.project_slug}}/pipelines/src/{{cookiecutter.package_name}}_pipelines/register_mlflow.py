@@ -110,10 +110,10 @@ def stage(p: Params) -> None:
     client = MlflowClient()
     line = line_name(p.export.model_name, card.contract)
     with tempfile.TemporaryDirectory() as scratch:
-        held = fetch_champion(client, line, rule.alias, Path(scratch))
+        champion = fetch_champion(client, line, rule.alias, Path(scratch))
         # A new contract's first model: say so when another contract's line has a champion.
-        other = None if held else other_line_contract(client, p.export.model_name, line, rule.alias)
-        decision = challenge(p, challenger, held[1] if held else None, other)
+        other = None if champion else other_line_contract(client, p.export.model_name, line, rule.alias)
+        decision = challenge(p, challenger, champion[1] if champion else None, other)
         with mlflow.start_run(run_name=f"{p.export.model_name}-{card.version}") as active:
             mlflow.log_params(flatten(p.model_dump(mode="json", by_alias=True, exclude={"paths"})))
             mlflow.log_metrics(read_json(p.paths.reports / "metrics.json"))
@@ -159,14 +159,14 @@ def stage(p: Params) -> None:
             "version": version,
             "run_id": active.info.run_id,
             "alias": rule.alias,
-            "alias_version": version if decision.promoted else (held[0] if held else None),
+            "alias_version": version if decision.promoted else (champion[0] if champion else None),
             "tracking_uri": describe(tracking_uri()),
         }
         # Install before reporting: below the floor the stage fails, and DVC has already cleared the
         # folder, which must still hold the champion that ships.
         if decision.promoted:
             install(p.paths.onnx, p.paths.card, p.paths.champion)
-        elif held is not None:
+        elif champion is not None:
             install(
                 Path(scratch) / DEPLOY_ARTIFACTS / MODEL_NAME,
                 Path(scratch) / DEPLOY_ARTIFACTS / CARD_NAME,
@@ -193,13 +193,13 @@ def champion_stage(p: Params) -> None:
     line = line_name(p.export.model_name, contract_fingerprint())
     alias = p.register_.alias
     with tempfile.TemporaryDirectory() as scratch:
-        held = fetch_champion(MlflowClient(), line, alias, Path(scratch))
-        if held is None:
+        champion = fetch_champion(MlflowClient(), line, alias, Path(scratch))
+        if champion is None:
             raise NoChampion(
                 f"{describe(uri)} has no '{alias}' for {line} (this data contract): run the pipeline on the default "
                 "branch first; nothing was installed"
             )
-        version, (_, card) = held
+        version, (_, card) = champion
         check_shippable(card, p.register_)
         install(
             Path(scratch) / DEPLOY_ARTIFACTS / MODEL_NAME,

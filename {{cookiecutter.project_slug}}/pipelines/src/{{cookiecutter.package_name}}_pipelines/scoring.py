@@ -13,14 +13,12 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TASK
+from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, MISSING_CATEGORY, TASK
 
 # Rounding of every reported figure: stable JSON across reruns, far below any gate margin.
 DIGITS = 6
 # metrics.json and the card hold the baseline's figures beside the model's, under this prefix.
 BASELINE_PREFIX = "baseline_"
-# A missing category as the exported ONNX graph takes it (export.py).
-MISSING_CATEGORY = ""
 # scikit-learn is imported by the functions that use it: batch scoring needs only onnx_feed, and
 # importing scikit-learn would be most of its start-up time.
 

@@ -147,14 +147,23 @@ def describe_worst(counts: Counter[tuple[str, str]], examples: dict[tuple[str, s
 
 
 @dataclass
-class Tally:
+class Totals:
+    """What the whole run found, batch after batch (each batch's own is its Findings)."""
+
     rows: int = 0
     quarantined: int = 0
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     examples: dict[tuple[str, str], Violation] = field(default_factory=dict)
 
+    def add(self, rows: int, findings: Findings) -> None:
+        self.rows += rows
+        self.quarantined += len(findings.reasons)
+        self.counts.update(findings.counts)
+        for key, example in findings.examples.items():
+            self.examples.setdefault(key, example)
 
-def valid_batches(raw: Path, quarantine: Path, tally: Tally) -> Iterator[pa.RecordBatch]:
+
+def valid_batches(raw: Path, quarantine: Path, totals: Totals) -> Iterator[pa.RecordBatch]:
     """Yield each batch's valid rows; append its bad rows, numbered as in the raw data, to the quarantine CSV."""
     parquet = pq.ParquetFile(raw)
     rules = column_rules()
@@ -167,41 +176,37 @@ def valid_batches(raw: Path, quarantine: Path, tally: Tally) -> Iterator[pa.Reco
             if findings.reasons:
                 rows = np.flatnonzero(findings.bad)
                 bad = batch.take(pa.array(rows)).to_pandas()
-                bad.insert(0, "row", rows + tally.rows)
+                bad.insert(0, "row", rows + totals.rows)
                 bad["reason"] = findings.reasons
                 bad.to_csv(handle, index=False, header=False)
-            tally.rows += batch.num_rows
-            tally.quarantined += len(findings.reasons)
-            tally.counts.update(findings.counts)
-            for key, example in findings.examples.items():
-                tally.examples.setdefault(key, example)
+            totals.add(batch.num_rows, findings)
             yield batch.filter(pa.array(~findings.bad))
 
 
 def run(raw: Path, validated: Path, quarantine: Path, report: Path, max_invalid_fraction: float) -> dict[str, float]:
     """Stream the raw data through the checks: memory follows the batch size, not the row count."""
-    tally = Tally()
+    totals = Totals()
     pending = validated.with_name(f".{validated.name}.pending")
-    valid = write_batches(valid_batches(raw, quarantine, tally), pending)
-    fraction = tally.quarantined / tally.rows if tally.rows else 1.0
+    valid = write_batches(valid_batches(raw, quarantine, totals), pending)
+    fraction = totals.quarantined / totals.rows if totals.rows else 1.0
     metrics = {
-        "rows": tally.rows,
+        "rows": totals.rows,
         "valid_rows": valid,
-        "quarantined_rows": tally.quarantined,
+        "quarantined_rows": totals.quarantined,
         "quarantined_fraction": round(fraction, 6),
     }
     # The quarantine file is already complete: it is what a person reads when this stage fails.
     write_json(metrics, report)
     if fraction > max_invalid_fraction or not valid:
         pending.unlink(missing_ok=True)
-        worst = f"; {describe_worst(tally.counts, tally.examples)}" if tally.counts else ""
+        worst = f"; {describe_worst(totals.counts, totals.examples)}" if totals.counts else ""
         raise ContractError(
-            f"{tally.quarantined} of {tally.rows} rows ({fraction:.1%}) break the data contract, above "
+            f"{totals.quarantined} of {totals.rows} rows ({fraction:.1%}) break the data contract, above "
             f"validate.max_invalid_fraction={max_invalid_fraction:.1%}{worst}. "
             f"Every bad row and its reason is in {quarantine}."
         )
     pending.replace(validated)
-    print(f"validate: {valid} valid, {tally.quarantined} quarantined -> {quarantine}")
+    print(f"validate: {valid} valid, {totals.quarantined} quarantined -> {quarantine}")
     return metrics
 
 

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from {{ cookiecutter.package_name }}_core import (
     CARD_NAME,
     CATEGORICAL_COLUMNS,
+    MISSING_CATEGORY,
     NUMERIC_COLUMNS,
     OPTIONAL_COLUMNS,
     TASK,
@@ -33,7 +34,6 @@ from .errors import ModelLoadError
 from .tasks import OUTPUTS, Answer
 
 ONNX_TYPES = {"float": "tensor(float)", "string": "tensor(string)"}
-MISSING_CATEGORY = ""
 
 
 # The gate's outcome when it refuses a model (pipelines' gate.py writes it to reports/registry.json).
