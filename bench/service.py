@@ -6,9 +6,9 @@
     python bench/service.py --task regression    # the bundled regression example (default: classification)
     python bench/service.py --quick --project DIR/<slug>  # a few hundred requests per figure (seconds)
 
-One run, one machine, one server process per app, loopback only. The load generator is the
-baked project's own `service/loadtest/loopback.py` (keep-alive HTTP/1.1, bounded requests and
-seconds). Prints each figure next to the goal from the service issue; asserts nothing. The
+One run, one machine, one server process per app, loopback only. The load generator is wrk, run
+as bench/peers.py runs it (16 keep-alive connections, 2xx answers only counted as throughput).
+Prints each figure next to the goal from the service issue; asserts nothing. The
 tutorial reference app (bench/_reference_app.py) serves the classification example only, so a
 regression bake is measured without it.
 """
@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import json
 import os
 import statistics
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import _paths  # noqa: F401 - the harness on the import path, as pytest's pythonpath
@@ -38,15 +35,13 @@ BENCH_DIR = Path(__file__).resolve().parent
 class Load:
     """How hard and how long each figure is measured: the full run, or the quick check that the bench still runs."""
 
-    connections: int = 16
-    requests: int = 8000
     seconds: float = 40.0
     rounds: int = 4
     model_repeats: int = 1  # divisor of the model-time repetitions
 
 
 FULL = Load()
-QUICK = Load(connections=4, requests=400, seconds=4.0, rounds=2, model_repeats=20)
+QUICK = Load(seconds=4.0, rounds=2, model_repeats=20)
 
 MODEL_TIME = r"""
 import json, statistics, sys, time
@@ -83,13 +78,30 @@ print(json.dumps({{"onnx_run_1000_ms": run_median, "onnx_run_1000_min_ms": run_m
 """
 
 
-def load_loopback(project: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("loopback", project / "service" / "loadtest" / "loopback.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["loopback"] = module
-    spec.loader.exec_module(module)
-    return module
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One route under wrk's load: 2xx answers per second, their count, latency, and the other answers."""
+
+    name: str
+    connections: int
+    requests: int
+    errors: int
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def measure_route(name: str, url: str, body: bytes, seconds: float, work: Path, method: str = "POST") -> Result:
+    """wrk on one route for `seconds`, as bench/peers.py runs it."""
+    import peers  # here, not at the top: peers imports this module
+
+    payload = work / f"{name.replace('/', '_').replace(' ', '_')}.json"
+    payload.write_bytes(body)
+    whole = max(1, round(seconds))
+    figures = peers.wrk(peers.ensure_wrk(), url, payload, whole, work, method=method)
+    errors = int(figures["non_2xx"] + figures["socket_errors"])
+    answered = round(figures["rps"] * whole)
+    return Result(name, peers.CONNECTIONS, answered, errors, figures["rps"], figures["p50"], figures["p99"])
 
 
 def rss_mb(pid: int) -> float:
@@ -143,7 +155,6 @@ def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, 
     package = answers["package_name"]
     figures_task = answers.get("task", "classification")
     python = str(project / ".venv" / "bin" / "python")
-    loopback = load_loopback(project)
     logs = Path(tempfile.mkdtemp(prefix="bench-service-logs-"))
     host = "127.0.0.1"
     figures: dict[str, Any] = {"task": figures_task, "load": load}
@@ -157,8 +168,7 @@ def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, 
         example = json.loads(urllib.request.urlopen(f"http://{host}:{port}/v1/model", timeout=5).read())["example"]
         single = json.dumps(example).encode()
         batch = json.dumps({"records": [example] * 100}).encode()
-        per_round = {"connections": load.connections, "requests": load.requests // load.rounds,
-                     "seconds": load.seconds / load.rounds}  # fmt: skip
+        base = f"http://{host}:{port}"
         # /healthz and /v1/predict alternate in short rounds, so a change in the machine's load
         # (other processes) hits both alike; each figure is the median over the rounds.
         rounds: dict[str, list[Any]] = {"healthz": [], "predict": []}
@@ -169,8 +179,8 @@ def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, 
                 ("predict", "POST", "/v1/predict", single),
             ):
                 before = cpu_seconds(service.process.pid)
-                result = loopback.measure(f"{method} {path}", host, port, method, path, body, **per_round)
-                cpu[key].append((cpu_seconds(service.process.pid) - before) / (result.requests + 200))
+                result = measure_route(f"{method} {path}", base + path, body, load.seconds / load.rounds, logs, method)
+                cpu[key].append((cpu_seconds(service.process.pid) - before) / max(1, result.requests))
                 rounds[key].append(result)
         for key in rounds:
             figures[f"service_{key}"] = median_result(rounds[key])
@@ -179,16 +189,8 @@ def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, 
             p.requests_per_second / h.requests_per_second
             for h, p in zip(rounds["healthz"], rounds["predict"], strict=True)
         ]
-        figures["service_batch100"] = loopback.measure(
-            "POST /v1/predict/batch (100)",
-            host,
-            port,
-            "POST",
-            "/v1/predict/batch",
-            batch,
-            connections=load.connections,
-            requests=load.requests // 10,
-            seconds=load.seconds,
+        figures["service_batch100"] = measure_route(
+            "POST /v1/predict/batch (100)", f"{base}/v1/predict/batch", batch, load.seconds, logs
         )
         figures["service_rss_mb"] = rss_mb(service.process.pid)
     finally:
@@ -207,16 +209,8 @@ def measure(project: Path, env: dict[str, str], load: Load = FULL) -> dict[str, 
         logs / "reference.log",
     )
     try:
-        figures["reference_predict"] = loopback.measure(
-            "reference POST /v1/predict",
-            host,
-            port,
-            "POST",
-            "/v1/predict",
-            single,
-            connections=load.connections,
-            requests=load.requests // 2,
-            seconds=load.seconds,
+        figures["reference_predict"] = measure_route(
+            "reference POST /v1/predict", f"http://{host}:{port}/v1/predict", single, load.seconds, logs
         )
         figures["reference_rss_mb"] = rss_mb(reference.process.pid)
     finally:
@@ -257,7 +251,7 @@ def report(figures: dict[str, Any]) -> int:
             f"{predict.requests_per_second / reference.requests_per_second:.1f}x" if reference else "n/a",
             ">= 4x",
         ),
-        (f"p99 /v1/predict at {load.connections} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
+        (f"p99 /v1/predict at {predict.connections} connections", f"{predict.p99_ms:.2f} ms", "<= 15 ms"),
         ("onnxruntime, 1,000-row batch (median)", f"{model['onnx_run_1000_ms']:.2f} ms", "<= 5 ms"),
         ("  + JSON records -> arrays (median)", f"{model['predict_1000_with_conversion_ms']:.2f} ms", ""),
         ("onnxruntime, 1 row (median)", f"{model['onnx_run_1_ms'] * 1000:.0f} us", ""),

@@ -23,7 +23,7 @@ BENCH_DIR = TEMPLATE_DIR / "bench"
 SUMMARY = re.compile(r"^summary [a-z_]+:( [a-z0-9_]+=\S+)+$")
 
 # Debian tools a script needs: installed (root with apt-get) or the test skips, as the other tiers do.
-TOOLS = {"peers.py": ("wrk", "wrk")}
+TOOLS = {"peers.py": ("wrk", "wrk"), "service.py": ("wrk", "wrk")}
 
 
 def scripts() -> list[str]:

@@ -99,8 +99,20 @@ def test_base_has_the_promised_objects_and_hardening(baked: Any, combo: dict[str
         "ConfigMap",
         "Job",
         "CronJob",
+        "Ingress",
     } <= kinds
     assert {r["metadata"].get("namespace") for r in resources} == {f"{root.name}-staging"}
+
+    # The API is reached through ingress-nginx, which buffers and bounds bodies before the pod sees them.
+    ingress = by_kind(resources, "Ingress", "service")
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"]["service"] == {"name": "service", "port": {"name": "http"}}
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "on"
+    assert re.fullmatch(r"\d+m", annotations["nginx.ingress.kubernetes.io/proxy-body-size"])
+    policy = by_kind(resources, "NetworkPolicy", "service")
+    sources = [rule["from"][0]["namespaceSelector"]["matchLabels"] for rule in policy["spec"]["ingress"]]
+    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in sources  # the controller may reach the API
 
     deployment = by_kind(resources, "Deployment", "service")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]

@@ -8,14 +8,15 @@ The page `make plots` writes (from `dvc plots show --json`) draws its Vega chart
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import tomllib
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 from harness import OPTIONS, TEMPLATE_DIR, BakeCache, debian_tool, run
 from service_project import trained_project
 from test_docs import mkdocs_build
@@ -154,28 +155,16 @@ def test_a_baked_handbook_loads_nothing_from_the_internet(baked: BakeCache, tmp_
 
 # plots_page.py's rule for a chart's element id (its name, every character but a letter, digit or dash made '_').
 NOT_AN_ID = re.compile(r"[^A-Za-z0-9-]")
-PARAMETER = re.compile(r"\$\{([\w.]+)\}")
 SCHEMA_MAJOR = re.compile(r"/vega-lite/v(\d+)[.\w]*\.json")
 
 
-def declared_plots(root: Path) -> dict[str, list[Path]]:
-    """Element id -> the data files of each plot dvc.yaml declares (`${...}` filled in from params.yaml)."""
-    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-
-    def fill(text: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            found = params
-            for key in match.group(1).split("."):
-                found = found[key]
-            return str(found)
-
-        return PARAMETER.sub(value, text)
-
-    plots: dict[str, list[Path]] = {}
-    for entry in yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["plots"]:
-        ((name, spec),) = entry.items()  # a chart with its data files; an image (a path alone) would fail here
-        plots[NOT_AN_ID.sub("_", name)] = [root / fill(path) for path in spec["y"]]
-    return plots
+def declared_plots(root: Path, env: Mapping[str, str]) -> dict[str, bool]:
+    """Element id -> whether the last run wrote its data, for each plot dvc.yaml declares, as DVC itself resolves it
+    (`dvc plots show --json`: a plot whose data file is missing is among its errors)."""
+    command = ["uv", "run", "--no-sync", "dvc", "plots", "show", "--json"]
+    shown = json.loads(subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True).stdout)
+    missing = {error["name"] for error in shown.get("errors", [])}
+    return {NOT_AN_ID.sub("_", name): name not in missing for name in shown["data"]}
 
 
 @pytest.mark.generated
@@ -185,8 +174,8 @@ def test_the_plots_page_draws_exactly_the_plots_with_data_once_offline(
 ) -> None:
     """Every declared plot whose data the run wrote is drawn once; the other task's plots are not drawn at all."""
     project = trained_project(tmp_path_factory)
-    plots = declared_plots(project.root)
-    drawable = {element for element, files in plots.items() if all(path.is_file() for path in files)}
+    plots = declared_plots(project.root, project.env)
+    drawable = {element for element, written in plots.items() if written}
     assert drawable, f"make repro wrote the data of none of the declared plots {sorted(plots)}"
     assert drawable != set(plots), "the run wrote the data of both tasks' plots"
 
@@ -230,7 +219,7 @@ def test_a_browser_draws_every_chart_of_the_plots_page_offline(tmp_path_factory:
     browser = debian_tool("chromium", "chromium")
     project = trained_project(tmp_path_factory)
     run("make plots", project.root, project.env)
-    charts = {element for element, files in declared_plots(project.root).items() if all(p.is_file() for p in files)}
+    charts = {element for element, written in declared_plots(project.root, project.env).items() if written}
     assert charts, "make repro wrote the data of no Vega chart"
     dom = drawn_dom(project.root / "dvc_plots" / "index.html", browser)
     undrawn = [element for element, section in chart_sections(dom, charts).items() if 'class="marks"' not in section]

@@ -313,15 +313,18 @@ def changed_paths(root: Path) -> set[str]:
 
 @pytest.mark.xdist_group("shapes-0")
 def test_a_refused_model_leaves_nothing_that_git_add_all_would_sweep_in(team_project: Project) -> None:
-    """A gate that refuses (`register.floor` 2, past a perfect f1_macro) fails `make repro` part-way: DVC takes back
-    the ignore entries of the stages it finished, and the refusal is written to reports/registry.json. Neither may be
-    swept in. It runs first on its worker's fresh bake (the example data): a team's first run, failed."""
+    """A gate that refuses (an absolute `register.floor` past a perfect score) fails `make repro` part-way: DVC takes
+    back the ignore entries of the stages it finished, and the refusal is written to reports/registry.json. Neither
+    may be swept in. Whatever dataset the worker's bake holds now: the floor is past perfect for its task's default
+    metric (f1_macro at most 1, rmse at least 0)."""
     root = team_project.root
     params = root / "params.yaml"
     original = params.read_text(encoding="utf-8")
     assert "\n  floor: null\n" in original
+    schema = next((root / "core" / "src").glob("*_core/schema.py")).read_text(encoding="utf-8")
+    unreachable = "-1" if '= "regression"' in schema else "2"
     before = changed_paths(root)
-    params.write_text(original.replace("\n  floor: null\n", "\n  floor: 2\n"), encoding="utf-8")
+    params.write_text(original.replace("\n  floor: null\n", f"\n  floor: {unreachable}\n"), encoding="utf-8")
     try:
         with pytest.raises(AssertionError, match="the model was not registered"):
             team_project.run("make repro", timeout=TIMEOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,37 @@ from {{ cookiecutter.package_name }}_pipelines.scoring import BASELINE_PREFIX, b
 from {{ cookiecutter.package_name }}_pipelines.train import fit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# A `${...}` of dvc.yaml: a key path into its `vars` and params.yaml.
+PARAMETER = re.compile(r"\$\{([\w.]+)\}")
+
+
+@pytest.fixture(scope="session")
+def dvc_pipeline() -> dict[str, Any]:
+    """The repository's dvc.yaml with every `${...}` (in keys too) filled from its `vars` and params.yaml, as DVC fills
+    them (DVC has no public API for its resolved pipeline): the one reading of dvc.yaml the tests share."""
+    declared = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))
+    values = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    for variables in declared.pop("vars", []):
+        values.update(variables)
+
+    def value(match: re.Match[str]) -> str:
+        found: Any = values
+        for key in match.group(1).split("."):
+            found = found[key]
+        return str(found)
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, str):
+            return PARAMETER.sub(value, node)
+        if isinstance(node, list):
+            return [fill(item) for item in node]
+        if isinstance(node, dict):
+            return {fill(key): fill(item) for key, item in node.items()}
+        return node
+
+    return dict(fill(declared))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ of one task leaves: the other plots are named, not drawn empty.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +31,6 @@ from {{ cookiecutter.package_name }}_pipelines.plots_page import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PARAMETER = re.compile(r"\$\{([\w.]+)\}")
 
 
 def fake_bundler(monkeypatch: pytest.MonkeyPatch) -> tuple[SimpleNamespace, list[str]]:
@@ -53,24 +51,9 @@ def fake_bundler(monkeypatch: pytest.MonkeyPatch) -> tuple[SimpleNamespace, list
     return fake, calls
 
 
-def declared_plots(root: Path) -> dict[str, dict[str, Any]]:
-    """Plot name -> its definition in dvc.yaml, with `${...}` filled in from params.yaml."""
-    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-
-    def fill(text: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            found = params
-            for key in match.group(1).split("."):
-                found = found[key]
-            return str(found)
-
-        return PARAMETER.sub(value, text)
-
-    plots = {}
-    for entry in yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["plots"]:
-        ((name, spec),) = entry.items()
-        plots[name] = {**spec, "y": {fill(path): field for path, field in spec["y"].items()}}
-    return plots
+def declared_plots(dvc_pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Plot name -> its definition in dvc.yaml, `${...}` filled in (the `dvc_pipeline` fixture)."""
+    return {name: spec for entry in dvc_pipeline["plots"] for name, spec in entry.items()}
 
 
 def test_our_templates_declare_one_vega_lite_major() -> None:
@@ -81,11 +64,11 @@ def test_our_templates_declare_one_vega_lite_major() -> None:
     assert len(schema_majors(templates)) == 1
 
 
-def test_every_declared_plot_is_a_chart_with_data_and_a_template() -> None:
+def test_every_declared_plot_is_a_chart_with_data_and_a_template(dvc_pipeline: dict[str, Any]) -> None:
     """Each chart once: no image entries (the PNG files are the same figures), every one from a data file."""
     entries = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
     assert all(isinstance(entry, dict) for entry in entries), "an image plot would draw a chart a second time"
-    for name, spec in declared_plots(REPO_ROOT).items():
+    for name, spec in declared_plots(dvc_pipeline).items():
         assert spec["y"], name
         assert spec.get("template"), name
         template = spec["template"]
@@ -180,14 +163,14 @@ def test_dvc_failing_is_reported_with_its_message() -> None:
 
 @pytest.mark.slow  # runs DVC (seconds)
 def test_make_plots_draws_the_plots_with_data_and_names_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dvc_pipeline: dict[str, Any]
 ) -> None:
     """The first declared plot's data is missing, as the other task's is after a run: it is named, not drawn."""
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copy(REPO_ROOT / name, tmp_path / name)
     shutil.copytree(REPO_ROOT / "pipelines/plots", tmp_path / "pipelines/plots")
     subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "--quiet"], cwd=tmp_path, check=True)
-    declared = declared_plots(tmp_path)
+    declared = declared_plots(dvc_pipeline)  # dvc.yaml and params.yaml are the repository's
     missing, *present = declared
     columns: dict[str, list[str]] = {}  # data file -> its columns (two plots may read one file)
     for name in present:

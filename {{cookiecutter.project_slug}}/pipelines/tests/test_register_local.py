@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}_core import TARGET_CLASSES, iter_records
+from {{ cookiecutter.package_name }}_core import CARD_NAME, TARGET_CLASSES, iter_records
 from {{ cookiecutter.package_name }}_pipelines import gate
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
@@ -103,7 +103,7 @@ def test_make_champion_refuses_a_committed_champion_below_the_floor(
     """A committed model whose hash matches its own card still must clear the gate's floor to ship: a floor raised
     after it was registered stops `make champion`."""
     assert train_and_register() == 0
-    card = json.loads((load_params(params_file).paths.champion / "model_card.json").read_text())
+    card = json.loads((load_params(params_file).paths.champion / CARD_NAME).read_text())
     metric = load_params(params_file).register_.task_metric
     params = yaml.safe_load(params_file.read_text())
     params["register"]["floor"] = unreachable_floor[0]

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }}_core import TARGET_CLASSES, iter_records
+from {{ cookiecutter.package_name }}_core import CARD_NAME, TARGET_CLASSES, iter_records
 from {{ cookiecutter.package_name }}_pipelines import export, register
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
@@ -99,7 +99,7 @@ def test_a_model_below_the_floor_is_not_registered(
     assert train_and_register() == 0
     champion = load_params(params_file).paths.champion / "model.onnx"
     shipped = champion.read_bytes()
-    champion.parent.joinpath("model_card.json").unlink()  # as DVC clears a stage's outputs before it runs
+    champion.parent.joinpath(CARD_NAME).unlink()  # as DVC clears a stage's outputs before it runs
     champion.unlink()
     floor, bound = unreachable_floor
     assert train_and_register(register={"floor": floor}) == 1
@@ -185,9 +185,9 @@ def test_artefacts_rewritten_together_with_their_card_are_refused(
     forged = bytes(load_params(params_file).paths.onnx.read_bytes()) + b"\0"
     digest = hashlib.sha256(forged).hexdigest()
     for folder in deploy_artefacts(tmp_path):
-        card = json.loads((folder / "model_card.json").read_text())
+        card = json.loads((folder / CARD_NAME).read_text())
         (folder / "model.onnx").write_bytes(forged)
-        (folder / "model_card.json").write_text(json.dumps({**card, "sha256": digest, "version": digest[:12]}))
+        (folder / CARD_NAME).write_text(json.dumps({**card, "sha256": digest, "version": digest[:12]}))
     assert main(["champion", "--params", str(params_file)]) == 1
     assert "is not the one registered" in capsys.readouterr().err
 

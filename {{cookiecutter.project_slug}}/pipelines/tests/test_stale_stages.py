@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -21,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from {{ cookiecutter.package_name }}_pipelines.__main__ import PACKAGE, STAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORE = "{{ cookiecutter.package_name }}_core"
 OURS = (CORE, PACKAGE)
-PARAMETER = re.compile(r"\$\{([\w.]+)\}")
 
 
 @cache
@@ -82,32 +79,19 @@ def stage_imports(command: str) -> set[Path]:
             return set()
 
 
-def stages(root: Path) -> dict[str, dict[str, Any]]:
-    """dvc.yaml's stages: their command, and their deps and outputs (metrics too) as paths, `${...}` filled in."""
-    pipeline = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))
-    values = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-    for variables in pipeline.get("vars", []):
-        values.update(variables)
-
-    def filled(text: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            found: Any = values
-            for key in match.group(1).split("."):
-                found = found[key]
-            return str(found)
-
-        return PARAMETER.sub(value, text)
+def stages(dvc_pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """dvc.yaml's stages (`${...}` filled in: the `dvc_pipeline` fixture): command, deps and outputs (metrics too)."""
 
     def paths(entries: list[str | dict[str, Any]]) -> list[str]:
-        return [filled(entry if isinstance(entry, str) else next(iter(entry))) for entry in entries]
+        return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
 
     return {
         name: {
-            "cmd": filled(stage["cmd"]) if isinstance(stage["cmd"], str) else "",
+            "cmd": stage["cmd"] if isinstance(stage["cmd"], str) else "",
             "deps": paths(stage.get("deps", [])),
             "outs": paths(stage.get("outs", []) + stage.get("metrics", [])),
         }
-        for name, stage in pipeline["stages"].items()
+        for name, stage in dvc_pipeline["stages"].items()
     }
 
 
@@ -115,8 +99,8 @@ def ours(path: Path) -> bool:
     return any(path.is_relative_to(package_folder(package)) for package in OURS)
 
 
-def test_each_stage_depends_on_every_module_it_imports_and_no_other() -> None:
-    declared = stages(REPO_ROOT)
+def test_each_stage_depends_on_every_module_it_imports_and_no_other(dvc_pipeline: dict[str, Any]) -> None:
+    declared = stages(dvc_pipeline)
     unfollowed = [
         name for name, stage in declared.items() if PACKAGE in stage["cmd"] and not stage_imports(stage["cmd"])
     ]
@@ -154,7 +138,7 @@ def dvc(root: Path, *args: str) -> str:
 
 
 @pytest.mark.slow  # runs DVC twice (seconds); the import check above keeps the lists complete in the fast tier
-def test_an_edited_module_makes_every_stage_that_imports_it_stale(tmp_path: Path) -> None:
+def test_an_edited_module_makes_every_stage_that_imports_it_stale(tmp_path: Path, dvc_pipeline: dict[str, Any]) -> None:
     """A comment added to each module of the two packages: `dvc status` names, for each stage, each one it imports.
 
     The stages are not run: stand-in files take the place of their data and outputs, and `dvc commit` records
@@ -167,7 +151,7 @@ def test_an_edited_module_makes_every_stage_that_imports_it_stale(tmp_path: Path
     for module in (module for folder in folders for module in (REPO_ROOT / folder).rglob("*.py")):
         (tmp_path / module.relative_to(REPO_ROOT)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(module, tmp_path / module.relative_to(REPO_ROOT))  # the modules only: not a team's data
-    declared = stages(tmp_path)
+    declared = stages(dvc_pipeline)  # dvc.yaml and params.yaml are the repository's
     for stage in declared.values():
         for path in (tmp_path / relative for relative in stage["deps"] + stage["outs"]):
             if not path.exists():

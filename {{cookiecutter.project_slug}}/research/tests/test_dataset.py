@@ -19,7 +19,16 @@ import pandas as pd
 import pytest
 from annotated_types import Ge, Le
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TARGET, data_path, sample_path
+from {{ cookiecutter.package_name }}_core import (
+    FEATURE_COLUMNS,
+    RULES,
+    TARGET,
+    data_path,
+    find_violations,
+    iter_records,
+    sample_path,
+    schema,
+)
 from {{ cookiecutter.package_name }}_research import dataset, survey
 from {{ cookiecutter.package_name }}_research.dataset import PROJECT, Layout, load_schema, main, make_dataset
 from {{ cookiecutter.package_name }}_research.errors import (
@@ -568,3 +577,14 @@ def test_a_file_read_in_small_chunks_gives_the_same_data_file_and_contract(
     schemas = [load_schema(Layout(root).schema.read_text(), Layout(root).schema) for root in (whole, chunked)]
     fields = [{key: repr(value) for key, value in schema.LabelledRecord.model_fields.items()} for schema in schemas]
     assert fields[0] == fields[1]
+
+
+def test_a_row_that_breaks_the_inferred_contract_is_named_with_its_column_and_rule(frame: pd.DataFrame) -> None:
+    """check_rows guards the inference: a cell the contract refuses fails it, naming the row, column and rule."""
+    valid = frame[[not find_violations(row) for row in iter_records(sample=True)]].reset_index(drop=True)
+    dataset.check_rows(schema, valid)
+    numeric = RULES[TARGET].kind == "number"
+    cell, rule = ("many", "float_type") if numeric else ("<not a declared class>", "literal_error")
+    valid.loc[1, TARGET] = cell
+    with pytest.raises(AssertionError, match=rf"^row 1 breaks the inferred contract: {TARGET}: .* \(rule {rule},"):
+        dataset.check_rows(schema, valid)

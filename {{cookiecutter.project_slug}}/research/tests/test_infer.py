@@ -6,7 +6,6 @@ Each test builds its own small synthetic CSV or frame: these are rules about any
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -230,45 +229,3 @@ def test_the_pool_is_bounded_yet_holds_every_value_gap_and_two_rows_of_each_clas
     assert (size.low, size.high, size.missing) == (numbers.min(), numbers.max(), 1)
     assert found.columns["colour"].counts == labelled["colour"].value_counts().to_dict()
     assert survey_csv(csv, "label").pool.equals(found.pool)
-
-
-def _pipeline_outputs() -> dict[str, bool]:
-    """dvc.yaml's outs under data/ and models/, resolved with params.yaml: path -> kept in git (`cache: false`)."""
-    params = _load((PROJECT / "params.yaml").read_text(encoding="utf-8"))
-
-    def resolve(text: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            found: Any = params
-            for key in match.group(1).split("."):
-                found = found[key]
-            return str(found)
-
-        return re.sub(r"\$\{([\w.]+)\}", value, text)
-
-    outputs: dict[str, bool] = {}
-    for stage in _load((PROJECT / "dvc.yaml").read_text(encoding="utf-8"))["stages"].values():
-        for out in stage.get("outs", []):
-            (raw, options) = next(iter(out.items())) if isinstance(out, dict) else (out, {})
-            path = resolve(raw)
-            if path.split("/")[0] in {"data", "models"}:
-                outputs[path] = (options or {}).get("cache", True) is False
-    return outputs
-
-
-def test_pipeline_outputs_are_ignored_by_git_and_core_data_is_not(tmp_path: Path) -> None:
-    """A failed `make repro` leaves outputs under data/ and models/: `git add -A` must not sweep them in. An output
-    dvc.yaml keeps in git (`cache: false`, the committed champion without a registry) stays visible to git."""
-    outputs = _pipeline_outputs()
-    assert outputs
-    assert not all(outputs.values())
-    (tmp_path / ".gitignore").write_bytes((PROJECT / ".gitignore").read_bytes())
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    core_data = "core/src/package_core/data/team.csv"
-    for path in [*outputs, core_data]:
-        (tmp_path / path).mkdir(parents=True, exist_ok=True)
-        (tmp_path / path / "file").write_text("x")
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True
-    )
-    kept = [f"{path}/file" for path, in_git in outputs.items() if in_git]
-    assert sorted(line[3:] for line in status.stdout.splitlines()) == sorted([".gitignore", core_data + "/file", *kept])

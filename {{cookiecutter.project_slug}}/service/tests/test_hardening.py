@@ -123,13 +123,13 @@ def big_batch_app(settings: Settings, onnx_model: OnnxModel) -> FastAPI:
     return create_app(Settings(model_path=settings.model_path, access_log=False), model=onnx_model)
 
 
-def test_a_batch_of_empty_records_gets_a_small_reply_with_the_count(big_batch_app: FastAPI) -> None:
-    body = json.dumps({"records": [{}] * 1000}).encode()
+def test_a_batch_of_records_of_wrong_keys_gets_a_small_reply_with_the_count(big_batch_app: FastAPI) -> None:
+    body = json.dumps({"records": [{"unknown": 1}] * 1000}).encode()
     with TestClient(big_batch_app) as client:
         response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
     assert response.status_code == 422
     reply = response.json()
-    assert reply["error_count"] == len(REQUIRED) * 1000  # every required field missing in each of 1,000 records
+    assert reply["error_count"] == (len(REQUIRED) + 1) * 1000  # each required field missing, one unknown, per record
     assert len(reply["detail"]) == Settings().max_error_details
     assert reply["detail"][0]["field"].startswith("records.0.")
     assert len(response.content) < 64 * 1024, len(response.content)
@@ -148,7 +148,7 @@ def test_a_large_batch_is_scored_off_the_event_loop_with_the_same_answers(
             response = client.post("/v1/predict/batch", content=body, headers=JSON_HEADERS)
             assert response.status_code == 200
             answers.append(response.json())
-            bad = client.post("/v1/predict/batch", content=b'{"records": [{}]}', headers=JSON_HEADERS)
+            bad = client.post("/v1/predict/batch", content=b'{"records": [{"unknown": 1}]}', headers=JSON_HEADERS)
             assert bad.json()["request_id"] == bad.headers["x-request-id"]  # the thread knows the request id
     assert answers[0] == answers[1]
 
@@ -227,40 +227,40 @@ def test_a_batch_of_records_with_wrong_keys_is_answered_without_pydantic(
         return original(cls, *args, **kwargs)
 
     monkeypatch.setattr(BaseModel, "model_validate_json", classmethod(counting))
-    first_missing = REQUIRED[0]
-    wrong = {name: value for name, value in example.items() if name != first_missing} | {"unknown": 1}
+    dropped = REQUIRED[:1]  # none when every field is optional
+    wrong = {name: value for name, value in example.items() if name not in dropped} | {"unknown": 1}
     records = [example, wrong] * 500
     client = TestClient(big_batch_app)
     response = client.post("/v1/predict/batch", json={"records": records})
     assert response.status_code == 422, response.text
     reply = response.json()
-    assert reply["error_count"] == 500 * 2  # one field missing and one unknown in every other record
-    assert [(item["field"], item["type"]) for item in reply["detail"][:2]] == [
-        (f"records.1.{first_missing}", "missing"),
+    assert reply["error_count"] == 500 * (len(dropped) + 1)  # a field missing and one unknown in every other record
+    assert [(item["field"], item["type"]) for item in reply["detail"][: len(dropped) + 1]] == [
+        *((f"records.1.{name}", "missing") for name in dropped),
         ("records.1.unknown", "extra_forbidden"),
     ]
     assert len(reply["detail"]) == Settings().max_error_details
     assert not calls
     # With the right keys, the values are pydantic's to judge, as before.
     typed = client.post(
-        "/v1/predict/batch", json={"records": [{**example, first_missing: []}]}
+        "/v1/predict/batch", json={"records": [{**example, FEATURE_COLUMNS[0]: []}]}
     )  # no field takes a list
     assert typed.status_code == 422
     (detail,) = typed.json()["detail"]
     # pydantic's verdict on the value (its type name depends on the field's type), not the key scan's.
-    assert detail["field"] == f"records.0.{first_missing}"
+    assert detail["field"] == f"records.0.{FEATURE_COLUMNS[0]}"
     assert detail["type"] not in {"missing", "extra_forbidden"}
     assert calls
 
 
-@pytest.mark.skipif(not REQUIRED, reason="the contract has no required field")
 def test_the_key_pre_check_answers_as_pydantic_does(client: TestClient, example: dict[str, Any]) -> None:
     """A batch's missing and unknown fields, found by core's key_errors, read as pydantic's on one record."""
-    record = {name: value for name, value in example.items() if name != REQUIRED[-1]} | {"unknown": 1}
+    dropped = REQUIRED[-1:]  # none when every field is optional
+    record = {name: value for name, value in example.items() if name not in dropped} | {"unknown": 1}
     single = client.post("/v1/predict", json=record).json()["detail"]
     batch = client.post("/v1/predict/batch", json={"records": [record, record]}).json()["detail"]
     assert [(item["field"], item["type"]) for item in single] == [
-        (REQUIRED[-1], "missing"),
+        *((name, "missing") for name in dropped),
         ("unknown", "extra_forbidden"),
     ]
     assert batch == [{**item, "field": f"records.{index}.{item['field']}"} for index in (0, 1) for item in single]
@@ -616,7 +616,7 @@ def test_a_tampered_model_file_leaves_the_service_not_ready(model_copy: Path) ->
 def test_a_card_of_the_wrong_shape_leaves_the_service_failed_not_loading(model_copy: Path, changes: Any) -> None:
     """The card keeps the model's sha256: only its shape is wrong. It must end as "failed", with a reason."""
     edit_card(model_copy, **changes)
-    assert_not_ready(model_copy, "model_card.json")
+    assert_not_ready(model_copy, CARD_NAME)
 
 
 def test_a_model_trained_for_the_other_task_is_refused(model_copy: Path) -> None:
@@ -661,7 +661,7 @@ def test_a_model_that_cannot_score_its_example_is_refused(model_copy: Path, monk
 
 def test_a_card_without_the_models_hash_leaves_the_service_not_ready(model_copy: Path) -> None:
     edit_card(model_copy, sha256=None)
-    assert_not_ready(model_copy, "model_card.json", "sha256")
+    assert_not_ready(model_copy, CARD_NAME, "sha256")
 
 
 def test_a_card_whose_version_is_not_its_hash_leaves_the_service_not_ready(model_copy: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
+from {{ cookiecutter.package_name }}_service.model import OnnxModel
 
 # The export's parity tolerance: probabilities are compared as they are; a regressor's values
 # relative to their scale (onnxruntime computes in float32).
@@ -64,3 +66,28 @@ def test_optional_fields_left_out_are_scored_as_the_trained_model_scores_missing
     ]
     answers = served(client, requests, settings.max_batch_records)
     assert_same_as_the_trained_model(answers, trained.model, pd.DataFrame(frame))
+
+
+def test_a_gap_in_any_column_is_scored_as_the_trained_model_scores_it(
+    trained: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On a synthetic contract whose every column is optional (whatever the team's marks optional): a model trained
+    to impute each, exported, and the service's records with a gap (None) in a different column each, score as the
+    trained model scores the same rows with NaN (numbers) and a missing category."""
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, TARGET, Features, features
+    from {{ cookiecutter.package_name }}_pipelines.export import export_model
+
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    monkeypatch.setattr(OnnxModel, "_optional_categories", tuple(CATEGORICAL_COLUMNS))
+    frame = pd.DataFrame(trained.test_frame)
+    model = features.build_model().fit(frame[list(FEATURE_COLUMNS)], frame[TARGET])
+    gapped = frame.copy()
+    for row in range(1, len(gapped)):  # the first row stays whole: the card's example is a valid request
+        gapped.loc[row, FEATURE_COLUMNS[row % len(FEATURE_COLUMNS)]] = None
+    export_model(model, gapped, tmp_path / "model.onnx", tmp_path / "model_card.json")
+    served = OnnxModel.load(tmp_path / "model.onnx")
+    rows = gapped[list(FEATURE_COLUMNS)].to_dict(orient="records")
+    records = [Features.model_construct(**{k: None if pd.isna(v) else v for k, v in row.items()}) for row in rows]
+    assert_same_as_the_trained_model(served.predict(records), model, gapped)

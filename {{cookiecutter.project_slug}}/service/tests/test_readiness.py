@@ -163,11 +163,9 @@ def free_port() -> int:
         return port
 
 
-def test_the_server_says_it_in_its_first_log_line_and_on_readyz(project: Path) -> None:
-    """`python -m <package>_service`, as `make serve` runs it, in a project whose first model the gate refused."""
-    write_record(project, refusal())
-    port = free_port()
-    # As the Makefile's `serve` runs it: GATE_RECORD set, MODEL_PATH the default.
+def started_lines(project: Path, port: int, until: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`python -m <package>_service` as `make serve` runs it (GATE_RECORD set, MODEL_PATH the default), in JSON:
+    its log lines up to the first whose message starts with `until`, and /readyz's body once it answers."""
     env = {**os.environ, "PORT": str(port), "LOG_FORMAT": "json", "DRAIN_SECONDS": "0"}
     env["GATE_RECORD"] = "reports/registry.json"
     env.pop("MODEL_PATH", None)
@@ -179,14 +177,19 @@ def test_the_server_says_it_in_its_first_log_line_and_on_readyz(project: Path) -
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[dict[str, Any]] = []
+    body: dict[str, Any] = {}
     try:
         assert server.stdout is not None
-        first = json.loads(server.stdout.readline())
-        body: dict[str, Any] = {}
+        while not lines or not lines[-1]["message"].startswith(until):
+            line = server.stdout.readline()
+            assert line, f"the server stopped before logging {until!r}: {lines}"
+            lines.append(json.loads(line))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not body:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                    body = json.loads(answer.read())
             except urllib.error.HTTPError as error:
                 body = json.loads(error.read())
             except OSError:
@@ -194,8 +197,29 @@ def test_the_server_says_it_in_its_first_log_line_and_on_readyz(project: Path) -
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return lines, body
+
+
+def test_the_server_says_it_in_its_first_log_line_and_on_readyz(project: Path) -> None:
+    """In a project whose first model the gate refused."""
+    write_record(project, refusal())
+    (first, *_), body = started_lines(project, free_port(), until="no model to serve")
     assert first["level"] == "error"
     assert first["message"].startswith("no model to serve: the gate refused the model, so none has shipped: ")
     assert REASON in first["message"]
     assert body["status"] == "failed"
     assert first["message"] == f"no model to serve: {body['reason']}"
+
+
+def test_the_first_lines_say_where_it_listens_the_docs_and_the_model(project: Path, trained: Any) -> None:
+    folder = project / "models" / "champion"
+    folder.mkdir(parents=True)
+    shutil.copy(trained.onnx_path, folder / "model.onnx")
+    shutil.copy(trained.onnx_path.with_name(CARD_NAME), folder / CARD_NAME)
+    port = free_port()
+    lines, body = started_lines(project, port, until="model loaded")
+    base = f"http://127.0.0.1:{port}"
+    assert lines[0]["message"] == f"listening on {base}  docs: {base}/docs  model: models/champion/model.onnx"
+    assert len(lines) <= 8, [line["message"] for line in lines]  # the model within the first lines
+    assert lines[-1]["model_version"] == body["model_version"]
+    assert body["status"] == "ready"

@@ -17,7 +17,8 @@ from .contract import (
     Violation,
     find_violations,
 )
-from .dataset import MISSING_TOKENS, data_path, iter_records, sample_path
+from .dataset import data_path, iter_records, sample_path
+from .rules import MISSING_TOKENS
 
 __all__ = [
     "CARD_NAME",

@@ -1,8 +1,7 @@
-"""Core (ML Engineers + MLOps): the model card — what export writes beside the ONNX model, and its hash check.
+"""Core (ML Engineers + MLOps): the model card export writes beside the ONNX model, and its hash check.
 
-Export writes it (`ModelCard.write`); the gate, `make champion`, batch scoring, monitoring and the service
-read a model only through `load_verified`, which refuses an ONNX file whose sha256 is not the card's.
-It lives in core, without the `features` extra, so the service reads it with pydantic alone.
+Every reader (gate, `make champion`, scoring, monitoring, service) loads a model through `load_verified`.
+In core, with pydantic alone, so the service reads it without the `features` extra.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ def _reasons(error: ValidationError, prefix: str = "") -> tuple[str | None, str]
     items = error.errors(include_url=False, include_input=False)
     fields = [prefix + ".".join(map(str, item["loc"])) for item in items]
     reasons = "; ".join(f"{field}: {item['msg']}" for field, item in zip(fields, items[:3], strict=False))
-    return (fields[0] or None) if fields else None, reasons
+    return fields[0] or None, reasons  # a JSON syntax error has no field
 
 
 class TrainingData(BaseModel):

@@ -1,9 +1,7 @@
 """Core (Data Scientists + ML Engineers): the data contract — what schema.py declares, and what follows from it.
 
-schema.py holds the declarations (`TASK`, `TARGET`, `Features`, `LabelledRecord`); this module derives
-the column lists, categories and ranges from each field's rule (rules.py). Pipeline validation, the
-feature code, the service's request model and drift monitoring all read from here, so training and
-serving cannot drift apart silently.
+schema.py holds the declarations (`TASK`, `TARGET`, `Features`, `LabelledRecord`); this module derives the
+column lists, categories and ranges from each field's rule (rules.py), for every area to read.
 """
 
 from __future__ import annotations
@@ -51,10 +49,6 @@ NUMERIC_RANGES: dict[str, tuple[float, float]] = {
 
 
 def find_violations(row: dict[str, Any], *, labelled: bool = True) -> list[Violation]:
-    """Every contract violation in one row (empty when the row is valid).
-
-    A missing value is valid in an OPTIONAL column and a violation (rule `missing`) in any other.
-    Columns that the contract does not name are ignored here (raw data may carry more);
-    the service, which validates requests with `Features` directly, rejects them.
-    """
+    """Every contract violation in one row (none: valid); a gap is rule `missing` unless the column is optional.
+    Columns the contract does not name are ignored (raw data may carry more)."""
     return violations(LabelledRecord if labelled else Features, row)

@@ -14,10 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .contract import RULES
-from .rules import MISSING_TOKENS
 from .schema import DATA_FILE, SAMPLE_FILE
-
-__all__ = ["MISSING_TOKENS", "data_path", "iter_records", "sample_path"]
 
 
 def data_path() -> Path:

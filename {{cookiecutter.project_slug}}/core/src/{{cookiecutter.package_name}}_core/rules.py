@@ -1,9 +1,6 @@
-"""Core (Data Scientists + ML Engineers): each contract field's rule, derived once from a pydantic model.
-
-A `FieldRule` is what one field accepts: its kind, bounds, categories and whether it may be left out.
-Every checker derives from it: `violations` (a whole record), the pipeline's column-wise Arrow checks,
-the service's key pre-check (`key_errors`) and research's check of an inferred contract (`parse`).
-A reason is always pydantic's error type; only pydantic's public API is read.
+"""Core (Data Scientists + ML Engineers): each contract field's rule (kind, bounds, categories, optional), read
+once from the pydantic model's public API. Every row checker derives from it: `violations` (a record), the
+pipeline's Arrow checks, the service's `key_errors`, research's `parse`; a reason is pydantic's error type.
 """
 
 from __future__ import annotations
@@ -30,8 +27,6 @@ KeyProblem = Literal["missing", "extra_forbidden"]
 BOUND_TYPES = {annotated_types.Ge: "ge", annotated_types.Gt: "gt", annotated_types.Le: "le", annotated_types.Lt: "lt"}
 # pydantic-core schema types that call a function of the contract's author while validating.
 VALIDATOR_FUNCTIONS = frozenset({"function-before", "function-after", "function-wrap", "function-plain"})
-# Distinct values whose explanation is remembered (they repeat: gaps, a misspelt category).
-EXPLAINED_VALUES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -75,17 +70,14 @@ def violations(model: type[BaseModel], row: Mapping[str, Any]) -> list[Violation
 
 @dataclass(frozen=True)
 class FieldRule:
-    """One field of a contract model: what its values may be, read from the field's type and constraints.
-
-    `kind` "other" is a type no column-wise check knows (a flag, a date, a constrained string): each
-    distinct value is judged by pydantic. `bounds` are (ge|gt|le|lt, value) pairs.
-    """
+    """One field of a contract model, read from its type and constraints. `kind` "other" is a type no
+    column-wise check knows (a flag, a date, a constrained string): pydantic judges each distinct value."""
 
     model: type[BaseModel] = field(repr=False)
     name: str
     kind: Kind
     required: bool  # the key must be given: the field has no default
-    bounds: tuple[tuple[str, float], ...] = ()
+    bounds: tuple[tuple[str, float], ...] = ()  # (ge|gt|le|lt, value) pairs
     categories: tuple[str, ...] = ()
 
     @property
@@ -117,7 +109,7 @@ class FieldRule:
             return cell
 
 
-@lru_cache(maxsize=EXPLAINED_VALUES, typed=True)
+@lru_cache(maxsize=1 << 16, typed=True)  # bad values repeat (gaps, a misspelt category): each explained once
 def _explain(rule: FieldRule, value: Any, _key: str) -> tuple[Violation, ...]:
     return tuple(violations(_field_model(rule.model, rule.name), {rule.name: value}))
 
@@ -132,8 +124,7 @@ def _field_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     return reduced
 
 
-def _present(annotation: Any) -> list[Any]:
-    """`X | None` -> [X]: the types of a field's present values."""
+def _present(annotation: Any) -> list[Any]:  # `X | None` -> [X]
     if get_origin(annotation) in (Union, types.UnionType):
         return [arg for arg in get_args(annotation) if arg is not type(None)]
     return [annotation]
@@ -179,9 +170,8 @@ def _runs_functions(schema: object) -> bool:
 
 @cache
 def field_by_field(model: type[BaseModel]) -> bool:
-    """Whether the model's verdict is its fields' verdicts: False when it runs a validator function of the
-    contract's author (a model or field validator, an AfterValidator), which may read several fields at once.
-    Read from pydantic's public `TypeAdapter(...).core_schema`."""
+    """Whether the model's verdict is its fields' verdicts: not when its public core_schema runs a validator
+    function of the contract's author (a model or field validator, an AfterValidator): it may read several fields."""
     return not _runs_functions(TypeAdapter(model).core_schema)
 
 

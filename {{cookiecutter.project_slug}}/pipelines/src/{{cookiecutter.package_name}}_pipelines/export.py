@@ -131,10 +131,9 @@ def to_onnx(model: Pipeline) -> bytes:
 def parity(model: Pipeline, onnx_bytes: bytes, frame: pd.DataFrame) -> dict[str, float]:
     """How far the ONNX model's predictions on `frame` are from the trained model's (see PARITY_MEASURE).
 
-    The graph reads numbers as float32, so each row is compared with the trained model's answer on the record as it is
-    and on its float32 rounding, whichever is closer: a tree split exactly at a record's value (a midpoint of the data's
-    own decimals) answers the record like the graph, and one between two values float32 cannot tell apart answers the
-    rounded value like it. A conversion error is a difference from both.
+    The graph reads numbers as float32, so a row's difference is the smaller of two: from the trained model's answer on
+    the record as it is (a tree split exactly at a record's value, e.g. 10.59) and on its float32 rounding (a split
+    between two values float32 cannot tell apart).
     """
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     numbers = [column for column in FEATURE_COLUMNS if column not in CATEGORICAL_COLUMNS]
@@ -162,42 +161,6 @@ def first_valid_record(frame: pd.DataFrame) -> dict[str, Any]:
     raise StageFailed("no row of the test split is a valid request for the card's example")
 
 
-def build_card(
-    *,
-    name: str,
-    onnx_bytes: bytes,
-    model: Pipeline,
-    example: dict[str, Any],
-    metrics: dict[str, float],
-    training_data_sha256: str,
-    training_rows: int,
-    params: dict[str, Any],
-    parity: dict[str, float],
-) -> ModelCard:
-    """The card of this model (core's ModelCard), with nothing time-dependent in it."""
-    digest = hashlib.sha256(onnx_bytes).hexdigest()
-    return ModelCard(
-        name=name,
-        sha256=digest,
-        version=digest[:12],
-        contract=contract_fingerprint(),
-        task=TASK,
-        target=TARGET,
-        estimator=type(model[-1]).__name__,
-        classes=[str(label) for label in model.classes_] if TASK == "classification" else [],
-        metrics=metrics,
-        training_data={"sha256": training_data_sha256, "rows": training_rows},
-        input_schema=Features.model_json_schema(),
-        inputs={column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
-        optional=list(OPTIONAL_COLUMNS),
-        missing_value={"float": "NaN", "string": MISSING_CATEGORY},
-        outputs=OUTPUTS[TASK],
-        example=example,
-        params=params,
-        parity={measure: round(value, 12) for measure, value in parity.items()},
-    )
-
-
 def export_model(
     model: Pipeline,
     test_frame: pd.DataFrame,
@@ -211,7 +174,7 @@ def export_model(
     params: dict[str, Any] | None = None,
     tolerance: float = 1e-5,
 ) -> ModelCard:
-    """Write the ONNX model and its card; refuse (and write nothing) when parity fails.
+    """Write the ONNX model and its card (core's ModelCard); refuse (and write nothing) when parity fails.
 
     `tolerance` bounds the task's parity measure (PARITY_MEASURE): params.yaml `export.max_abs_diff`
     for classification, `export.max_rel_diff` for regression.
@@ -226,17 +189,26 @@ def export_model(
             f"{measured[measure]:.2e} on the test split, above export.{measure}={tolerance:.0e}; "
             "the model was not exported"
         )
-    example = first_valid_record(test_frame)
-    card = build_card(
+    digest = hashlib.sha256(onnx_bytes).hexdigest()
+    card = ModelCard(
         name=name,
-        onnx_bytes=onnx_bytes,
-        model=model,
-        example=example,
+        sha256=digest,
+        version=digest[:12],
+        contract=contract_fingerprint(),
+        task=TASK,
+        target=TARGET,
+        estimator=type(model[-1]).__name__,
+        classes=[str(label) for label in model.classes_] if TASK == "classification" else [],
         metrics=metrics or {},
-        training_data_sha256=training_data_sha256,
-        training_rows=training_rows,
+        training_data={"sha256": training_data_sha256, "rows": training_rows},
+        input_schema=Features.model_json_schema(),
+        inputs={column: "string" if column in CATEGORICAL_COLUMNS else "float" for column in FEATURE_COLUMNS},
+        optional=list(OPTIONAL_COLUMNS),
+        missing_value={"float": "NaN", "string": MISSING_CATEGORY},
+        outputs=OUTPUTS[TASK],
+        example=first_valid_record(test_frame),
         params=params or {},
-        parity=measured,
+        parity={key: round(value, 12) for key, value in measured.items()},
     )
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     onnx_path.write_bytes(onnx_bytes)

@@ -1,13 +1,8 @@
 """Pipelines (MLOps): the registry gate — champion and challenger scored on the same rows, one rule decides.
 
-Both models are the exported ONNX files, verified against their cards and run with onnxruntime
-on this run's test split, so a smaller or easier split cannot flatter the challenger, and the
-model that is compared is byte for byte the model that would ship. A champion of another data
-contract never competes: the challenger starts a new line. The default floor is relative to a
-baseline (a Dummy model fitted on this run's train split, scored on the same rows): the challenger
-must beat it on at least `register.beat_baseline.confidence` of paired bootstrap resamples of
-those rows (bootstrap.py), which means "clearly better than trivial" on any team's data. An
-absolute `register.floor` may be added on top: see `register` in params.yaml.
+Both are the verified ONNX files, byte for byte what would ship, scored on this run's test split. A champion of
+another data contract never competes. The challenger must beat a baseline (a Dummy fitted on the train split) on
+`register.beat_baseline.confidence` of paired bootstrap resamples, and `register.floor` when set (params.yaml).
 """
 
 from __future__ import annotations
@@ -80,13 +75,8 @@ class NotShippable(StageFailed):
 
 
 def check_shippable(card: ModelCard, rule: Register) -> None:
-    """What `make champion` adds to the hash check: the model fits this code's contract and clears the floors.
-
-    The card records the evaluate stage's metrics (the model's and its baseline's, on the same test split):
-    the model must score better than the baseline there (the bootstrap that made it champion needs the rows,
-    which an image build may not have) and clear `register.floor` when one is set. The card is covered by
-    review (git) or by the registry, and its model bytes by the sha256 just verified.
-    """
+    """What `make champion` adds to the hash check: this code's contract, and the floors on the card's metrics
+    (the model's and its baseline's on the test split: an image build may not have the rows to bootstrap)."""
     contract = contract_fingerprint()
     if card.contract != contract:
         raise NotShippable(

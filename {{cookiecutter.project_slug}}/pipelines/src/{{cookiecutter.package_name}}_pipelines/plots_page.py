@@ -72,12 +72,8 @@ def read_charts(dvc: Sequence[str] = (sys.executable, "-m", "dvc")) -> tuple[dic
 
 def schema_majors(specs: Iterable[Mapping[str, object]]) -> set[str]:
     """The Vega-Lite major versions the specs' `$schema` URLs name."""
-    majors = set()
-    for spec in specs:
-        found = SCHEMA_MAJOR.search(str(spec.get("$schema", "")))
-        if found:
-            majors.add(found.group(1))
-    return majors
+    found = (SCHEMA_MAJOR.search(str(spec.get("$schema", ""))) for spec in specs)
+    return {match.group(1) for match in found if match}
 
 
 def newest_of_major(available: Sequence[str], majors: set[str]) -> str:

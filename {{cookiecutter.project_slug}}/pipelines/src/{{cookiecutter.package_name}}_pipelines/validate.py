@@ -91,21 +91,22 @@ class Findings:
     """What validation found in a batch: which rows are bad, each bad row's reason, and counts per (column, rule)."""
 
     bad: np.ndarray
-    reasons: list[str]
+    reasons: list[str] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     examples: dict[tuple[str, str], Violation] = field(default_factory=dict)
 
-    def add(self, violation: Violation) -> None:
-        key = (violation.column, violation.rule)
-        self.counts[key] += 1
-        self.examples.setdefault(key, violation)
+    def add(self, row: list[Violation]) -> None:
+        """One bad row's violations."""
+        self.reasons.append("; ".join(str(violation) for violation in row))
+        for violation in row:
+            key = (violation.column, violation.rule)
+            self.counts[key] += 1
+            self.examples.setdefault(key, violation)
 
 
 def check(table: pa.Table | pa.RecordBatch, rules: dict[str, FieldRule] | None = None) -> Findings:
-    """Check every row against the contract column-wise; reasons are built for the bad rows only.
-
-    Row for row and reason for reason the same as core's find_violations() on each row.
-    """
+    """Check every row against the contract column-wise; reasons are built for the bad rows only (the same, row for
+    row and reason for reason, as core's pydantic check of each row)."""
     rules = column_rules() if rules is None else rules
     if rules is None:
         return check_rows(table)
@@ -113,7 +114,7 @@ def check(table: pa.Table | pa.RecordBatch, rules: dict[str, FieldRule] | None =
     bad = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(table.num_rows, dtype=bool)
     rows = np.flatnonzero(bad)
     parts: list[list[Violation]] = [[] for _ in rows]
-    findings = Findings(bad, [])
+    findings = Findings(bad)
     for name, mask in masks.items():
         positions = np.flatnonzero(mask[rows])
         if not len(positions):
@@ -125,21 +126,16 @@ def check(table: pa.Table | pa.RecordBatch, rules: dict[str, FieldRule] | None =
                 raise AssertionError(f"validate: column {name!r} flagged value {value!r} that the contract accepts")
             parts[position].extend(explained)
     for row_violations in parts:
-        findings.reasons.append("; ".join(str(violation) for violation in row_violations))
-        for violation in row_violations:
-            findings.add(violation)
+        findings.add(row_violations)
     return findings
 
 
 def check_rows(table: pa.Table | pa.RecordBatch, model: type[BaseModel] = LabelledRecord) -> Findings:
     """The contract's validators see whole rows: ask core's pydantic check row by row (slow, but exact)."""
     per_row = [violations(model, row) for row in table.to_pylist()]
-    findings = Findings(np.array([bool(found) for found in per_row], dtype=bool), [])
-    for found in per_row:
-        if found:
-            findings.reasons.append("; ".join(str(violation) for violation in found))
-            for violation in found:
-                findings.add(violation)
+    findings = Findings(np.array([bool(found) for found in per_row], dtype=bool))
+    for found in filter(None, per_row):
+        findings.add(found)
     return findings
 
 

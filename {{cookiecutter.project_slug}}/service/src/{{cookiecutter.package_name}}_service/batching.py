@@ -1,9 +1,7 @@
 """Service (ML Engineers): micro-batching — single predictions that arrive together share one model call.
 
-onnxruntime costs tens of microseconds per call whatever the rows, so under concurrent load
-the records whose requests reached the model in the same event-loop turn are scored together.
-Nothing waits for a timer: the batch is flushed on the loop's next turn, so a lone request
-is not delayed, and a busy server spends its time on HTTP rather than on per-call overhead.
+A model call costs about the same whatever its rows, so the records that reach the model in the same
+event-loop turn are scored together on the next turn: no timer, so a lone request is not delayed.
 """
 
 from __future__ import annotations

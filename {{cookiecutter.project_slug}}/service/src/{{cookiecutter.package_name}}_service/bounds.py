@@ -37,10 +37,12 @@ class ShapeError(ServiceError, ValueError):
         self.count = count
 
 
+def _refusal(field: str, reason: str, kind: str) -> ShapeError:
+    return ShapeError(ErrorDetail(field=field, reason=reason, type=kind))
+
+
 class _TooManyKeys(Exception):
-    def __init__(self, count: int) -> None:
-        super().__init__(count)
-        self.count = count
+    """An object of more than MAX_KEYS keys; its count is the argument."""
 
 
 def _bounded_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -50,32 +52,20 @@ def _bounded_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _too_many_keys(count: int, field: str) -> ShapeError:
-    return ShapeError(
-        ErrorDetail(
-            field=field,
-            reason=f"An object with {count} keys; a record has {MAX_KEYS - KEY_SLACK} fields.",
-            type="too_many_keys",
-        )
-    )
-
-
 def _parse(body: bytes, field: str) -> Any:
     """The document, or None when it is not JSON (pydantic then names the syntax error)."""
     try:
         return json.loads(body, object_pairs_hook=_bounded_object)
     except _TooManyKeys as error:
-        raise _too_many_keys(error.count, field) from None
+        reason = f"An object with {error.args[0]} keys; a record has {MAX_KEYS - KEY_SLACK} fields."
+        raise _refusal(field, reason, "too_many_keys") from None
     except (ValueError, RecursionError):  # deeper than the parser goes: pydantic refuses it as JSON too
         return None
 
 
 def check_record(body: bytes) -> None:
-    """Raise ShapeError if the single record's body holds an object of too many keys.
-
-    Every key is followed by a colon, so a body with few colons has few keys: the common case
-    costs one byte scan and the body is parsed here only when it might be hostile.
-    """
+    """Raise ShapeError if the single record's body holds an object of too many keys (parsed only when its
+    colons, one per key, say it might)."""
     if body.count(b":") > MAX_KEYS:
         _parse(body, "body")
 
@@ -104,23 +94,13 @@ def check_batch(body: bytes, max_records: int, limit: int) -> None:
     for separator, kind in ((b":", "keys"), (b",", "values")):
         seen = body.count(separator)
         if seen > most:
-            raise ShapeError(
-                ErrorDetail(
-                    field="body",
-                    reason=f"{seen} {kind} or more; a batch of {max_records} records has at most {most}.",
-                    type=f"too_many_{kind}",
-                )
-            )
+            reason = f"{seen} {kind} or more; a batch of {max_records} records has at most {most}."
+            raise _refusal("body", reason, f"too_many_{kind}")
     document = _parse(body, "records")
     records = document.get("records") if isinstance(document, dict) else None
     if isinstance(records, list) and len(records) > max_records:
-        raise ShapeError(
-            ErrorDetail(
-                field="records",
-                reason=f"{len(records)} records; at most {max_records} are scored in one call.",
-                type="too_long",
-            )
-        )
+        reason = f"{len(records)} records; at most {max_records} are scored in one call."
+        raise _refusal("records", reason, "too_long")
     if isinstance(records, list):
         details, count = _field_errors(records, limit)
         if count:

@@ -12,11 +12,9 @@ DOCS_URL = "/docs"
 
 
 def install_docs(app: FastAPI, assets: str) -> None:
-    """Serve Swagger UI at /docs with the scripts, style and icon under `assets` (fastapi-offline's files).
+    """Serve Swagger UI at /docs with the assets under `assets` (fastapi-offline's files).
 
-    fastapi-offline's own page puts the app's title into `<title>` as it is; the title carries the project
-    name, free text typed at bake time (`</title>`, `<b>`, quotes), so this page escapes it for HTML.
-    The OpenAPI document keeps the raw title: JSON has its own escaping.
+    fastapi-offline's own page puts the title, free text typed at bake time, into `<title>` unescaped.
     """
 
     @app.get(DOCS_URL, include_in_schema=False)

@@ -85,16 +85,13 @@ class BodyTimeout(Refusal):
 
 
 DEFAULT_MAX_DETAILS = 20
-# Statuses answered by the framework itself (router, HTTPException), by their code.
+# Codes of the statuses answered without a Refusal (the router, validation, a bug); others: the HTTP phrase.
 ERROR_CODES = {
     400: "invalid_json",
-    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     422: "invalid_record",
-    431: "headers_too_large",
     500: "internal_error",
-    503: "model_not_ready",
 }
 
 

@@ -1,9 +1,7 @@
-"""Service (ML Engineers): Prometheus metrics — latency per route, errors, predictions, model info.
+"""Service (ML Engineers): Prometheus metrics (prometheus_client) — latency per route, errors, predictions, model.
 
-Predictions follow the contract's task: a classifier's are counted per predicted class
-(`model_predictions_total{class}`); a regressor's are counted (`model_predictions_total`) and
-their values observed in `model_predicted_value`, whose buckets split the target's range in the
-contract into equal steps (a value at or below its lower bound, or above its upper one, shows as such).
+A classifier's predictions are counted per class; a regressor's values are observed in
+`model_predicted_value`, whose buckets split the target's range in the contract into equal steps.
 """
 
 from __future__ import annotations
@@ -105,15 +103,6 @@ class ServiceMetrics:
         histogram.observe(seconds)
         if status >= 400:
             self.errors.labels(route, str(status)).inc()
-
-    def count_prediction(self, answer: Answer) -> None:
-        if self.values is not None:
-            self.values.observe(answer["value"])
-            self.predictions.inc()
-            return
-        label = answer["prediction"]
-        counter = self._class_counters.get(label) or self.predictions.labels(label)
-        counter.inc()
 
     def count_predictions(self, answers: Sequence[Answer]) -> None:
         if self.values is not None:

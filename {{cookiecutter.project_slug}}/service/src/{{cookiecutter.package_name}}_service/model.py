@@ -1,13 +1,7 @@
-"""Service (ML Engineers): the ONNX model — loaded once, checked against the contract, fed numpy arrays.
+"""Service (ML Engineers): the ONNX model — loaded once and verified (core's load_verified), fed numpy arrays.
 
-When there is no model at all, `gate_refusal` reads the pipeline's last gate decision: a model the
-gate refused never reaches `models/champion/`, and the service says so, with the gate's numbers,
-rather than that a file is missing.
-
-A missing value in one of the contract's OPTIONAL_COLUMNS (null or left out) reaches the model as
-NaN in a numeric column and as `MISSING_CATEGORY` ("") in a categorical one: a string tensor holds
-no NaN, so the pipeline's export makes its category imputers look for "" (its card says so under
-`missing_value`), and the graph fills both as the trained pipeline does.
+A missing optional value reaches the graph as NaN (numbers) or `MISSING_CATEGORY` (categories: a string tensor
+holds no NaN), as the card's `missing_value` says; the graph fills both as the trained pipeline does.
 """
 
 from __future__ import annotations
@@ -47,13 +41,8 @@ REFUSED = "below_floor"
 
 
 def gate_refusal(model_path: Path, record_path: Path | None) -> str | None:
-    """Why there is no model, in words, when the pipeline's gate refused it; None otherwise.
-
-    Only when neither the model nor its card exists and the record (`GATE_RECORD`) is a refusal of a
-    model of this code's data contract: a record of other data, unreadable, or of a model that shipped
-    explains nothing, and the load's own error stands. The record is named as configured when relative
-    (the project's layout), by its name alone when absolute: a reason names no server path.
-    """
+    """Why there is no model, when neither it nor its card exists and the gate record (`GATE_RECORD`) is a
+    refusal of a model of this contract; None otherwise. An absolute record path is named by its name alone."""
     if record_path is None or model_path.exists() or model_path.with_name(CARD_NAME).exists():
         return None
     try:

@@ -42,6 +42,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.supervisors import Multiprocess
 
 from .errors import error_body
+from .logs import configure_logging
 from .settings import Settings
 from .state import DRAINING
 
@@ -210,6 +211,13 @@ def config_of(settings: Settings, app: str = APP) -> uvicorn.Config:
 def serve(settings: Settings, app: str = APP) -> None:
     """Run the app (an import string of a factory) on PORT and METRICS_PORT, in WORKERS processes."""
     config = config_of(settings, app)
+    if settings.workers == 1:
+        config.load()  # builds the app now: a model the gate refused is named on the first line
+    else:
+        configure_logging(settings.log_level, settings.log_format)
+    host = f"[{settings.bind_host}]" if ":" in settings.bind_host else settings.bind_host
+    base = f"http://{host}:{settings.port}"
+    logger.info(f"listening on {base}  docs: {base}/docs  model: {settings.model_path}")
     sockets = [bind(settings.bind_host, settings.port)]
     if settings.metrics_port is not None:
         sockets.append(bind(settings.bind_host, settings.metrics_port))

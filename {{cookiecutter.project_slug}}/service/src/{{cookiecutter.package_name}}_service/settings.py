@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS
+from {{ cookiecutter.package_name }}_core import CARD_NAME, CATEGORICAL_COLUMNS, FEATURE_COLUMNS
 
 # JSON a number takes at most (`-1.2345678901234567e-308`), and a field's colon, comma and their spaces.
 _NUMBER_CHARS = 24
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     model_path: Path = Field(
         default=Path("models/champion/model.onnx"),
-        description="The exported ONNX model; its card is the sibling file model_card.json.",
+        description=f"The exported ONNX model; its card is the sibling file {CARD_NAME}.",
     )
     gate_record: Path | None = Field(
         default=None,

@@ -19,9 +19,8 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# Set when the process was asked to stop (SIGTERM, see server.py): readiness turns 503 so the
-# load balancer stops sending, and every response closes its connection, while requests are
-# still served. One per process, like the signal.
+# Set when the process was asked to stop (SIGTERM, server.py): readiness turns 503 and every
+# response closes its connection, while requests are still served. One per process, like the signal.
 DRAINING = threading.Event()
 
 
