@@ -115,14 +115,14 @@ class Walk:
 
     def line(self) -> str:
         """The case in one line of the run's summary: check, gate and both scores, seconds to the prediction."""
-        scores = (
-            "" if self.challenger is None else f" {self.metric} {self.challenger:.3f} vs baseline {self.baseline:.3f}"
-        )
-        check = self.check if self.dataset == "ok" else f"dataset {self.dataset}"
+        shape = f"{self.case} ({self.rows}x{self.columns}, {self.task})"
+        if self.dataset != "ok":
+            return f"{shape}: make dataset {self.dataset}"
+        scores = ""
+        if self.challenger is not None and self.baseline is not None:
+            scores = f" {self.metric} {self.challenger:.3f} vs baseline {self.baseline:.3f}"
         seconds = "" if self.to_prediction is None else f"; CSV to prediction {self.to_prediction:.1f} s"
-        return (
-            f"{self.case} ({self.rows}x{self.columns}, {self.task}): check {check}; gate {self.gate}{scores}{seconds}"
-        )
+        return f"{shape}: check {self.check}; gate {self.gate}{scores}{seconds}"
 
 
 def timed(walk: Walk, step: str, action: Callable[[], T]) -> T:
