@@ -316,6 +316,8 @@ def published_metrics(root: Path) -> set[str]:
                 names |= {f"{name}_bucket", f"{name}_count", f"{name}_sum"}
             else:
                 names.add(name)
+        # Gauges built from a table of (name, help, value) rows: the monitor's drift and profile gauges.
+        names |= set(re.findall(r"\(\s*\"(model_[a-z_]+)\",", text))
     return names
 
 
