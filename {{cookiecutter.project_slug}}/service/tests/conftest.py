@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import create_model
+from pydantic.fields import FieldInfo
 
 from {{ cookiecutter.package_name }}_service import create_app
 from {{ cookiecutter.package_name }}_service.model import OnnxModel
+from {{ cookiecutter.package_name }}_service.schemas import PredictRequest
 from {{ cookiecutter.package_name }}_service.settings import RECORD_BYTES, Settings
 
 MAX_BATCH_RECORDS = 25
@@ -112,3 +115,43 @@ def as_record(row: dict[str, Any]) -> dict[str, Any]:
 def records(trained: Trained) -> list[dict[str, Any]]:
     """The held-out rows of the data, as requests."""
     return [as_record(row) for row in trained.test_frame.to_dict(orient="records")]
+
+
+@dataclass(frozen=True)
+class EveryColumnOptional:
+    """A synthetic contract: the team's columns, each optional, whatever the team's marks optional. A model trained
+    to impute each, its held-out rows with a gap (NaN) in a different column each but the first, those rows as
+    requests (a gap as null), and the app."""
+
+    model: Any
+    gapped: Any
+    records: list[dict[str, Any]]
+    client: TestClient
+
+
+@pytest.fixture
+def every_column_optional(
+    trained: Trained, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[EveryColumnOptional]:
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, FEATURE_COLUMNS, TARGET, features
+    from {{ cookiecutter.package_name }}_pipelines.export import export_model
+
+    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
+    monkeypatch.setattr(OnnxModel, "_optional_categories", tuple(CATEGORICAL_COLUMNS))
+    frame = pd.DataFrame(trained.test_frame)
+    model = features.build_model().fit(frame[list(FEATURE_COLUMNS)], frame[TARGET])
+    gapped = frame.copy()
+    for row in range(1, len(gapped)):  # the first row stays whole: the card's example is a valid request
+        gapped.loc[row, FEATURE_COLUMNS[row % len(FEATURE_COLUMNS)]] = None
+    export_model(model, gapped, tmp_path / "model.onnx", tmp_path / "model_card.json")
+    optional = {
+        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+        for name, info in PredictRequest.model_fields.items()
+    }
+    request = create_model("PredictRequest", __base__=PredictRequest, **optional)  # type: ignore[call-overload]
+    app = create_app(settings, model=OnnxModel.load(tmp_path / "model.onnx"), request=request)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        records = [as_record(row) for row in gapped.to_dict(orient="records")]
+        yield EveryColumnOptional(model=model, gapped=gapped, records=records, client=client)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, OPTIONAL_COLUMNS, TASK
-from {{ cookiecutter.package_name }}_service.model import OnnxModel
+from {{ cookiecutter.package_name }}_core import FEATURE_COLUMNS, TASK
 
 # The export's parity tolerance: probabilities are compared as they are; a regressor's values
 # relative to their scale (onnxruntime computes in float32).
@@ -50,44 +47,18 @@ def test_service_answers_match_the_trained_model_on_the_test_split(
     assert_same_as_the_trained_model(answers, trained.model, trained.test_frame)
 
 
-@pytest.mark.skipif(not OPTIONAL_COLUMNS, reason="the contract has no optional column")
-def test_optional_fields_left_out_are_scored_as_the_trained_model_scores_missing_values(
-    client: TestClient, trained: Any, settings: Any, records: list[dict[str, Any]]
+def test_a_gap_in_any_column_null_or_left_out_is_scored_as_the_trained_model_scores_it(
+    every_column_optional: Any, settings: Any
 ) -> None:
-    """Null or left out, an optional value reaches the model as a gap (NaN), which its imputer fills."""
-    import pandas as pd
-
-    frame = trained.test_frame.copy()
-    gaps = frame.index % 2 == 0  # every other row loses every optional value
-    frame.loc[gaps, list(OPTIONAL_COLUMNS)] = np.nan
-    requests = [
-        {name: value for name, value in record.items() if not (gap and name in OPTIONAL_COLUMNS)}
-        for record, gap in zip(records, gaps, strict=True)
-    ]
-    answers = served(client, requests, settings.max_batch_records)
-    assert_same_as_the_trained_model(answers, trained.model, pd.DataFrame(frame))
-
-
-def test_a_gap_in_any_column_is_scored_as_the_trained_model_scores_it(
-    trained: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """On a synthetic contract whose every column is optional (whatever the team's marks optional): a model trained
-    to impute each, exported, and the service's records with a gap (None) in a different column each, score as the
-    trained model scores the same rows with NaN (numbers) and a missing category."""
-    import pandas as pd
-
-    from {{ cookiecutter.package_name }}_core import CATEGORICAL_COLUMNS, TARGET, Features, features
-    from {{ cookiecutter.package_name }}_pipelines.export import export_model
-
-    monkeypatch.setattr(features, "OPTIONAL_COLUMNS", FEATURE_COLUMNS)
-    monkeypatch.setattr(OnnxModel, "_optional_categories", tuple(CATEGORICAL_COLUMNS))
-    frame = pd.DataFrame(trained.test_frame)
-    model = features.build_model().fit(frame[list(FEATURE_COLUMNS)], frame[TARGET])
-    gapped = frame.copy()
-    for row in range(1, len(gapped)):  # the first row stays whole: the card's example is a valid request
-        gapped.loc[row, FEATURE_COLUMNS[row % len(FEATURE_COLUMNS)]] = None
-    export_model(model, gapped, tmp_path / "model.onnx", tmp_path / "model_card.json")
-    served = OnnxModel.load(tmp_path / "model.onnx")
-    rows = gapped[list(FEATURE_COLUMNS)].to_dict(orient="records")
-    records = [Features.model_construct(**{k: None if pd.isna(v) else v for k, v in row.items()}) for row in rows]
-    assert_same_as_the_trained_model(served.predict(records), model, gapped)
+    """On a synthetic contract whose every column is optional: the API's answers to records with a gap in a
+    different column each, null (in batches) or left out (one by one), are the trained model's answers to the same
+    rows with NaN (numbers) and a missing category."""
+    client, gapped, nulls = every_column_optional.client, every_column_optional.gapped, every_column_optional.records
+    left_out = [{name: value for name, value in record.items() if value is not None} for record in nulls]
+    singles = []
+    for record in left_out:
+        response = client.post("/v1/predict", json=record)
+        assert response.status_code == 200, response.text
+        singles.append(response.json())
+    for answers in (served(client, nulls, settings.max_batch_records), singles):
+        assert_same_as_the_trained_model(answers, every_column_optional.model, gapped)

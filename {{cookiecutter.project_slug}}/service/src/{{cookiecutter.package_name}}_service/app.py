@@ -43,13 +43,16 @@ def is_safe_request_id(value: str) -> bool:
     return SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
-def create_app(settings: Settings | None = None, *, model: OnnxModel | None = None) -> FastAPI:
-    """Build the app. Without `model`, it loads `settings.model_path` in the background at start-up."""
+def create_app(
+    settings: Settings | None = None, *, model: OnnxModel | None = None, request: type[PredictRequest] = PredictRequest
+) -> FastAPI:
+    """Build the app. Without `model`, it loads `settings.model_path` in the background at start-up.
+    `request` is the record model: the contract's, or in a test another contract's (one with optional fields)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     metrics = ServiceMetrics(ROUTES)
     state = ModelState(settings, metrics, model)
-    batch_model = batch_request_model(settings.max_batch_records)
+    batch_model = batch_request_model(settings.max_batch_records, request)
     auth = ApiKeys(settings.accepted_keys())
 
     @contextlib.asynccontextmanager
@@ -72,9 +75,9 @@ def create_app(settings: Settings | None = None, *, model: OnnxModel | None = No
         # No call to the public validator service from the docs page.
         swagger_ui_parameters={"validatorUrl": None},
     )
-    add_routes(app, state, batch_model, auth)
+    add_routes(app, state, request, batch_model, auth)
     install_docs(app, DOCS_ASSETS)
-    install_openapi(app, [PredictRequest, batch_model])
+    install_openapi(app, [request, batch_model])
     app.state.model_state = state
     install_error_handlers(app)
     app.add_middleware(

@@ -111,8 +111,10 @@ def _model_info(state: ModelState, model: OnnxModel) -> ModelInfo:
     )
 
 
-def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest], auth: ApiKeys) -> None:
-    """Register the endpoints; batches are scored by a small thread pool of the app's own."""
+def add_routes(
+    app: FastAPI, state: ModelState, request_model: type[PredictRequest], batch_model: type[BatchRequest], auth: ApiKeys
+) -> None:
+    """Register the endpoints for `request_model` records; batches are scored by a small thread pool of the app's own."""
     metrics = state.metrics
     settings = state.settings
     max_details = settings.max_error_details
@@ -125,7 +127,7 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
     }
 
     @app.post("/v1/predict", response_model=PredictResponse, summary="Score one record",
-              openapi_extra=request_body(PredictRequest), **prediction)  # fmt: skip
+              openapi_extra=request_body(request_model), **prediction)  # fmt: skip
     async def predict(request: Request) -> Response:
         require_json(request)
         batcher = state.batcher
@@ -134,7 +136,7 @@ def add_routes(app: FastAPI, state: ModelState, batch_model: type[BatchRequest],
         body = await request.body()  # at most MAX_RECORD_BYTES (middleware.py)
         try:
             check_record(body)
-            record = PredictRequest.model_validate_json(body)
+            record = request_model.model_validate_json(body)
         except ShapeError as error:
             return _shape_error(error)
         except ValidationError as error:

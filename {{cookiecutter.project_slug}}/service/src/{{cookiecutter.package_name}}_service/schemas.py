@@ -56,14 +56,14 @@ class BatchRequest(BaseModel):
     records: list[PredictRequest] = Field(min_length=1, description="The records, in the order to score them.")
 
 
-def batch_request_model(max_records: int) -> type[BatchRequest]:
-    """`BatchRequest` with this deployment's limit, so the OpenAPI schema states it (maxItems)."""
+def batch_request_model(max_records: int, request: type[PredictRequest] = PredictRequest) -> type[BatchRequest]:
+    """`BatchRequest` of `request` records with this deployment's limit, so the OpenAPI schema states it (maxItems)."""
     return create_model(
         "BatchRequest",
         __base__=BatchRequest,
         __doc__=BatchRequest.__doc__,
         records=(
-            list[PredictRequest],
+            list[request],  # type: ignore[valid-type]
             Field(min_length=1, max_length=max_records, description="The records, in the order to score them."),
         ),
     )
