@@ -292,15 +292,19 @@ def test_resamples_where_r2_is_undefined_are_skipped() -> None:
 
 
 def test_the_reason_says_how_many_resamples_were_skipped() -> None:
-    if TASK != "classification":
-        pytest.skip("ROC AUC is a classification metric: the skip is proven on the bootstrap itself above")
-    truth = pd.Series(np.where(np.arange(40) % 20 == 3, CLASSES[1], CLASSES[0]))
-    codes = label_codes(truth, CLASSES[:2])
-    outputs = np.column_stack([0.9 - codes * 0.8, codes * 0.8 + 0.1])
-    decision = judged(truth, outputs, truth, CLASSES[:2], metric={TASK: "roc_auc_ovr"})
+    """The task's metric on rows where many resamples leave it undefined: ROC AUC with two positives in 40 rows,
+    R² with one target of 30 that differs."""
+    if TASK == "classification":
+        truth = pd.Series(np.where(np.arange(40) % 20 == 3, CLASSES[1], CLASSES[0]))
+        codes = label_codes(truth, CLASSES[:2])
+        outputs, metric = np.column_stack([0.9 - codes * 0.8, codes * 0.8 + 0.1]), "roc_auc_ovr"
+    else:
+        truth = pd.Series(np.where(np.arange(30) == 5, 1.0, 0.0))
+        outputs, metric = truth.to_numpy(), "r2"
+    decision = judged(truth, outputs, truth, CLASSES[:2], metric={TASK: metric})
     skipped = 1000 - (decision.scored_resamples or 0)
     assert skipped > 0
-    assert f"{skipped} skipped where roc_auc_ovr is undefined" in decision.reason
+    assert f"{skipped} skipped where {metric} is undefined" in decision.reason
 
 
 def test_a_large_split_is_sampled_down_to_a_bounded_number_of_rows() -> None:
