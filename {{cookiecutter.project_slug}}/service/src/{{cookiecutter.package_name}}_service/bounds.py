@@ -70,7 +70,7 @@ def check_record(body: bytes) -> None:
         _parse(body, "body")
 
 
-def _field_errors(records: list[Any], limit: int) -> tuple[list[ErrorDetail], int]:
+def _field_errors(records: list[Any], limit: int, record_model: type[PredictRequest]) -> tuple[list[ErrorDetail], int]:
     """The records' missing and unknown fields, in body order: the first `limit`, and how many in all.
     The reason is pydantic's text for the error type, so a reply reads the same whoever found it."""
     details: list[ErrorDetail] = []
@@ -78,7 +78,7 @@ def _field_errors(records: list[Any], limit: int) -> tuple[list[ErrorDetail], in
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             continue  # not an object: pydantic names it (one error)
-        errors = key_errors(PredictRequest, record)
+        errors = key_errors(record_model, record)
         count += len(errors)
         details += [
             ErrorDetail(field=f"records.{index}.{name}", reason=PydanticKnownError(kind).message(), type=kind)
@@ -87,9 +87,9 @@ def _field_errors(records: list[Any], limit: int) -> tuple[list[ErrorDetail], in
     return details, count
 
 
-def check_batch(body: bytes, max_records: int, limit: int) -> None:
+def check_batch(body: bytes, max_records: int, limit: int, record_model: type[PredictRequest] = PredictRequest) -> None:
     """Raise ShapeError if a batch holds an object of too many keys, more than `max_records` records,
-    or records with missing or unknown fields (the first `limit` of those errors, and the count)."""
+    or records with missing or unknown fields of `record_model` (the first `limit` of those errors, and the count)."""
     most = max_records * MAX_KEYS + 1  # +1: the key "records"
     for separator, kind in ((b":", "keys"), (b",", "values")):
         seen = body.count(separator)
@@ -102,6 +102,6 @@ def check_batch(body: bytes, max_records: int, limit: int) -> None:
         reason = f"{len(records)} records; at most {max_records} are scored in one call."
         raise _refusal("records", reason, "too_long")
     if isinstance(records, list):
-        details, count = _field_errors(records, limit)
+        details, count = _field_errors(records, limit, record_model)
         if count:
             raise ShapeError(details, count)

@@ -148,7 +148,7 @@ def add_routes(
 
     def score_batch(model: OnnxModel, body: bytes) -> Response:
         try:
-            check_batch(body, settings.max_batch_records, max_details)
+            check_batch(body, settings.max_batch_records, max_details, request_model)
             records = batch_model.model_validate_json(body).records
         except ShapeError as error:
             return _shape_error(error)
