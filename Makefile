@@ -24,7 +24,7 @@ demo: venv ## bake the defaults into build/demo and run its setup, checks, pipel
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/demo.py --output $(DEMO_DIR)
 
 test: venv ## the template's whole test suite (bake, hooks and generated tiers)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: venv ## bake and hooks tiers only
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 -m "not generated"
