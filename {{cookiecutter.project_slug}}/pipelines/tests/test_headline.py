@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}_pipelines.__main__ import main
 from {{ cookiecutter.package_name }}_pipelines.headline import EVERY_FIGURE
+from {{ cookiecutter.package_name }}_pipelines.monitor import SIMULATED, SOURCE_KEY
 from {{ cookiecutter.package_name }}_pipelines.params import load_params
 
 
@@ -37,6 +40,17 @@ def test_the_headline_is_one_line_per_report(params_file: Path, capsys: pytest.C
         f"drift  drifted: 2 of 5 features in {p.monitor.current}",
         EVERY_FIGURE,
     ]
+
+
+def test_drift_in_the_simulated_batch_says_so(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = load_params(params_file)
+    write_reports(p.paths.reports, p.register_.task_metric)
+    p.monitor.current.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.table({"x": [1.0]}).replace_schema_metadata({SOURCE_KEY: SIMULATED.encode()})
+    pq.write_table(table, p.monitor.current)
+    assert main(["metrics", "--params", str(params_file)]) == 0
+    drift = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("drift"))
+    assert drift.endswith("(the simulated batch: drift is what it is made for)"), drift
 
 
 def test_without_reports_it_says_to_run_the_pipeline(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

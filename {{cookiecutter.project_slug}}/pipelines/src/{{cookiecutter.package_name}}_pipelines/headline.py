@@ -33,9 +33,15 @@ def lines(p: Params) -> list[str]:
             f"({p.paths.quarantine})"
         )
     if drift := report("drift.json"):
+        from .monitor import SIMULATED, batch_source  # scipy and onnxruntime: only when there is a drift report
+
         verdict = "drifted" if drift["dataset_drift"] else "no drift"
+        current = p.monitor.current
+        simulated = current.is_file() and batch_source(current) == SIMULATED
+        note = " (the simulated batch: drift is what it is made for)" if simulated else ""
         found.append(
             f"drift  {verdict}: {drift['drifted_features']} of {drift['features']} features in {p.monitor.current}"
+            f"{note}"
         )
     return found
 
