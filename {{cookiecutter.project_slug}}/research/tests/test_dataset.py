@@ -392,6 +392,7 @@ def test_a_run_under_another_name_replaces_the_previous_dataset(
     assert all(path.is_file() for path in new)
     (replaced,) = [line for line in lines if line.startswith("  replaced the previous dataset ")]
     assert all(path.name in replaced for path in old)
+    assert replaced.endswith("(git's history and DVC's cache keep them)"), replaced
     assert f"/{first_name}" not in (folder / ".gitignore").read_text().splitlines()
     assert f"/{second_name}" in (folder / ".gitignore").read_text().splitlines()
     assert not _git(project, "ls-files", str(folder.relative_to(project) / f"{first_name}.dvc"))  # removal staged
@@ -480,7 +481,8 @@ def test_a_first_run_before_any_commit_replaces_the_staged_dataset(
     _git(project, "add", "--all")
     first, _ = _first_and_second(frame, tmp_path)
     lines = make_dataset(first, TARGET, project=project)
-    assert any(line.startswith("  replaced the previous dataset ") for line in lines)
+    (replaced,) = [line for line in lines if line.startswith("  replaced the previous dataset ")]
+    assert replaced.endswith("(a new bake of the template has them)"), replaced  # git's history has nothing yet
     assert (Layout(project).core / "data" / dataset.data_file_name(first)).is_file()
 
 

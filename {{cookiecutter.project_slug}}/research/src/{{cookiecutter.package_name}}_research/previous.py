@@ -43,7 +43,10 @@ class Previous:
             return None
         names = [f"{name} (and its .gitignore line)" if name.endswith(".dvc") else name for name in removed]
         folder = next(path for path in (self.data, self.pointer, self.sample) if path is not None).parent
-        kept = "git's history and DVC's cache keep them" if self.pointer else "git's history keeps them"
+        if not has_commit(project):  # a fresh bake, nothing committed yet: the template still has the example
+            kept = "a new bake of the template has them"
+        else:
+            kept = "git's history and DVC's cache keep them" if self.pointer else "git's history keeps them"
         return (
             f"replaced the previous dataset {self.data_file}: removed {', '.join(names)} from"
             f" {folder.relative_to(project)} ({kept})"
