@@ -1,7 +1,7 @@
 """Service (ML Engineers): cheap bounds on a body's shape, checked before pydantic validates it.
 
-pydantic-core builds one error per unknown key while holding the GIL (1 MB of them costs about
-0.6 s, and /healthz waits behind it), so a body is bounded cheaply first:
+pydantic-core builds one error per unknown key while holding the GIL (and /healthz waits behind it),
+so a body is bounded cheaply first:
 
 1. Byte scans count colons (keys) and commas (values): a body with more than a full batch is refused.
 2. Each JSON object is counted as it is parsed: one with more keys than a record has fields (plus
