@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from {{ cookiecutter.package_name }}_core import (
     CATEGORICAL_COLUMNS,
@@ -23,8 +23,26 @@ from {{ cookiecutter.package_name }}_core import (
     LabelledRecord,
     find_violations,
 )
+from {{ cookiecutter.package_name }}_core.rules import field_rules, violations
 
 TEXT_COLUMNS = (*CATEGORICAL_COLUMNS, *((TARGET,) if TARGET_CLASSES else ()))
+
+
+def synthetic(column: str, annotation: Any) -> type[BaseModel]:
+    """A one-column contract under the team's config, for a test of a kind of column the team's contract lacks."""
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        "Synthetic", __config__=LabelledRecord.model_config, **{column: (annotation, ...)}
+    )
+    return model
+
+
+# (contract, column) of each kind: the team's columns, else the one column of a synthetic contract.
+NUMBERS = [pytest.param(LabelledRecord, column, id=column) for column in NUMERIC_RANGES] or [
+    pytest.param(synthetic("length", Annotated[float, Field(ge=0.5, le=70.0)]), "length", id="synthetic-length")
+]
+TEXTS = [pytest.param(LabelledRecord, column, id=column) for column in TEXT_COLUMNS] or [
+    pytest.param(synthetic("colour", Literal["red", "green"]), "colour", id="synthetic-colour")
+]
 
 
 def _values(column: str) -> st.SearchStrategy[Any]:
@@ -80,24 +98,27 @@ def test_every_record_the_contract_declares_is_valid(record: dict[str, Any]) -> 
     Features.model_validate(features)
 
 
-@pytest.mark.parametrize("column", [*NUMERIC_RANGES])
-def test_a_value_above_or_below_the_range_is_named(valid_row: dict[str, Any], column: str) -> None:
-    low, high = NUMERIC_RANGES[column]
+# A synthetic contract has one column: `violations` ignores the valid row's other columns.
+@pytest.mark.parametrize(("model", "column"), NUMBERS)
+def test_a_value_above_or_below_the_range_is_named(
+    valid_row: dict[str, Any], model: type[BaseModel], column: str
+) -> None:
+    low, high = field_rules(model)[column].range
     for value, rule in ((high + abs(high) + 1.0, "less_than_equal"), (low - abs(low) - 1.0, "greater_than_equal")):
-        violations = find_violations({**valid_row, column: value})
-        assert [(v.column, v.rule) for v in violations] == [(column, rule)]
+        found = violations(model, {**valid_row, column: value})
+        assert [(v.column, v.rule) for v in found] == [(column, rule)]
 
 
-@pytest.mark.parametrize("column", TEXT_COLUMNS)
-def test_an_undeclared_category_is_named(valid_row: dict[str, Any], column: str) -> None:
-    violations = find_violations({**valid_row, column: "<not a declared value>"})
-    assert [(v.column, v.rule) for v in violations] == [(column, "literal_error")]
+@pytest.mark.parametrize(("model", "column"), TEXTS)
+def test_an_undeclared_category_is_named(valid_row: dict[str, Any], model: type[BaseModel], column: str) -> None:
+    found = violations(model, {**valid_row, column: "<not a declared value>"})
+    assert [(v.column, v.rule) for v in found] == [(column, "literal_error")]
 
 
-@pytest.mark.parametrize("column", [*NUMERIC_RANGES])
-def test_text_for_a_number_is_named(valid_row: dict[str, Any], column: str) -> None:
-    violations = find_violations({**valid_row, column: "many"})
-    assert [(v.column, v.rule) for v in violations] == [(column, "float_type")]
+@pytest.mark.parametrize(("model", "column"), NUMBERS)
+def test_text_for_a_number_is_named(valid_row: dict[str, Any], model: type[BaseModel], column: str) -> None:
+    found = violations(model, {**valid_row, column: "many"})
+    assert [(v.column, v.rule) for v in found] == [(column, "float_type")]
 
 
 @pytest.mark.parametrize("column", [*FEATURE_COLUMNS, TARGET])
